@@ -1,0 +1,108 @@
+import { DomainError } from './domain-error';
+
+export const BOOKING_STATUSES = [
+  'requested',
+  'accepted',
+  'confirmed',
+  'in_progress',
+  'completed',
+  'declined',
+  'expired',
+  'cancelled',
+  'no_show',
+  'disputed',
+] as const;
+export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+
+/**
+ * What happens to a booking. Each action names the trigger of DESIGN §3:
+ * - `accept` / `decline`: the tutor answers a request;
+ * - `confirm`: payments reports the escrow held;
+ * - `expire`: not accepted by the accept deadline, or not paid by `startsAt`;
+ * - `cancel`: a participant, an admin or the system cancels (refund by the cancellation policy);
+ * - `start` / `complete`: the session starts / ends;
+ * - `mark_no_show`: nobody started in the window (from `confirmed`), or the session ended with a
+ *   party that never joined, if the caller chooses to record that as a no-show (from `in_progress`);
+ * - `open_dispute` / `resolve_dispute`: the student disputes a completed lesson; an admin resolves it.
+ */
+export const BOOKING_ACTIONS = [
+  'accept',
+  'decline',
+  'confirm',
+  'expire',
+  'cancel',
+  'start',
+  'complete',
+  'mark_no_show',
+  'open_dispute',
+  'resolve_dispute',
+] as const;
+export type BookingAction = (typeof BOOKING_ACTIONS)[number];
+
+/**
+ * The whole state machine. A resolved dispute goes back to `completed`: the lesson did take
+ * place, and the outcome (release, refund, split) belongs to the dispute record and the escrow,
+ * not to the booking. A second dispute is then impossible because the escrow has been released
+ * or refunded (see dispute-rules.ts), not because of the booking status.
+ */
+const TRANSITIONS: Readonly<Record<BookingStatus, Readonly<Partial<Record<BookingAction, BookingStatus>>>>> = {
+  requested: { accept: 'accepted', decline: 'declined', expire: 'expired', cancel: 'cancelled' },
+  accepted: { confirm: 'confirmed', expire: 'expired', cancel: 'cancelled' },
+  confirmed: { start: 'in_progress', mark_no_show: 'no_show', cancel: 'cancelled' },
+  in_progress: { complete: 'completed', mark_no_show: 'no_show' },
+  completed: { open_dispute: 'disputed' },
+  disputed: { resolve_dispute: 'completed' },
+  declined: {},
+  expired: {},
+  cancelled: {},
+  no_show: {},
+};
+
+// Own-property lookups only: callers may pass strings read from the database or a message, and
+// `{}['constructor']` must not count as a transition.
+function lookup(from: BookingStatus, action: BookingAction): BookingStatus | undefined {
+  const row = Object.hasOwn(TRANSITIONS, from) ? TRANSITIONS[from] : undefined;
+  return row !== undefined && Object.hasOwn(row, action) ? row[action] : undefined;
+}
+
+/** The next status, or `booking.invalid_transition` (409) when `action` is not allowed from `from`. */
+export function transition(from: BookingStatus, action: BookingAction): BookingStatus {
+  const next = lookup(from, action);
+  if (next === undefined) {
+    throw new DomainError('booking.invalid_transition', `cannot ${action} a booking that is ${from}`, 409, {
+      from,
+      action,
+    });
+  }
+  return next;
+}
+
+export function canTransition(from: BookingStatus, action: BookingAction): boolean {
+  return lookup(from, action) !== undefined;
+}
+
+export function allowedActions(from: BookingStatus): BookingAction[] {
+  return BOOKING_ACTIONS.filter((action) => canTransition(from, action));
+}
+
+/**
+ * Statuses that hold a slot of the tutor's time. The database's no-overlap exclusion
+ * constraint must use exactly this list, so it is exported rather than re-typed.
+ */
+export const LIVE_STATUSES = ['requested', 'accepted', 'confirmed', 'in_progress'] as const satisfies readonly BookingStatus[];
+
+export function isLive(status: BookingStatus): boolean {
+  return (LIVE_STATUSES as readonly BookingStatus[]).includes(status);
+}
+
+/**
+ * No action leads anywhere from here. `completed` is not final (it may still be disputed);
+ * it becomes settled in practice once the escrow is released or refunded.
+ */
+export function isFinal(status: BookingStatus): boolean {
+  return allowedActions(status).length === 0;
+}
+
+export function isBookingStatus(value: unknown): value is BookingStatus {
+  return typeof value === 'string' && (BOOKING_STATUSES as readonly string[]).includes(value);
+}

@@ -1,0 +1,93 @@
+import { transition, type BookingStatus } from './booking-status';
+import { DomainError } from './domain-error';
+import { BPS_SCALE } from './money';
+
+/**
+ * The escrow states as bookings knows them from payments' events (payments owns the machine).
+ * Bookings' read model may lag: it may still say `held` when payments has scheduled the release.
+ */
+export type EscrowMoneyStatus = 'held' | 'release_scheduled' | 'frozen' | 'released' | 'refunded';
+
+export type ActorRole = 'student' | 'tutor' | 'admin';
+
+/**
+ * Returns the booking's next status (`disputed`) or throws.
+ *
+ * The student may open a dispute from the end of the session until the escrow is released
+ * (DESIGN §3): the booking must be `completed` and its money still in escrow (`held` or
+ * `release_scheduled`). Once released or refunded there is nothing left to freeze.
+ *
+ * Bookings checks against its read model; payments may still have released the escrow in the
+ * meantime, so the consumer of `dispute.opened` must cope with an escrow that can no longer be
+ * frozen (escrow-status.ts refuses the transition).
+ */
+export function openDispute(input: {
+  bookingStatus: BookingStatus;
+  escrowStatus: EscrowMoneyStatus;
+  actorRole: ActorRole;
+}): BookingStatus {
+  const { bookingStatus, escrowStatus, actorRole } = input;
+  if (actorRole !== 'student') {
+    throw new DomainError('dispute.forbidden', 'only the student may open a dispute', 403, { actorRole });
+  }
+  if (bookingStatus === 'disputed' || escrowStatus === 'frozen') {
+    throw new DomainError('dispute.already_open', 'a dispute is already open for this booking', 409, {
+      bookingStatus,
+      escrowStatus,
+    });
+  }
+  if (bookingStatus !== 'completed') {
+    throw new DomainError('dispute.not_allowed', `a ${bookingStatus} booking cannot be disputed`, 409, { bookingStatus });
+  }
+  if (escrowStatus !== 'held' && escrowStatus !== 'release_scheduled') {
+    throw new DomainError('dispute.window_closed', `the payment has already been ${escrowStatus}`, 409, { escrowStatus });
+  }
+  return transition(bookingStatus, 'open_dispute');
+}
+
+export const DISPUTE_OUTCOMES = ['release', 'refund', 'split'] as const;
+export type DisputeOutcome = (typeof DISPUTE_OUTCOMES)[number];
+
+/** An admin's decision; `refundBps` is the student's share, 0 for release and 10000 for refund. */
+export interface DisputeResolution {
+  readonly outcome: DisputeOutcome;
+  readonly refundBps: number;
+}
+
+/**
+ * Checks an admin's resolution and returns the student's share in basis points, so payments can
+ * feed every outcome to one refund split. A split must really split (1–9999); 0 and 10000 are
+ * spelled `release` and `refund`, which keeps reports unambiguous.
+ */
+export function validateDisputeResolution(input: { outcome: string; refundBps?: number }): DisputeResolution {
+  switch (input.outcome) {
+    case 'release':
+    case 'refund':
+      if (input.refundBps !== undefined) {
+        throw new DomainError('dispute.invalid_resolution', `refundBps is only for a split`, 422, { outcome: input.outcome });
+      }
+      return { outcome: input.outcome, refundBps: input.outcome === 'refund' ? BPS_SCALE : 0 };
+    case 'split':
+      if (input.refundBps === undefined) {
+        throw new DomainError('dispute.invalid_resolution', 'a split needs refundBps', 422, { outcome: 'split' });
+      }
+      if (!Number.isInteger(input.refundBps) || input.refundBps < 1 || input.refundBps > BPS_SCALE - 1) {
+        throw new DomainError('dispute.invalid_resolution', 'a split refunds 1 to 9999 basis points', 422, {
+          refundBps: input.refundBps,
+        });
+      }
+      return { outcome: 'split', refundBps: input.refundBps };
+    default:
+      throw new DomainError('dispute.invalid_resolution', `outcome must be one of ${DISPUTE_OUTCOMES.join(', ')}`, 422, {
+        outcome: input.outcome,
+      });
+  }
+}
+
+/** Only an admin resolves, and only an open dispute; returns the booking's next status. */
+export function resolveDispute(input: { bookingStatus: BookingStatus; actorRole: ActorRole }): BookingStatus {
+  if (input.actorRole !== 'admin') {
+    throw new DomainError('dispute.forbidden', 'only an admin may resolve a dispute', 403, { actorRole: input.actorRole });
+  }
+  return transition(input.bookingStatus, 'resolve_dispute');
+}
