@@ -1,0 +1,15 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { messagingTablesSql, dropMessagingTablesSql } from '@tutorhub/messaging';
+
+/** Outbox and inbox of the bookings service. */
+export class Initial1732280000000 implements MigrationInterface {
+  name = 'Initial1732280000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    for (const sql of messagingTablesSql('bookings')) await q.query(sql);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const sql of dropMessagingTablesSql('bookings')) await q.query(sql);
+  }
+}

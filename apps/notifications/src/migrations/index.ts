@@ -1,0 +1,4 @@
+import { Initial1732280000000 } from './1732280000000-initial';
+
+/** Every migration of the service, in order. Listed explicitly (no globbing) so builds stay simple. */
+export const migrations = [Initial1732280000000];

@@ -1,0 +1,286 @@
+import { z } from 'zod';
+import { isoDateTime, moneySchema, roleSchema, uuidSchema } from '../common';
+import { defineEvent } from './define';
+
+const bookingParties = {
+  bookingId: uuidSchema,
+  studentId: uuidSchema,
+  tutorId: uuidSchema,
+};
+const bookingSlot = {
+  subject: z.string().min(1).max(100),
+  startsAt: isoDateTime,
+  endsAt: isoDateTime,
+};
+export const absentPartySchema = z.enum(['student', 'tutor', 'both']);
+export const disputeOutcomeSchema = z.enum(['release', 'refund', 'split']);
+export const BOOKING_STATUSES = [
+  'requested',
+  'accepted',
+  'confirmed',
+  'in_progress',
+  'completed',
+  'declined',
+  'expired',
+  'cancelled',
+  'no_show',
+  'disputed',
+] as const;
+export const bookingStatusSchema = z.enum(BOOKING_STATUSES);
+
+// ---- identity (owned by the gateway) ----
+export const UserRegisteredV1 = defineEvent(
+  'identity.user.registered.v1',
+  z.object({ userId: uuidSchema, role: roleSchema, email: z.email(), fullName: z.string().min(1).max(200) }),
+  'A user account was created.',
+);
+
+// ---- bookings ----
+export const BookingRequestedV1 = defineEvent(
+  'bookings.booking.requested.v1',
+  z.object({ ...bookingParties, ...bookingSlot, price: moneySchema, note: z.string().max(1000).nullable().optional() }),
+  'A student asked a tutor for a lesson; the tutor must accept before the deadline.',
+);
+export const BookingAcceptedV1 = defineEvent(
+  'bookings.booking.accepted.v1',
+  z.object({ ...bookingParties, ...bookingSlot, price: moneySchema }),
+  'The tutor accepted; the student may now pay, by startsAt at the latest.',
+);
+export const BookingDeclinedV1 = defineEvent(
+  'bookings.booking.declined.v1',
+  z.object({ ...bookingParties, reason: z.string().max(1000).nullable() }),
+  'The tutor declined the request.',
+);
+export const BookingExpiredV1 = defineEvent(
+  'bookings.booking.expired.v1',
+  z.object({
+    ...bookingParties,
+    reason: z.enum(['not_accepted', 'not_paid']),
+    previousStatus: bookingStatusSchema,
+  }),
+  'A request was not accepted, or an accepted booking not paid, in time.',
+);
+export const BookingCancelledV1 = defineEvent(
+  'bookings.booking.cancelled.v1',
+  z.object({
+    ...bookingParties,
+    cancelledBy: uuidSchema,
+    cancelledByRole: roleSchema,
+    reason: z.string().max(1000).nullable(),
+    refundBasisPoints: z.number().int().min(0).max(10000),
+    previousStatus: bookingStatusSchema,
+    startsAt: isoDateTime,
+  }),
+  'A participant (or an admin) cancelled; refundBasisPoints is the share of the payment to refund.',
+);
+export const BookingConfirmedV1 = defineEvent(
+  'bookings.booking.confirmed.v1',
+  z.object({ ...bookingParties, ...bookingSlot }),
+  'The payment is held in escrow; the lesson will take place.',
+);
+export const BookingCompletedV1 = defineEvent(
+  'bookings.booking.completed.v1',
+  z.object({ ...bookingParties }),
+  'The lesson took place; both parties may now review it.',
+);
+export const BookingNoShowV1 = defineEvent(
+  'bookings.booking.no_show.v1',
+  z.object({ ...bookingParties, absentParty: absentPartySchema }),
+  'One or both parties did not attend.',
+);
+export const DisputeOpenedV1 = defineEvent(
+  'bookings.dispute.opened.v1',
+  z.object({ disputeId: uuidSchema, ...bookingParties, reason: z.string().max(2000) }),
+  'The student disputed the lesson; the escrow release is frozen until an admin resolves it.',
+);
+export const DisputeResolvedV1 = defineEvent(
+  'bookings.dispute.resolved.v1',
+  z.object({
+    disputeId: uuidSchema,
+    ...bookingParties,
+    outcome: disputeOutcomeSchema,
+    refundBasisPoints: z.number().int().min(0).max(10000),
+    resolvedBy: uuidSchema,
+  }),
+  'An admin resolved a dispute: release to the tutor, refund the student, or split.',
+);
+export const ReviewSubmittedV1 = defineEvent(
+  'bookings.review.submitted.v1',
+  z.object({
+    reviewId: uuidSchema,
+    ...bookingParties,
+    authorId: uuidSchema,
+    revieweeId: uuidSchema,
+    rating: z.number().int().min(1).max(5),
+  }),
+  'A participant reviewed a completed lesson.',
+);
+
+// ---- payments ----
+const paymentData = z.object({
+  paymentId: uuidSchema,
+  bookingId: uuidSchema,
+  studentId: uuidSchema,
+  tutorId: uuidSchema,
+  txRef: z.string().min(1).max(100),
+  amount: moneySchema,
+});
+export const PaymentInitiatedV1 = defineEvent(
+  'payments.payment.initiated.v1',
+  paymentData,
+  'A Chapa checkout was opened for a booking.',
+);
+export const PaymentSucceededV1 = defineEvent(
+  'payments.payment.succeeded.v1',
+  paymentData,
+  'Chapa confirmed the payment (verified by a verify call).',
+);
+export const PaymentFailedV1 = defineEvent(
+  'payments.payment.failed.v1',
+  paymentData.extend({ reason: z.string().max(500).nullable() }),
+  'The payment failed or was abandoned.',
+);
+const escrowBase = {
+  escrowId: uuidSchema,
+  bookingId: uuidSchema,
+  studentId: uuidSchema,
+  tutorId: uuidSchema,
+};
+export const EscrowHeldV1 = defineEvent(
+  'payments.escrow.held.v1',
+  z.object({ ...escrowBase, amount: moneySchema }),
+  'The verified payment is held in escrow for the booking.',
+);
+export const EscrowReleaseScheduledV1 = defineEvent(
+  'payments.escrow.release_scheduled.v1',
+  z.object({ ...escrowBase, amount: moneySchema, releaseAt: isoDateTime }),
+  'The lesson ended; the escrow goes to the tutor at releaseAt unless disputed.',
+);
+export const EscrowReleasedV1 = defineEvent(
+  'payments.escrow.released.v1',
+  z.object({ ...escrowBase, tutorAmount: moneySchema, platformFee: moneySchema }),
+  "The escrow (or the non-refunded part of it) was paid into the tutor's wallet, less the platform fee.",
+);
+export const EscrowRefundedV1 = defineEvent(
+  'payments.escrow.refunded.v1',
+  z.object({ ...escrowBase, refundAmount: moneySchema, reason: z.string().max(500) }),
+  'The escrow (or part of it) is being refunded to the student through Chapa.',
+);
+const payoutData = z.object({ payoutId: uuidSchema, tutorId: uuidSchema, amount: moneySchema });
+export const PayoutRequestedV1 = defineEvent(
+  'payments.payout.requested.v1',
+  payoutData,
+  'A tutor asked to withdraw wallet money.',
+);
+export const PayoutSucceededV1 = defineEvent(
+  'payments.payout.succeeded.v1',
+  payoutData,
+  "Chapa confirmed the transfer to the tutor's bank.",
+);
+export const PayoutFailedV1 = defineEvent(
+  'payments.payout.failed.v1',
+  payoutData.extend({ reason: z.string().max(500).nullable() }),
+  'The transfer failed; the money is back in the wallet.',
+);
+
+// ---- sessions ----
+export const attendanceSchema = z.object({
+  studentJoinedAt: isoDateTime.nullable(),
+  tutorJoinedAt: isoDateTime.nullable(),
+});
+export const SessionStartedV1 = defineEvent(
+  'sessions.session.started.v1',
+  z.object({
+    sessionId: uuidSchema,
+    ...bookingParties,
+    startedBy: uuidSchema,
+    channelName: z.string().min(1).max(63),
+    startedAt: isoDateTime,
+  }),
+  'A participant started the video session.',
+);
+export const SessionParticipantJoinedV1 = defineEvent(
+  'sessions.session.participant_joined.v1',
+  z.object({
+    sessionId: uuidSchema,
+    ...bookingParties,
+    userId: uuidSchema,
+    role: z.enum(['student', 'tutor']),
+    joinedAt: isoDateTime,
+  }),
+  'A participant joined the video session for the first time.',
+);
+export const SessionEndedV1 = defineEvent(
+  'sessions.session.ended.v1',
+  z.object({
+    sessionId: uuidSchema,
+    ...bookingParties,
+    endedBy: z.union([uuidSchema, z.literal('system')]),
+    startedAt: isoDateTime,
+    endedAt: isoDateTime,
+    durationSeconds: z.number().int().min(0),
+    scheduledDurationSeconds: z.number().int().min(0),
+    attendance: attendanceSchema,
+    absentParty: absentPartySchema.nullable(),
+  }),
+  'The session ended (by a participant, or by the system after the overtime grace).',
+);
+export const SessionMissedV1 = defineEvent(
+  'sessions.session.missed.v1',
+  z.object({ ...bookingParties, absentParty: absentPartySchema }),
+  'Nobody started the session within the start window.',
+);
+
+// ---- notifications ----
+export const NotificationCreatedV1 = defineEvent(
+  'notifications.notification.created.v1',
+  z.object({
+    notificationId: uuidSchema,
+    userId: uuidSchema,
+    kind: z.string().min(1).max(100),
+    title: z.string().max(200),
+    body: z.string().max(2000),
+    data: z.record(z.string(), z.unknown()),
+    createdAt: isoDateTime,
+  }),
+  "A notification landed in a user's inbox (the gateway streams it live).",
+);
+
+export const EVENT_CATALOGUE = [
+  UserRegisteredV1,
+  BookingRequestedV1,
+  BookingAcceptedV1,
+  BookingDeclinedV1,
+  BookingExpiredV1,
+  BookingCancelledV1,
+  BookingConfirmedV1,
+  BookingCompletedV1,
+  BookingNoShowV1,
+  DisputeOpenedV1,
+  DisputeResolvedV1,
+  ReviewSubmittedV1,
+  PaymentInitiatedV1,
+  PaymentSucceededV1,
+  PaymentFailedV1,
+  EscrowHeldV1,
+  EscrowReleaseScheduledV1,
+  EscrowReleasedV1,
+  EscrowRefundedV1,
+  PayoutRequestedV1,
+  PayoutSucceededV1,
+  PayoutFailedV1,
+  SessionStartedV1,
+  SessionParticipantJoinedV1,
+  SessionEndedV1,
+  SessionMissedV1,
+  NotificationCreatedV1,
+] as const;
+
+type Catalogue = (typeof EVENT_CATALOGUE)[number];
+export type EventType = Catalogue['type'];
+export type EventDataOf<K extends EventType> = z.output<Extract<Catalogue, { type: K }>['schema']>;
+
+const byType = new Map<string, Catalogue>(EVENT_CATALOGUE.map((d) => [d.type, d]));
+export function eventDefinition(type: string): Catalogue | undefined {
+  return byType.get(type);
+}

@@ -1,0 +1,174 @@
+import { Logger } from '@nestjs/common';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { DataSource } from 'typeorm';
+import { envelopeSchema, eventDefinition, type EventEnvelope } from '@tutorhub/contracts';
+import { counter, histogram, runWithContext } from '@tutorhub/platform';
+import type { AmqpConnection } from './amqp-connection';
+import type { DiscoveredHandler } from './handler-discovery';
+import type { Topology } from './topology';
+
+const consumed = counter('events_consumed_total', 'Events taken off the service queue, by outcome', ['service', 'type', 'outcome']);
+const handleSeconds = histogram('event_handle_seconds', 'Time to handle one event (transaction included)', ['service', 'type']);
+const lagSeconds = histogram('event_lag_seconds', 'From the event being written (occurredAt) to its handler committing', ['service'], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30]);
+
+export interface ConsumerOptions {
+  service: string;
+  schema: string;
+  prefetch: number;
+  /** Deliveries of one message before it is dead-lettered (handler failures). */
+  maxAttempts: number;
+  retryDelayMs: number;
+}
+
+class Malformed extends Error {}
+
+/**
+ * Consumes the service's events queue with manual acks.
+ * - Malformed (not JSON, bad envelope, unknown type, invalid data): dead-lettered at once.
+ * - Handled: inbox insert + handler in one transaction, then ack. A duplicate finds its id in
+ *   the inbox and is acked without effect.
+ * - Handler failure: requeued after a short backoff until `maxAttempts`, then dead-lettered.
+ * Messages about the same booking (or user) are handled one at a time in arrival order, while
+ * unrelated ones run concurrently up to the prefetch.
+ */
+export class EventConsumer {
+  private readonly logger: Logger;
+  private channel?: Channel;
+  private consumerTag?: string;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private stopping = false;
+  lastHandledAt = 0;
+
+  constructor(
+    private readonly amqp: AmqpConnection,
+    private readonly topology: Topology,
+    private readonly dataSource: DataSource,
+    private readonly handlers: Map<string, DiscoveredHandler>,
+    private readonly options: ConsumerOptions,
+  ) {
+    this.logger = new Logger(`Events:${options.service}`);
+  }
+
+  get routingKeys(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  register(): void {
+    if (this.handlers.size === 0) return;
+    this.amqp.onConnect('events-consumer', (model) => this.setup(model));
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    const ch = await model.createChannel();
+    this.amqp.watch(model, ch, 'events');
+    await ch.prefetch(this.options.prefetch);
+    const queue = await this.topology.assertEventsQueue(ch, this.options.service, this.routingKeys, this.options.maxAttempts + 5);
+    this.channel = ch;
+    if (this.stopping) return;
+    const { consumerTag } = await ch.consume(queue, (msg) => msg && this.track(this.dispatch(ch, msg)), { noAck: false });
+    this.consumerTag = consumerTag;
+  }
+
+  private track(p: Promise<void>): void {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  private dispatch(ch: Channel, msg: ConsumeMessage): Promise<void> {
+    let envelope: EventEnvelope;
+    try {
+      envelope = this.parse(msg);
+    } catch (err) {
+      consumed.inc({ service: this.options.service, type: String(msg.fields.routingKey), outcome: 'malformed' });
+      this.logger.warn(`dead-lettering malformed message ${msg.properties.messageId ?? ''} (${msg.fields.routingKey}): ${(err as Error).message}`);
+      this.safe(() => ch.nack(msg, false, false));
+      return Promise.resolve();
+    }
+    const key = partitionKey(envelope);
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const next = previous.then(() => this.handle(ch, msg, envelope));
+    this.chains.set(key, next);
+    void next.finally(() => {
+      if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+    return next;
+  }
+
+  private parse(msg: ConsumeMessage): EventEnvelope {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(msg.content.toString('utf8'));
+    } catch {
+      throw new Malformed('body is not JSON');
+    }
+    const env = envelopeSchema.safeParse(raw);
+    if (!env.success) throw new Malformed(`bad envelope: ${env.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`);
+    const def = eventDefinition(env.data.type);
+    if (!def) throw new Malformed(`unknown event type ${env.data.type}`);
+    if (!this.handlers.has(env.data.type)) throw new Malformed(`no handler for ${env.data.type}`);
+    const data = def.schema.safeParse(env.data.data);
+    if (!data.success) throw new Malformed(`invalid data: ${data.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`);
+    return { ...env.data, data: data.data } as EventEnvelope;
+  }
+
+  private async handle(ch: Channel, msg: ConsumeMessage, envelope: EventEnvelope): Promise<void> {
+    const handler = this.handlers.get(envelope.type)!;
+    const started = process.hrtime.bigint();
+    try {
+      const outcome = await runWithContext({ correlationId: envelope.correlationId, causationId: envelope.id }, () =>
+        this.dataSource.transaction(async (em) => {
+          const inserted: unknown[] = await em.query(
+            `INSERT INTO "${this.options.schema}".inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING RETURNING event_id`,
+            [envelope.id, this.options.service, envelope.type],
+          );
+          if (inserted.length === 0) return 'duplicate' as const;
+          await handler.invoke(envelope.data, { em, envelope });
+          return 'handled' as const;
+        }),
+      );
+      this.safe(() => ch.ack(msg));
+      this.lastHandledAt = Date.now();
+      consumed.inc({ service: this.options.service, type: envelope.type, outcome });
+      handleSeconds.observe({ service: this.options.service, type: envelope.type }, Number(process.hrtime.bigint() - started) / 1e9);
+      if (outcome === 'handled') lagSeconds.observe({ service: this.options.service }, Math.max(0, Date.now() - Date.parse(envelope.occurredAt)) / 1000);
+    } catch (err) {
+      const attempts = Number(msg.properties.headers?.['x-delivery-count'] ?? 0) + 1;
+      if (attempts >= this.options.maxAttempts) {
+        consumed.inc({ service: this.options.service, type: envelope.type, outcome: 'dead_lettered' });
+        this.logger.error(`${handler.name} failed ${attempts}x on ${envelope.type} ${envelope.id}; dead-lettering: ${(err as Error).stack ?? err}`);
+        this.safe(() => ch.nack(msg, false, false));
+      } else {
+        consumed.inc({ service: this.options.service, type: envelope.type, outcome: 'retried' });
+        this.logger.warn(`${handler.name} failed on ${envelope.type} ${envelope.id} (attempt ${attempts}): ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, this.options.retryDelayMs * attempts));
+        this.safe(() => ch.nack(msg, false, true));
+      }
+    }
+  }
+
+  /** An ack on a channel that died is meaningless (the broker redelivers); never let it crash us. */
+  private safe(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.logger.warn(`ack/nack on a closed channel: ${(err as Error).message}`);
+    }
+  }
+
+  /** Stop taking new messages, then let the ones in hand finish (graceful shutdown). */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.channel && this.consumerTag) await this.channel.cancel(this.consumerTag).catch(() => undefined);
+    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, timeoutMs))]);
+  }
+}
+
+function partitionKey(envelope: EventEnvelope): string {
+  const data = envelope.data as Record<string, unknown>;
+  for (const k of ['bookingId', 'tutorId', 'userId']) {
+    if (typeof data[k] === 'string') return `${k}:${data[k]}`;
+  }
+  return envelope.id;
+}

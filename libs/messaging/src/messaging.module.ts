@@ -1,0 +1,115 @@
+import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnModuleInit, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { AmqpConnection } from './amqp-connection';
+import { EVENT_HANDLER, RPC_HANDLER } from './decorators';
+import { EventConsumer } from './event-consumer';
+import { HandlerDiscovery } from './handler-discovery';
+import { OutboxRelay } from './outbox-relay';
+import { OutboxService } from './outbox.service';
+import { RpcClient } from './rpc-client';
+import { RpcServer } from './rpc-server';
+import { Topology } from './topology';
+
+export interface MessagingOptions {
+  service: string;
+  /** Postgres schema holding this service's outbox and inbox. */
+  schema: string;
+  amqpUrl: string;
+  databaseUrl: string;
+  namespace: string;
+  prefetch: number;
+  maxAttempts?: number;
+  retryDelayMs?: number;
+  rpcTimeoutMs?: number;
+  shutdownTimeoutMs?: number;
+  /** Off in tests that drive the relay by hand. */
+  relay?: boolean;
+}
+
+export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
+
+/**
+ * Wires the broker into a service: connection, outbox + relay, event consumer, RPC server and
+ * client. Handlers are found by decorator (@OnEvent, @OnRpc) on any provider of the app.
+ * Start order: handlers are discovered at module init, the connection opens at bootstrap; on
+ * shutdown consumers stop taking messages and drain before the relay and connection close.
+ */
+@Injectable()
+export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('Messaging');
+  consumer?: EventConsumer;
+  server?: RpcServer;
+
+  constructor(
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    private readonly amqp: AmqpConnection,
+    private readonly topology: Topology,
+    private readonly discovery: HandlerDiscovery,
+    private readonly dataSource: DataSource,
+    private readonly relay: OutboxRelay,
+    private readonly client: RpcClient,
+  ) {}
+
+  onModuleInit(): void {
+    const o = this.options;
+    this.consumer = new EventConsumer(this.amqp, this.topology, this.dataSource, this.discovery.find(EVENT_HANDLER), {
+      service: o.service,
+      schema: o.schema,
+      prefetch: o.prefetch,
+      maxAttempts: o.maxAttempts ?? 5,
+      retryDelayMs: o.retryDelayMs ?? 200,
+    });
+    this.server = new RpcServer(this.amqp, this.topology, this.discovery.find(RPC_HANDLER), o.service, o.prefetch);
+    this.consumer.register();
+    this.server.register();
+    this.client.register();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.amqp.start();
+    // Start-up waits briefly for the broker so that a healthy start is ready at once, but a
+    // broker outage does not stop the process: recovery keeps trying, readiness says not ready.
+    if (!(await this.amqp.waitUntilConnected(10000))) this.logger.warn('RabbitMQ not reachable yet; retrying in the background');
+    if (this.options.relay !== false) this.relay.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const t = this.options.shutdownTimeoutMs ?? 10000;
+    await Promise.all([this.consumer?.stop(t), this.server?.stop(t)]);
+    await this.relay.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.amqp.close();
+  }
+}
+
+@Module({})
+export class MessagingModule {
+  static forService(options: MessagingOptions): DynamicModule {
+    const topology = new Topology(options.namespace);
+    const amqp = new AmqpConnection(options.amqpUrl, options.service);
+    return {
+      module: MessagingModule,
+      global: true,
+      imports: [DiscoveryModule],
+      providers: [
+        { provide: MESSAGING_OPTIONS, useValue: options },
+        { provide: Topology, useValue: topology },
+        { provide: AmqpConnection, useValue: amqp },
+        { provide: OutboxService, useValue: new OutboxService(options.schema, options.service) },
+        {
+          provide: OutboxRelay,
+          inject: [DataSource],
+          useFactory: (ds: DataSource) =>
+            new OutboxRelay(ds, amqp, topology, { schema: options.schema, service: options.service, databaseUrl: options.databaseUrl }),
+        },
+        { provide: RpcClient, useValue: new RpcClient(amqp, topology, options.rpcTimeoutMs ?? 5000) },
+        HandlerDiscovery,
+        MessagingLifecycle,
+      ],
+      exports: [AmqpConnection, Topology, OutboxService, OutboxRelay, RpcClient, MessagingLifecycle],
+    };
+  }
+}

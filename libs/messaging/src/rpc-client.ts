@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { Actor, RpcProblem, RpcReply } from '@tutorhub/contracts';
+import { currentContext, histogram } from '@tutorhub/platform';
+import type { AmqpConnection } from './amqp-connection';
+import type { Topology } from './topology';
+
+const callSeconds = histogram('rpc_client_seconds', 'Gateway-side RPC round trip', ['service', 'pattern', 'outcome']);
+
+/** A problem answered by the service (4xx) or by the transport (503/504); the gateway maps it to HTTP. */
+export class RpcError extends Error {
+  constructor(readonly problem: RpcProblem) {
+    super(problem.detail ?? problem.code);
+    this.name = 'RpcError';
+  }
+  get status() {
+    return this.problem.status;
+  }
+  get code() {
+    return this.problem.code;
+  }
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+const REPLY_TO = 'amq.rabbitmq.reply-to';
+
+/**
+ * Request/response over RabbitMQ's direct reply-to (no reply queue to declare or clean up).
+ * Each request carries a TTL equal to the timeout, so it expires in the queue rather than
+ * being served after the caller gave up. Unroutable requests (service queue missing) and a
+ * broker outage fail fast with 503 instead of waiting for the timeout.
+ */
+export class RpcClient {
+  private channel?: Channel;
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly amqp: AmqpConnection,
+    private readonly topology: Topology,
+    private readonly defaultTimeoutMs: number,
+  ) {}
+
+  register(): void {
+    this.amqp.onConnect('rpc-client', (model) => this.setup(model));
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    const ch = await model.createChannel();
+    ch.on('close', () => {
+      if (this.channel === ch) this.channel = undefined;
+      this.failAll('upstream.unavailable', 'The message broker connection was lost.');
+    });
+    ch.on('error', () => undefined);
+    ch.on('return', (msg: ConsumeMessage) => {
+      const p = this.take(msg.properties.correlationId);
+      p?.reject(new RpcError({ status: 503, code: 'upstream.unavailable', detail: 'The service is not available.' }));
+    });
+    await ch.consume(REPLY_TO, (msg) => msg && this.onReply(msg), { noAck: true });
+    this.channel = ch;
+  }
+
+  async call<T>(service: string, pattern: string, data: unknown, opts: { actor?: Actor | null; timeoutMs?: number } = {}): Promise<T> {
+    const started = process.hrtime.bigint();
+    const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
+    let outcome = 'ok';
+    try {
+      return (await this.send(service, pattern, data, opts.actor ?? null, timeoutMs)) as T;
+    } catch (err) {
+      outcome = err instanceof RpcError ? String(err.status) : 'error';
+      throw err;
+    } finally {
+      callSeconds.observe({ service, pattern, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  private send(service: string, pattern: string, data: unknown, actor: Actor | null, timeoutMs: number): Promise<unknown> {
+    const ch = this.channel;
+    if (!ch) {
+      return Promise.reject(new RpcError({ status: 503, code: 'upstream.unavailable', detail: 'The message broker is not reachable.' }));
+    }
+    const id = randomUUID();
+    const ctx = currentContext();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.take(id)) {
+          reject(new RpcError({ status: 503, code: 'upstream.timeout', detail: `The ${service} service did not answer in time.` }));
+        }
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      try {
+        ch.publish('', this.topology.rpcQueue(service), Buffer.from(JSON.stringify({ pattern, actor, data })), {
+          correlationId: id,
+          replyTo: REPLY_TO,
+          expiration: String(timeoutMs),
+          mandatory: true,
+          contentType: 'application/json',
+          headers: { 'x-correlation-id': ctx?.correlationId ?? id },
+        });
+      } catch (err) {
+        this.take(id);
+        reject(new RpcError({ status: 503, code: 'upstream.unavailable', detail: (err as Error).message }));
+      }
+    });
+  }
+
+  private onReply(msg: ConsumeMessage): void {
+    const p = this.take(msg.properties.correlationId);
+    if (!p) return; // late reply after a timeout
+    let reply: RpcReply;
+    try {
+      reply = JSON.parse(msg.content.toString('utf8')) as RpcReply;
+    } catch {
+      p.reject(new RpcError({ status: 502, code: 'upstream.bad_reply', detail: 'The service sent an unreadable reply.' }));
+      return;
+    }
+    if (reply.ok) p.resolve(reply.data);
+    else p.reject(new RpcError(reply.error));
+  }
+
+  private take(id: string | undefined): Pending | undefined {
+    if (!id) return undefined;
+    const p = this.pending.get(id);
+    if (!p) return undefined;
+    clearTimeout(p.timer);
+    this.pending.delete(id);
+    return p;
+  }
+
+  private failAll(code: string, detail: string): void {
+    for (const id of [...this.pending.keys()]) this.take(id)?.reject(new RpcError({ status: 503, code, detail }));
+  }
+}

@@ -1,0 +1,130 @@
+import { Logger } from '@nestjs/common';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { ZodError } from 'zod';
+import { rpcRequestSchema, type RpcReply } from '@tutorhub/contracts';
+import { counter, histogram, isCallerError, runWithContext } from '@tutorhub/platform';
+import type { AmqpConnection } from './amqp-connection';
+import type { DiscoveredHandler } from './handler-discovery';
+import type { Topology } from './topology';
+
+const served = histogram('rpc_server_seconds', 'Time to serve one RPC request', ['service', 'pattern', 'outcome']);
+const failures = counter('rpc_server_internal_errors_total', 'RPC requests that failed with an unexpected error', ['service', 'pattern']);
+
+/**
+ * Serves `<service>.rpc`. Requests that outlived their caller's timeout expire in the queue (TTL
+ * set by the client), so the server never works for a caller that has given up. Errors carrying
+ * a status and code (AppError, DomainError) go back as problems; anything else is logged here
+ * with its stack and answered as a bare internal error.
+ */
+export class RpcServer {
+  private readonly logger: Logger;
+  private channel?: Channel;
+  private consumerTag?: string;
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    private readonly amqp: AmqpConnection,
+    private readonly topology: Topology,
+    private readonly handlers: Map<string, DiscoveredHandler>,
+    private readonly service: string,
+    private readonly prefetch: number,
+  ) {
+    this.logger = new Logger(`Rpc:${service}`);
+  }
+
+  register(): void {
+    if (this.handlers.size === 0) return;
+    this.amqp.onConnect('rpc-server', (model) => this.setup(model));
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    const ch = await model.createChannel();
+    this.amqp.watch(model, ch, 'rpc');
+    await ch.prefetch(this.prefetch);
+    const queue = await this.topology.assertRpcQueue(ch, this.service);
+    this.channel = ch;
+    if (this.stopping) return;
+    const { consumerTag } = await ch.consume(
+      queue,
+      (msg) => {
+        if (!msg) return;
+        const p = this.serve(ch, msg);
+        this.inFlight.add(p);
+        void p.finally(() => this.inFlight.delete(p));
+      },
+      { noAck: false },
+    );
+    this.consumerTag = consumerTag;
+  }
+
+  private async serve(ch: Channel, msg: ConsumeMessage): Promise<void> {
+    const started = process.hrtime.bigint();
+    let pattern = 'unknown';
+    let reply: RpcReply;
+    const correlationId = String(msg.properties.headers?.['x-correlation-id'] ?? msg.properties.correlationId ?? '');
+    try {
+      const parsed = rpcRequestSchema.safeParse(JSON.parse(msg.content.toString('utf8')));
+      if (!parsed.success) throw Object.assign(new Error('Malformed RPC request'), { status: 400, code: 'rpc.malformed' });
+      pattern = parsed.data.pattern;
+      const handler = this.handlers.get(pattern);
+      if (!handler) throw Object.assign(new Error(`No handler for ${pattern}`), { status: 404, code: 'rpc.unknown_pattern' });
+      const actor = parsed.data.actor;
+      const result = await runWithContext({ correlationId: correlationId || msg.properties.correlationId, actor: actor ?? undefined }, () =>
+        handler.invoke({ actor, data: parsed.data.data }),
+      );
+      reply = { ok: true, data: result ?? null };
+    } catch (err) {
+      reply = { ok: false, error: this.toProblem(err, pattern) };
+    }
+    const outcome = reply.ok ? 'ok' : reply.error.status >= 500 ? 'error' : 'refused';
+    served.observe({ service: this.service, pattern, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+    try {
+      if (msg.properties.replyTo) {
+        ch.sendToQueue(msg.properties.replyTo, Buffer.from(JSON.stringify(reply)), {
+          correlationId: msg.properties.correlationId,
+          contentType: 'application/json',
+        });
+      }
+      ch.ack(msg);
+    } catch (err) {
+      // The channel died; the caller times out and may retry (mutations are idempotent by key).
+      this.logger.warn(`could not reply to ${pattern}: ${(err as Error).message}`);
+    }
+  }
+
+  private toProblem(err: unknown, pattern: string) {
+    if (err instanceof ZodError) {
+      return {
+        status: 400,
+        code: 'validation_failed',
+        detail: 'The request is invalid.',
+        errors: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      };
+    }
+    if (isCallerError(err)) {
+      const details = err.details as Record<string, unknown> | undefined;
+      const { errors, ...rest } = (details ?? {}) as { errors?: Array<{ path: string; message: string }> };
+      return {
+        status: err.status,
+        code: err.code,
+        detail: err.message,
+        ...(errors ? { errors } : {}),
+        ...(Object.keys(rest).length ? { details: rest } : {}),
+      };
+    }
+    const e = err as { status?: unknown; code?: unknown };
+    if (typeof e?.status === 'number' && e.status === 503 && typeof e.code === 'string') {
+      return { status: 503, code: e.code, detail: 'The service is temporarily unavailable.' };
+    }
+    failures.inc({ service: this.service, pattern });
+    this.logger.error(`${pattern} failed: ${(err as Error)?.stack ?? String(err)}`);
+    return { status: 500, code: 'internal_error', detail: 'An unexpected error occurred.' };
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.channel && this.consumerTag) await this.channel.cancel(this.consumerTag).catch(() => undefined);
+    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, timeoutMs))]);
+  }
+}

@@ -1,0 +1,65 @@
+import { Client } from 'pg';
+import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
+
+export interface PersistenceOptions {
+  url: string;
+  schema: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own entity list type
+  entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own migration list type
+  migrations: MixedList<Function | string>;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+/**
+ * One DataSource per service, on its own schema. Never `synchronize`: the schema changes only
+ * through reviewed migrations, tracked in the schema's own `migrations` table.
+ */
+export function dataSourceOptions(o: PersistenceOptions): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: o.url,
+    schema: o.schema,
+    entities: o.entities,
+    migrations: o.migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    migrationsRun: false,
+    synchronize: false,
+    logging: ['error'],
+    applicationName: o.applicationName ?? o.schema,
+    extra: {
+      max: o.poolSize ?? 10,
+      // Fail fast instead of queueing forever when the database is down or saturated.
+      connectionTimeoutMillis: 5000,
+      statement_timeout: 30000,
+      idle_in_transaction_session_timeout: 60000,
+    },
+  } as DataSourceOptions;
+}
+
+/**
+ * Creates the schema (TypeORM does not: typeorm#5382) and runs pending migrations. Replicas
+ * starting together serialise on a session advisory lock, so each migration runs once.
+ */
+export async function migrate(o: PersistenceOptions, log: (msg: string) => void = () => undefined): Promise<string[]> {
+  const lock = new Client({ connectionString: o.url, application_name: `${o.schema}-migrate` });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`migrate:${o.schema}`]);
+    await lock.query(`CREATE SCHEMA IF NOT EXISTS "${o.schema}"`);
+    const ds = new DataSource(dataSourceOptions({ ...o, poolSize: 2 }));
+    await ds.initialize();
+    try {
+      const ran = await ds.runMigrations({ transaction: 'each' });
+      for (const m of ran) log(`applied migration ${m.name}`);
+      return ran.map((m) => m.name);
+    } finally {
+      await ds.destroy();
+    }
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`migrate:${o.schema}`]).catch(() => undefined);
+    await lock.end();
+  }
+}

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/**
+ * Configuration comes from the environment and is validated once at start. A process with a
+ * bad value refuses to start and says which variable is wrong and why, instead of failing
+ * later at the first request that needs it.
+ */
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n  - ${issues.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const env = {
+  bool,
+  int: (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def),
+  decimal: (def: number, min = 0) => z.coerce.number().finite().min(min).default(def),
+  port: (def: number) => z.coerce.number().int().min(0).max(65535).default(def),
+  url: (def: string) => z.string().url().default(def),
+  str: (def: string) => z.string().min(1).default(def),
+  optional: () =>
+    z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v === '' ? undefined : v)),
+  hex32: (def: string) =>
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hexadecimal characters')
+      .default(def),
+  /** A cron expression with 5 or 6 fields (seconds first when 6). */
+  cron: (def: string) =>
+    z
+      .string()
+      .default(def)
+      .refine((v) => [5, 6].includes(v.trim().split(/\s+/).length), 'must be a cron expression with 5 or 6 fields'),
+};
+
+/** Variables every service reads. */
+export const sharedConfigShape = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: env.url('postgres://postgres@127.0.0.1:5432/postgres'),
+  DATABASE_POOL_SIZE: env.int(10, 1, 200),
+  AMQP_URL: env.url('amqp://guest:guest@127.0.0.1:5672'),
+  /**
+   * Prefix for every exchange and queue name. Empty in real deployments; tests set a random
+   * one so parallel runs on one broker never see each other's messages.
+   */
+  AMQP_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9_-]*$/, 'lowercase letters, digits, _ and - only')
+    .default(''),
+  AMQP_PREFETCH: env.int(32, 1, 1000),
+  /** Run pending migrations at start. On by default outside production, where a Job runs them. */
+  MIGRATE_ON_START: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
+  SHUTDOWN_TIMEOUT_MS: env.int(15000, 0, 600000),
+  /** Scheduled jobs on (default). Tests switch them off and run job passes by hand. */
+  JOBS_ENABLED: bool(true),
+  /** Gateway → service RPC timeout. */
+  RPC_TIMEOUT_MS: env.int(5000, 100, 120000),
+};
+
+export type SharedConfig = {
+  NODE_ENV: 'development' | 'test' | 'production';
+  LOG_LEVEL: string;
+  DATABASE_URL: string;
+  DATABASE_POOL_SIZE: number;
+  AMQP_URL: string;
+  AMQP_NAMESPACE: string;
+  AMQP_PREFETCH: number;
+  MIGRATE_ON_START?: string;
+  SHUTDOWN_TIMEOUT_MS: number;
+  JOBS_ENABLED: boolean;
+  RPC_TIMEOUT_MS: number;
+};
+
+export function loadConfig<S extends z.ZodTypeAny>(
+  schema: S,
+  source: Record<string, string | undefined> = process.env,
+): z.output<S> {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
+  }
+  return result.data;
+}
+
+export function shouldMigrateOnStart(config: SharedConfig): boolean {
+  if (config.MIGRATE_ON_START !== undefined) return ['true', '1', 'yes'].includes(config.MIGRATE_ON_START);
+  return config.NODE_ENV !== 'production';
+}
+
+/**
+ * Development defaults for secrets make `npm start` work out of the box; production must
+ * never run on them.
+ */
+export function refuseDevSecretsInProduction<T extends { NODE_ENV: string }>(
+  config: T,
+  secrets: Partial<Record<keyof T & string, string>>,
+): string[] {
+  if (config.NODE_ENV !== 'production') return [];
+  return Object.entries(secrets)
+    .filter(([key, devValue]) => (config as Record<string, unknown>)[key] === devValue)
+    .map(([key]) => `${key}: the development default must not be used in production`);
+}

@@ -1,0 +1,95 @@
+/**
+ * An error meant for the caller: it becomes an RFC 9457 problem with a stable machine `code`.
+ * Anything that is not an AppError (or does not look like one) is an internal error and is
+ * reported as a bare 500 without details.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const badRequest = (code: string, message: string, details?: Record<string, unknown>) =>
+  new AppError(400, code, message, details);
+export const forbidden = (code: string, message: string) => new AppError(403, code, message);
+export const notFound = (code: string, message: string) => new AppError(404, code, message);
+export const conflict = (code: string, message: string, details?: Record<string, unknown>) =>
+  new AppError(409, code, message, details);
+export const unprocessable = (code: string, message: string, details?: Record<string, unknown>) =>
+  new AppError(422, code, message, details);
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  instance?: string;
+  errors?: Array<{ path: string; message: string }>;
+  [extra: string]: unknown;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+export function problem(
+  status: number,
+  code: string,
+  detail?: string,
+  extras: Record<string, unknown> = {},
+): ProblemBody {
+  return {
+    type: `https://docs.tutorhub.dev/problems/${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    ...(detail ? { detail } : {}),
+    ...extras,
+  };
+}
+
+/** Duck-typed so that domain errors of any app (status + code) map without importing them here. */
+export function isCallerError(err: unknown): err is { status: number; code: string; message: string; details?: Record<string, unknown> } {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as Record<string, unknown>;
+  return (
+    typeof e.status === 'number' &&
+    e.status >= 400 &&
+    e.status < 500 &&
+    typeof e.code === 'string' &&
+    typeof e.message === 'string'
+  );
+}
+
+export function toProblem(err: unknown): ProblemBody {
+  if (isCallerError(err)) {
+    const extras: Record<string, unknown> = {};
+    if (err.details) {
+      const { errors, ...rest } = err.details as { errors?: unknown };
+      if (Array.isArray(errors)) extras.errors = errors;
+      if (Object.keys(rest).length) extras.details = rest;
+    }
+    return problem(err.status, err.code, err.message, extras);
+  }
+  return problem(500, 'internal_error', 'An unexpected error occurred.');
+}

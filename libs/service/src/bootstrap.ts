@@ -1,0 +1,73 @@
+import { Logger as NestLogger, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import type { z } from 'zod';
+import { migrate } from '@tutorhub/persistence';
+import { ConfigError, loadConfig, shouldMigrateOnStart } from '@tutorhub/platform';
+import type { ServiceConfig, ServiceDefinition } from './service-kit.module';
+
+export interface ServiceMain<S extends z.ZodTypeAny> {
+  def: ServiceDefinition;
+  configSchema: S;
+  /** Builds the root module from the validated config. */
+  module: (config: z.output<S>) => DynamicModule | Type;
+  /** App-level HTTP setup beyond the defaults (gateway: helmet, body limits, OpenAPI…). */
+  configure?: (app: NestExpressApplication, config: z.output<S>) => void | Promise<void>;
+}
+
+export async function createServiceApp<S extends z.ZodTypeAny>(
+  main: ServiceMain<S>,
+  config: z.output<S>,
+  moduleOverride?: DynamicModule | Type,
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(moduleOverride ?? main.module(config), {
+    bufferLogs: true,
+    rawBody: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  app.disable('x-powered-by');
+  await main.configure?.(app, config);
+  return app;
+}
+
+/**
+ * The entry point of every service: `node main.js` serves, `node main.js migrate` migrates and
+ * exits (the Kubernetes Job and the compose migration step run that). Invalid configuration
+ * stops the process with a readable list of what is wrong.
+ */
+export async function runService<S extends z.ZodTypeAny>(main: ServiceMain<S>): Promise<INestApplication | undefined> {
+  const log = new NestLogger(main.def.service);
+  let config: z.output<S> & ServiceConfig;
+  try {
+    config = loadConfig(main.configSchema) as z.output<S> & ServiceConfig;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`${main.def.service}: ${err.message}`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const persistence = {
+    url: config.DATABASE_URL,
+    schema: main.def.schema,
+    entities: main.def.entities,
+    migrations: main.def.migrations,
+  };
+  if (process.argv[2] === 'migrate') {
+    const ran = await migrate(persistence, (m) => log.log(m));
+    log.log(`migrations done (${ran.length} applied)`);
+    process.exit(0);
+  }
+  if (shouldMigrateOnStart(config)) await migrate(persistence, (m) => log.log(m));
+
+  const app = await createServiceApp(main, config);
+  // A shutdown that hangs (a stuck connection) must not block a rolling update forever.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS).unref());
+  }
+  await app.listen(config.PORT, process.env.HOST ?? '0.0.0.0');
+  log.log(`${main.def.service} listening on :${config.PORT}`);
+  return app;
+}

@@ -1,0 +1,63 @@
+import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { Response, Request } from 'express';
+import { problem, toProblem, type ProblemBody } from '@tutorhub/platform';
+
+const HTTP_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable',
+  429: 'rate_limited',
+  503: 'service_unavailable',
+};
+
+/**
+ * Every error leaves as RFC 9457 application/problem+json with a stable `code`. Unknown errors
+ * are logged with their stack and answered with a bare 500: no internals ever reach a client.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    const body = this.toBody(exception);
+    if (body.status >= 500 && body.code === 'internal_error') {
+      this.logger.error(`${req.method} ${req.url}: ${(exception as Error)?.stack ?? String(exception)}`);
+    }
+    if (res.headersSent) return;
+    if (body.status === 429 && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '60');
+    res.status(body.status).type('application/problem+json').send(JSON.stringify({ ...body, instance: req.originalUrl ?? req.url }));
+  }
+
+  private toBody(exception: unknown): ProblemBody {
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse() as string | { message?: unknown; code?: unknown; errors?: unknown };
+      if (typeof response === 'object' && typeof response.code === 'string') {
+        const detail = typeof response.message === 'string' ? response.message : undefined;
+        return problem(status, response.code, detail, Array.isArray(response.errors) ? { errors: response.errors } : {});
+      }
+      const message = typeof response === 'string' ? response : response.message;
+      const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
+      return problem(status, HTTP_CODES[status] ?? (status >= 500 ? 'internal_error' : 'error'), detail);
+    }
+    // body-parser errors (malformed JSON, too large) carry status + type rather than being HttpExceptions.
+    const e = exception as { status?: number; type?: string; expose?: boolean };
+    if (typeof e?.status === 'number' && e.expose && e.status >= 400 && e.status < 500) {
+      if (e.type === 'entity.parse.failed') return problem(400, 'malformed_json', 'The request body is not valid JSON.');
+      if (e.type === 'entity.too.large') return problem(413, 'payload_too_large', 'The request body is too large.');
+      if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return problem(415, 'unsupported_media_type', 'Unsupported body encoding.');
+      return problem(e.status, HTTP_CODES[e.status] ?? 'bad_request', 'The request could not be read.');
+    }
+    return toProblem(exception);
+  }
+}

@@ -1,0 +1,101 @@
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import type { EntitySchema, MixedList } from 'typeorm';
+import { MessagingModule } from '@tutorhub/messaging';
+import { dataSourceOptions } from '@tutorhub/persistence';
+import { Clock, SystemClock, currentContext, type SharedConfig } from '@tutorhub/platform';
+import { HealthController } from './health.controller';
+import { JobRunner } from './job-runner';
+import { MetricsController } from './metrics.controller';
+import { ProblemFilter } from './problem.filter';
+import { CONFIG } from './tokens';
+
+export interface ServiceDefinition {
+  /** Service name: queue names, logs, metrics. */
+  service: string;
+  /** The Postgres schema the service owns. */
+  schema: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own entity list type
+  entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own migration list type
+  migrations: MixedList<Function | string>;
+}
+
+export type ServiceConfig = SharedConfig & { PORT: number; JOBS_ENABLED?: boolean; RPC_TIMEOUT_MS?: number };
+
+export interface ServiceKitOptions {
+  clock?: Clock;
+  /** Tests drive the outbox relay by hand when they need determinism. */
+  relay?: boolean;
+  extraControllers?: Type[];
+}
+
+/**
+ * Everything a tutorhub service needs besides its domain: validated config, JSON logs with
+ * correlation ids, its DataSource, the messaging backbone, health, metrics, scheduler, and
+ * problem+json errors. An app module imports this once and adds its own feature module.
+ */
+@Module({})
+export class ServiceKitModule {
+  static forService(def: ServiceDefinition, config: ServiceConfig, opts: ServiceKitOptions = {}): DynamicModule {
+    return {
+      module: ServiceKitModule,
+      global: true,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.LOG_LEVEL,
+            name: def.service,
+            // Health probes and scrapes would drown the log.
+            autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+            genReqId: (req) => {
+              const header = req.headers['x-correlation-id'];
+              return typeof header === 'string' && /^[\w.:-]{1,100}$/.test(header) ? header : crypto.randomUUID();
+            },
+            customProps: () => ({ correlationId: currentContext()?.correlationId }),
+            mixin: () => {
+              const ctx = currentContext();
+              return ctx ? { correlationId: ctx.correlationId, causationId: ctx.causationId } : {};
+            },
+            redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-chapa-signature"]'],
+          },
+        }),
+        TypeOrmModule.forRoot(
+          dataSourceOptions({
+            url: config.DATABASE_URL,
+            schema: def.schema,
+            entities: def.entities,
+            migrations: def.migrations,
+            poolSize: config.DATABASE_POOL_SIZE,
+            applicationName: def.service,
+          }),
+        ),
+        MessagingModule.forService({
+          service: def.service,
+          schema: def.schema,
+          amqpUrl: config.AMQP_URL,
+          databaseUrl: config.DATABASE_URL,
+          namespace: config.AMQP_NAMESPACE,
+          prefetch: config.AMQP_PREFETCH,
+          rpcTimeoutMs: config.RPC_TIMEOUT_MS,
+          shutdownTimeoutMs: Math.max(1000, config.SHUTDOWN_TIMEOUT_MS - 2000),
+          relay: opts.relay,
+        }),
+        TerminusModule,
+        ScheduleModule.forRoot(),
+      ],
+      controllers: [HealthController, MetricsController, ...(opts.extraControllers ?? [])],
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: Clock, useValue: opts.clock ?? new SystemClock() },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        JobRunner,
+      ],
+      exports: [CONFIG, Clock, JobRunner],
+    };
+  }
+}

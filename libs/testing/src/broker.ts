@@ -1,0 +1,48 @@
+import { connect, type ChannelModel } from 'amqplib';
+import { testAmqpUrl } from './test-env';
+
+/** A raw AMQP connection for tests that inspect or poke the broker directly. */
+export async function rawBroker(): Promise<ChannelModel> {
+  return connect(testAmqpUrl());
+}
+
+/** Deletes every queue and exchange of a test namespace (best effort). */
+export async function deleteNamespace(namespace: string, services: string[]): Promise<void> {
+  const conn = await rawBroker();
+  try {
+    for (const s of services) {
+      for (const q of [`${namespace}.${s}.events`, `${namespace}.${s}.events.dlq`, `${namespace}.${s}.rpc`]) {
+        const ch = await conn.createChannel();
+        ch.on('error', () => undefined);
+        await ch.deleteQueue(q).catch(() => undefined);
+        await ch.close().catch(() => undefined);
+      }
+    }
+    for (const x of [`${namespace}.tutorhub.events`, `${namespace}.tutorhub.dlx`]) {
+      const ch = await conn.createChannel();
+      ch.on('error', () => undefined);
+      await ch.deleteExchange(x).catch(() => undefined);
+      await ch.close().catch(() => undefined);
+    }
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Polls until `fn` returns a truthy value or the deadline passes (for asynchronous effects). */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 10000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${(lastError as Error).message}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

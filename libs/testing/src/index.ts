@@ -1,0 +1,4 @@
+export * from './broker';
+export * from './test-database';
+export * from './test-env';
+export * from './test-service';
