@@ -29,10 +29,12 @@ export function assertValidCancellationPolicy(config: CancellationPolicyConfig):
     partialRefundHours < 0 ||
     fullRefundHours < partialRefundHours
   ) {
-    throw new DomainError('config.invalid', 'cancellation thresholds must satisfy 0 ≤ partialRefundHours ≤ fullRefundHours', 500, {
-      fullRefundHours,
-      partialRefundHours,
-    });
+    throw new DomainError(
+      'config.invalid',
+      'cancellation thresholds must satisfy 0 ≤ partialRefundHours ≤ fullRefundHours',
+      500,
+      { fullRefundHours, partialRefundHours },
+    );
   }
   assertBasisPoints(config.partialRefundBps, 'partialRefundBps');
 }

@@ -29,8 +29,9 @@ describe('validateReview', () => {
 describe('assertCanReview', () => {
   it('lets each party review a completed booking once', () => {
     expect(() => assertCanReview({ bookingStatus: 'completed', reviewer: 'student', existingReviewers: [] })).not.toThrow();
-    expect(() => assertCanReview({ bookingStatus: 'completed', reviewer: 'tutor', existingReviewers: ['student'] })).not.toThrow();
-    expect(() => assertCanReview({ bookingStatus: 'completed', reviewer: 'student', existingReviewers: ['student'] })).toThrow(
+    const completed = 'completed' as const;
+    expect(() => assertCanReview({ bookingStatus: completed, reviewer: 'tutor', existingReviewers: ['student'] })).not.toThrow();
+    expect(() => assertCanReview({ bookingStatus: completed, reviewer: 'student', existingReviewers: ['student'] })).toThrow(
       expect.objectContaining({ code: 'review.already_submitted', status: 409 }),
     );
   });
