@@ -4,3 +4,8 @@ export * from './events/define';
 export * from './events/catalogue';
 export * from './rpc/rpc';
 export * from './asyncapi';
+export * from './rpc/identity';
+export * from './rpc/bookings';
+export * from './rpc/payments';
+export * from './rpc/sessions';
+export * from './rpc/notifications';

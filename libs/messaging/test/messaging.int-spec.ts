@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { createTestDatabase, eventually, rawBroker, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
+import { OutboxRelay, RpcClient, RpcError, Topology } from '../src';
+import { ProbeHandlers, probeMain, probeModule } from './probe-service';
+
+const actor = { userId: randomUUID(), role: 'student' as const };
+
+describe('messaging backbone (real RabbitMQ + Postgres)', () => {
+  let db: TestDatabase;
+  let namespace: string;
+  let a: TestService<unknown>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    namespace = testNamespace();
+    a = await startTestService(probeMain, { db, namespace });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await db?.drop();
+  });
+
+  const ds = () => a.app.get(DataSource);
+  const effects = async (bookingId: string) =>
+    Number((await ds().query(`SELECT count(*)::int AS n FROM probe.effects WHERE booking_id = $1`, [bookingId]))[0].n);
+
+  it('answers RPC calls and carries the actor', async () => {
+    const rpc = a.app.get(RpcClient);
+    await expect(rpc.call('probe', 'probe.echo', { text: 'hi' }, { actor })).resolves.toEqual({ text: 'hi', actor });
+  });
+
+  it('maps service refusals, validation errors, crashes and unknown patterns to typed problems', async () => {
+    const rpc = a.app.get(RpcClient);
+    await expect(rpc.call('probe', 'probe.refuse', {}, { actor })).rejects.toMatchObject({ status: 409, code: 'probe.refused' });
+    const invalid = await rpc.call('probe', 'probe.echo', { text: 'far too long text', extra: 1 }, { actor }).catch((e) => e);
+    expect(invalid).toBeInstanceOf(RpcError);
+    expect(invalid.problem).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(invalid.problem.errors.length).toBeGreaterThan(0);
+    const crash = await rpc.call('probe', 'probe.crash', {}, { actor }).catch((e) => e);
+    expect(crash.problem).toEqual({ status: 500, code: 'internal_error', detail: 'An unexpected error occurred.' });
+    await expect(rpc.call('probe', 'probe.nope', {}, { actor })).rejects.toMatchObject({ status: 404, code: 'rpc.unknown_pattern' });
+  });
+
+  it('times out with a 503 problem and fails fast for a service with no queue', async () => {
+    const rpc = a.app.get(RpcClient);
+    await expect(rpc.call('probe', 'probe.slow', { ms: 1500 }, { actor, timeoutMs: 200 })).rejects.toMatchObject({ status: 503, code: 'upstream.timeout' });
+    await expect(rpc.call('nobody', 'nobody.x', {}, { actor, timeoutMs: 3000 })).rejects.toMatchObject({ status: 503, code: 'upstream.unavailable' });
+  });
+
+  it('delivers a committed event once in effect, even when the same message arrives twice', async () => {
+    const bookingId = randomUUID();
+    const envelope = await ds().transaction((em) => a.app.get(ProbeHandlers).emitCompleted(em, bookingId));
+    await eventually(async () => (await effects(bookingId)) === 1);
+    // Re-publish the very same message, as a relay crash between confirm and commit would.
+    const conn = await rawBroker();
+    const ch = await conn.createConfirmChannel();
+    ch.publish(new Topology(namespace).eventsExchange, envelope.type, Buffer.from(JSON.stringify(envelope)), { persistent: true, messageId: envelope.id });
+    await ch.waitForConfirms();
+    await conn.close();
+    await eventually(async () => {
+      const [row] = await ds().query(`SELECT count(*)::int AS n FROM probe.inbox WHERE event_id = $1`, [envelope.id]);
+      return row.n === 1;
+    });
+    // Give the duplicate every chance to be (wrongly) applied, then check one effect only.
+    await a.app.get(OutboxRelay).drain();
+    await eventually(async () => (await queueDepth(`${namespace}.probe.events`)) === 0);
+    expect(await effects(bookingId)).toBe(1);
+  });
+
+  it('publishes nothing for a rolled-back transaction', async () => {
+    const bookingId = randomUUID();
+    await expect(
+      ds().transaction(async (em) => {
+        await a.app.get(ProbeHandlers).emitCompleted(em, bookingId);
+        throw new Error('rollback');
+      }),
+    ).rejects.toThrow('rollback');
+    const [row] = await ds().query(`SELECT count(*)::int AS n FROM probe.outbox WHERE envelope->'data'->>'bookingId' = $1`, [bookingId]);
+    expect(row.n).toBe(0);
+    // A later event on the same queue is handled, and the rolled-back one never is.
+    const later = randomUUID();
+    await ds().transaction((em) => a.app.get(ProbeHandlers).emitCompleted(em, later));
+    await eventually(async () => (await effects(later)) === 1);
+    expect(await effects(bookingId)).toBe(0);
+  });
+
+  it('retries a failing handler a bounded number of times, then succeeds without a double effect', async () => {
+    const bookingId = randomUUID();
+    const handlers = a.app.get(ProbeHandlers);
+    handlers.failuresLeft.set(bookingId, 2);
+    await ds().transaction((em) => a.app.get(ProbeHandlers).emitCompleted(em, bookingId));
+    await eventually(async () => (await effects(bookingId)) === 1, 15000);
+    expect(handlers.failuresLeft.get(bookingId)).toBe(0);
+    expect(await effects(bookingId)).toBe(1);
+  });
+
+  it('dead-letters a message whose handler keeps failing, after a bounded number of attempts', async () => {
+    const bookingId = randomUUID();
+    const handlers = a.app.get(ProbeHandlers);
+    handlers.failuresLeft.set(bookingId, 1000);
+    const topology = new Topology(namespace);
+    const before = await queueDepth(topology.deadLetterQueue('probe'));
+    await ds().transaction((em) => handlers.emitCompleted(em, bookingId));
+    await eventually(async () => (await queueDepth(topology.deadLetterQueue('probe'))) === before + 1, 20000);
+    expect(1000 - handlers.failuresLeft.get(bookingId)!).toBe(5);
+    expect(await effects(bookingId)).toBe(0);
+  });
+
+  it('dead-letters a malformed message at once and keeps the queue flowing', async () => {
+    const conn = await rawBroker();
+    const ch = await conn.createConfirmChannel();
+    const topology = new Topology(namespace);
+    ch.publish(topology.eventsExchange, 'bookings.booking.completed.v1', Buffer.from('{not json'), { persistent: true });
+    ch.publish(topology.eventsExchange, 'bookings.booking.completed.v1', Buffer.from(JSON.stringify({ id: randomUUID(), type: 'bookings.booking.completed.v1', data: {} })), { persistent: true });
+    await ch.waitForConfirms();
+    await conn.close();
+    await eventually(async () => (await queueDepth(topology.deadLetterQueue('probe'))) >= 2);
+    const bookingId = randomUUID();
+    await ds().transaction((em) => a.app.get(ProbeHandlers).emitCompleted(em, bookingId));
+    await eventually(async () => (await effects(bookingId)) === 1);
+  });
+
+  it('lets two relay instances run together without publishing a row twice', async () => {
+    const b = await startTestService(probeMain, { db, namespace });
+    try {
+      const ids = Array.from({ length: 200 }, () => randomUUID());
+      await Promise.all(
+        ids.map((id, i) => (i % 2 ? b : a).app.get(DataSource).transaction((em) => (i % 2 ? b : a).app.get(ProbeHandlers).emitCompleted(em, id))),
+      );
+      await eventually(async () => {
+        const [row] = await ds().query(`SELECT count(*)::int AS n FROM probe.effects WHERE booking_id = ANY($1::uuid[])`, [ids]);
+        return row.n === ids.length;
+      }, 20000);
+      const [attempts] = await ds().query(`SELECT max(attempts)::int AS max, count(*) FILTER (WHERE published_at IS NULL)::int AS pending FROM probe.outbox`);
+      expect(attempts).toEqual({ max: 1, pending: 0 });
+      // Both consumers share the queue: the inbox still holds each event once.
+      const [dupes] = await ds().query(`SELECT count(*)::int AS n FROM (SELECT event_id FROM probe.effects GROUP BY event_id HAVING count(*) > 1) d`);
+      expect(dupes.n).toBe(0);
+    } finally {
+      await b.close();
+    }
+  });
+});
+
+async function queueDepth(queue: string): Promise<number> {
+  const conn = await rawBroker();
+  try {
+    const ch = await conn.createChannel();
+    const { messageCount } = await ch.checkQueue(queue);
+    return messageCount;
+  } finally {
+    await conn.close();
+  }
+}

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Module, type DynamicModule } from '@nestjs/common';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { z } from 'zod';
+import type { EventDataOf } from '@tutorhub/contracts';
+import { AppError, env, sharedConfigShape } from '@tutorhub/platform';
+import { ServiceKitModule, type ServiceKitOptions, type ServiceMain } from '@tutorhub/service';
+import { OnEvent, OnRpc, OutboxService, messagingTablesSql, parseInput, type EventContext, type RpcContext } from '../src';
+
+/** A minimal service used to prove the messaging backbone against the real broker and database. */
+class ProbeInitial1700000000000 implements MigrationInterface {
+  name = 'ProbeInitial1700000000000';
+  async up(q: QueryRunner) {
+    for (const sql of messagingTablesSql('probe')) await q.query(sql);
+    await q.query(`CREATE TABLE probe.effects (event_id uuid NOT NULL, booking_id uuid NOT NULL, at timestamptz NOT NULL DEFAULT now())`);
+  }
+  async down() {}
+}
+
+@Injectable()
+export class ProbeHandlers {
+  /** Bookings whose handler should fail this many more times (a transient fault). */
+  readonly failuresLeft = new Map<string, number>();
+
+  constructor(private readonly outbox: OutboxService) {}
+
+  @OnEvent('bookings.booking.completed.v1')
+  async onCompleted(data: EventDataOf<'bookings.booking.completed.v1'>, { em, envelope }: EventContext) {
+    await em.query(`INSERT INTO probe.effects (event_id, booking_id) VALUES ($1, $2)`, [envelope.id, data.bookingId]);
+    // Fail after writing, so a retry proves the failed attempt's writes were rolled back.
+    const left = this.failuresLeft.get(data.bookingId) ?? 0;
+    if (left > 0) {
+      this.failuresLeft.set(data.bookingId, left - 1);
+      throw new Error('simulated handler failure');
+    }
+  }
+
+  @OnRpc('probe.echo')
+  async echo({ actor, data }: RpcContext) {
+    const input = parseInput(z.strictObject({ text: z.string().max(10) }), data);
+    return { text: input.text, actor };
+  }
+
+  @OnRpc('probe.refuse')
+  async refuse() {
+    throw new AppError(409, 'probe.refused', 'No.', { why: 'because' });
+  }
+
+  @OnRpc('probe.crash')
+  async crash() {
+    throw new Error('secret internal detail');
+  }
+
+  @OnRpc('probe.slow')
+  async slow({ data }: RpcContext) {
+    await new Promise((r) => setTimeout(r, Number((data as { ms: number }).ms)));
+    return { ok: true };
+  }
+
+  /** Writes a completed event for the booking in one transaction, optionally rolling it back. */
+  async emitCompleted(em: import('typeorm').EntityManager, bookingId = randomUUID()) {
+    return this.outbox.add(em, 'bookings.booking.completed.v1', { bookingId, studentId: randomUUID(), tutorId: randomUUID() });
+  }
+}
+
+@Module({ providers: [ProbeHandlers], exports: [ProbeHandlers] })
+class ProbeModule {}
+
+export const probeConfigSchema = z.object({ ...sharedConfigShape, PORT: env.port(0) });
+
+export const probeMain: ServiceMain<typeof probeConfigSchema> = {
+  def: { service: 'probe', schema: 'probe', entities: [], migrations: [ProbeInitial1700000000000] },
+  configSchema: probeConfigSchema,
+  module: (config) => probeModule(config),
+};
+
+export function probeModule(config: z.output<typeof probeConfigSchema>, opts: ServiceKitOptions = {}): DynamicModule {
+  return { module: class ProbeApp {}, imports: [ServiceKitModule.forService(probeMain.def, config, opts), ProbeModule] };
+}
