@@ -1,0 +1,7 @@
+import type { Type } from '@nestjs/common';
+
+/**
+ * Every HTTP controller that forwards to a service. Each domain adds its controller here
+ * (one line each) so the gateway module and the OpenAPI document pick it up.
+ */
+export const ROUTE_CONTROLLERS: Type[] = [];
