@@ -1,17 +1,10 @@
+import { BOOKING_STATUSES } from '@tutorhub/contracts';
 import { DomainError } from './domain-error';
 
-export const BOOKING_STATUSES = [
-  'requested',
-  'accepted',
-  'confirmed',
-  'in_progress',
-  'completed',
-  'declined',
-  'expired',
-  'cancelled',
-  'no_show',
-  'disputed',
-] as const;
+// The statuses are part of the event contract (bookingStatusSchema), so they are defined there
+// once and the state machine below must cover every one of them.
+export { BOOKING_STATUSES };
+
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 
 /**

@@ -1,3 +1,4 @@
+import { disputeOutcomeSchema, type Role } from '@tutorhub/contracts';
 import { transition, type BookingStatus } from './booking-status';
 import { DomainError } from './domain-error';
 import { BPS_SCALE } from './money';
@@ -8,7 +9,7 @@ import { BPS_SCALE } from './money';
  */
 export type EscrowMoneyStatus = 'held' | 'release_scheduled' | 'frozen' | 'released' | 'refunded';
 
-export type ActorRole = 'student' | 'tutor' | 'admin';
+export type ActorRole = Role;
 
 /**
  * Returns the booking's next status (`disputed`) or throws.
@@ -45,7 +46,8 @@ export function openDispute(input: {
   return transition(bookingStatus, 'open_dispute');
 }
 
-export const DISPUTE_OUTCOMES = ['release', 'refund', 'split'] as const;
+/** Same list as the `dispute.resolved` event's `outcome`. */
+export const DISPUTE_OUTCOMES = disputeOutcomeSchema.options;
 export type DisputeOutcome = (typeof DISPUTE_OUTCOMES)[number];
 
 /** An admin's decision; `refundBps` is the student's share, 0 for release and 10000 for refund. */

@@ -1,16 +1,10 @@
 import { DomainError } from './domain-error';
 
-/**
+/*
  * Money is integer minor units (santim, cents) in a plain `number`: every amount we handle is
- * far below 2^53, so safe integers are exact, and rejecting anything else keeps floats and
- * precision loss out of prices for good.
+ * far below 2^53, so safe integers are exact, and refusing anything else keeps floats and
+ * precision loss out of prices for good. Mirrors the contracts' moneySchema bounds.
  */
-export const CURRENCIES = ['ETB', 'USD'] as const;
-export type Currency = (typeof CURRENCIES)[number];
-
-export function isCurrency(value: unknown): value is Currency {
-  return typeof value === 'string' && (CURRENCIES as readonly string[]).includes(value);
-}
 
 /** Throws `money.invalid_amount` (400) unless `value` is a safe, non-negative integer. */
 export function assertMinorUnits(value: number, field: string): void {
