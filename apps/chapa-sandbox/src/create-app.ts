@@ -1,0 +1,28 @@
+import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { SandboxConfig } from './config';
+import { ChapaSandboxModule } from './sandbox.module';
+
+export interface CreateSandboxOptions {
+  /** Nest logger; `false` silences it (tests). */
+  logger?: LoggerService | LogLevel[] | false;
+}
+
+/**
+ * Builds the sandbox without listening, so callers choose the port (`app.listen(0)` in
+ * tests). `rawBody: true` keeps `req.rawBody` available to anything that verifies
+ * signatures; the body parsers accept JSON and form-encoded bodies (with `a[b]=c` nesting,
+ * as Chapa's own form examples use).
+ */
+export async function createChapaSandboxApp(
+  config: SandboxConfig,
+  options: CreateSandboxOptions = {},
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ChapaSandboxModule.forRoot(config), {
+    rawBody: true,
+    logger: options.logger ?? ['log', 'warn', 'error'],
+  });
+  app.enableShutdownHooks();
+  return app;
+}
