@@ -1,2 +1,218 @@
 // RPC contract of the payments service: pattern names, zod input schemas, response shapes.
-export {};
+// The gateway validates HTTP input with these same schemas (and publishes them in OpenAPI);
+// the payments service re-validates every request (defence in depth).
+import { z } from 'zod';
+import { currencySchema, isoDateTime, moneySchema, uuidSchema } from '../common';
+
+export const PAYMENTS_RPC = {
+  /** student; `POST /api/bookings/:id/payment` → 201 */
+  initiate: 'payments.initiate',
+  /** participants + admin; `GET /api/bookings/:id/payment` */
+  bookingPaymentGet: 'payments.booking_payment.get',
+  /** anonymous (actor null); `POST /api/webhooks/chapa` — the raw body, untouched */
+  chapaWebhook: 'payments.chapa_webhook',
+  /** anonymous (actor null); `GET /api/payments/chapa/callback` */
+  chapaCallback: 'payments.chapa_callback',
+  /** tutor; `GET /api/wallet` */
+  walletGet: 'payments.wallet.get',
+  /** tutor; `POST /api/wallet/withdrawals` → 201 */
+  walletWithdraw: 'payments.wallet.withdraw',
+  /** admin; `GET /api/admin/escrow/stats` */
+  adminEscrowStats: 'payments.admin.escrow_stats',
+  /** admin; `POST /api/admin/escrows/:bookingId/release` and `POST /api/sessions/:bookingId/release-escrow` */
+  adminRelease: 'payments.admin.release',
+  /** admin; `POST /api/admin/escrows/:bookingId/refund` */
+  adminRefund: 'payments.admin.refund',
+} as const;
+export type PaymentsRpcPattern = (typeof PAYMENTS_RPC)[keyof typeof PAYMENTS_RPC];
+
+/** Mutating calls may carry the HTTP `Idempotency-Key`; the service dedupes on it where money moves. */
+const idempotencyKey = z.string().min(1).max(200).optional();
+
+// ---- inputs ----
+
+export const initiatePaymentInputSchema = z.strictObject({ bookingId: uuidSchema });
+export type InitiatePaymentInput = z.infer<typeof initiatePaymentInputSchema>;
+
+export const bookingPaymentGetInputSchema = z.strictObject({ bookingId: uuidSchema });
+export type BookingPaymentGetInput = z.infer<typeof bookingPaymentGetInputSchema>;
+
+/**
+ * The webhook exactly as received. `rawBody` is the request body bytes, base64-encoded: the
+ * signature is an HMAC over those bytes, so the gateway must not re-serialise parsed JSON.
+ * Header names are lower-case. A missing or wrong signature answers 401 `chapa.bad_signature`;
+ * anything else answers 200 (Chapa retries non-2xx for 72 h), except 503 `chapa.unavailable`
+ * when Chapa itself could not be reached to verify, so that Chapa retries later.
+ */
+export const chapaWebhookInputSchema = z.object({
+  rawBody: z.base64().max(1_000_000),
+  headers: z.object({
+    'x-chapa-signature': z.string().max(512).optional(),
+    'chapa-signature': z.string().max(512).optional(),
+  }),
+});
+export type ChapaWebhookInput = z.infer<typeof chapaWebhookInputSchema>;
+
+/**
+ * Chapa's GET to callback_url (and the buyer's return). Real integrations read `trx_ref`
+ * and fall back to `tx_ref`; the query is passed through as parsed by the gateway.
+ */
+export const chapaCallbackInputSchema = z.object({
+  query: z.record(z.string().max(100), z.union([z.string().max(500), z.array(z.string().max(500)).max(10)])),
+});
+export type ChapaCallbackInput = z.infer<typeof chapaCallbackInputSchema>;
+
+export const walletGetInputSchema = z.strictObject({
+  /** Which currency the top-level balances are in (default: the wallet's most recently active, else ETB). */
+  currency: currencySchema.optional(),
+  /** History page size (default 20). */
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  /** `nextCursor` of the previous page. */
+  cursor: z.string().regex(/^\d{1,19}$/).optional(),
+});
+export type WalletGetInput = z.infer<typeof walletGetInputSchema>;
+
+export const walletWithdrawInputSchema = z.strictObject({
+  amount: moneySchema.refine((m) => m.amountMinor > 0, 'must be greater than zero'),
+  /** A bank `id` from Chapa's `GET /v1/banks`. */
+  bankCode: z.union([z.string().regex(/^[A-Za-z0-9_-]{1,50}$/), z.number().int().positive()]),
+  accountNumber: z.string().regex(/^[0-9A-Za-z]{4,34}$/),
+  accountName: z.string().trim().min(2).max(100),
+  idempotencyKey,
+});
+export type WalletWithdrawInput = z.infer<typeof walletWithdrawInputSchema>;
+
+export const adminEscrowStatsInputSchema = z.strictObject({});
+
+export const adminReleaseInputSchema = z.strictObject({
+  bookingId: uuidSchema,
+  reason: z.string().max(500).optional(),
+});
+export type AdminReleaseInput = z.infer<typeof adminReleaseInputSchema>;
+
+export const adminRefundInputSchema = z.strictObject({
+  bookingId: uuidSchema,
+  /** Share of the escrow refunded to the student (default 10000 = all); the rest is released to the tutor less the fee. */
+  refundBasisPoints: z.number().int().min(0).max(10000).optional(),
+  reason: z.string().max(500).optional(),
+});
+export type AdminRefundInput = z.infer<typeof adminRefundInputSchema>;
+
+// ---- responses ----
+
+export const PAYMENT_STATUSES = ['initiated', 'succeeded', 'failed', 'flagged', 'refunded'] as const;
+export const paymentStatusSchema = z.enum(PAYMENT_STATUSES);
+export const ESCROW_VIEW_STATUSES = ['held', 'release_scheduled', 'frozen', 'released', 'refunded'] as const;
+
+export const initiatePaymentResultSchema = z.object({
+  paymentId: uuidSchema,
+  txRef: z.string(),
+  checkoutUrl: z.url(),
+  status: paymentStatusSchema,
+});
+export type InitiatePaymentResult = z.infer<typeof initiatePaymentResultSchema>;
+
+export const paymentViewSchema = z.object({
+  id: uuidSchema,
+  bookingId: uuidSchema,
+  txRef: z.string(),
+  status: paymentStatusSchema,
+  amount: moneySchema,
+  checkoutUrl: z.string().nullable(),
+  createdAt: isoDateTime,
+  verifiedAt: isoDateTime.nullable(),
+  failureReason: z.string().nullable(),
+});
+
+export const refundViewSchema = z.object({
+  id: uuidSchema,
+  amount: moneySchema,
+  status: z.enum(['pending', 'submitted', 'succeeded', 'failed']),
+  reason: z.string(),
+  createdAt: isoDateTime,
+  settledAt: isoDateTime.nullable(),
+});
+
+export const escrowViewSchema = z.object({
+  id: uuidSchema,
+  status: z.enum(ESCROW_VIEW_STATUSES),
+  amount: moneySchema,
+  heldAt: isoDateTime,
+  releaseScheduledFor: isoDateTime.nullable(),
+  frozenAt: isoDateTime.nullable(),
+  releasedAt: isoDateTime.nullable(),
+  refundedAt: isoDateTime.nullable(),
+  /** Set once settled: how the escrow was split. */
+  tutorAmount: moneySchema.nullable(),
+  platformFee: moneySchema.nullable(),
+  refundAmount: moneySchema.nullable(),
+  settleReason: z.string().nullable(),
+  refunds: z.array(refundViewSchema),
+});
+
+export const bookingPaymentViewSchema = z.object({
+  bookingId: uuidSchema,
+  /** The latest payment of the booking (the live one when there is one); null before any. */
+  payment: paymentViewSchema.nullable(),
+  escrow: escrowViewSchema.nullable(),
+});
+export type BookingPaymentView = z.infer<typeof bookingPaymentViewSchema>;
+
+export const walletHistoryItemSchema = z.object({
+  id: z.string(),
+  type: z.enum(['escrow_released', 'payout_requested', 'payout_returned']),
+  /** credit = money into the wallet, debit = out of it. */
+  direction: z.enum(['credit', 'debit']),
+  amount: moneySchema,
+  bookingId: uuidSchema.nullable(),
+  payoutId: uuidSchema.nullable(),
+  occurredAt: isoDateTime,
+});
+
+export const walletBalancesSchema = z.object({
+  currency: currencySchema,
+  available: moneySchema,
+  pendingEscrow: moneySchema,
+  lifetimeEarnings: moneySchema,
+  payoutsInFlight: moneySchema,
+});
+
+/**
+ * Top-level balances are in one currency (`currency` input, else the wallet's most recently
+ * active one, else ETB); `balances` lists every currency the tutor has; `history` is the
+ * wallet's movements in all currencies (or only `currency` when given), newest first.
+ */
+export const walletViewSchema = z.object({
+  available: moneySchema,
+  pendingEscrow: moneySchema,
+  lifetimeEarnings: moneySchema,
+  payoutsInFlight: moneySchema,
+  balances: z.array(walletBalancesSchema),
+  history: z.array(walletHistoryItemSchema),
+  nextCursor: z.string().nullable(),
+});
+export type WalletView = z.infer<typeof walletViewSchema>;
+
+export const payoutViewSchema = z.object({
+  payoutId: uuidSchema,
+  status: z.enum(['pending', 'submitted', 'succeeded', 'failed']),
+  amount: moneySchema,
+  failureReason: z.string().nullable(),
+  createdAt: isoDateTime,
+});
+export type PayoutView = z.infer<typeof payoutViewSchema>;
+
+const bucket = z.object({ count: z.number().int().min(0), amountMinor: z.number().int().min(0) });
+const perCurrency = z.object({ ETB: bucket, USD: bucket });
+/** Each bucket is `{count, amountMinor}` per currency (both currencies always present). */
+export const escrowStatsSchema = z.object({
+  asOf: isoDateTime,
+  held: perCurrency,
+  releaseScheduled: perCurrency,
+  frozen: perCurrency,
+  released: perCurrency,
+  refunded: perCurrency,
+  /** release_scheduled with releaseAt ≤ now: what the next release run will pay out. */
+  dueNow: perCurrency,
+});
+export type EscrowStats = z.infer<typeof escrowStatsSchema>;
