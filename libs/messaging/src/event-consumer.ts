@@ -113,7 +113,8 @@ export class EventConsumer {
   }
 
   private async handle(ch: Channel, msg: ConsumeMessage, envelope: EventEnvelope): Promise<void> {
-    const handler = this.handlers.get(envelope.type)!;
+    // parse() dead-letters types without a handler, so one exists here.
+    const handler = this.handlers.get(envelope.type) as DiscoveredHandler;
     const started = process.hrtime.bigint();
     try {
       const outcome = await runWithContext({ correlationId: envelope.correlationId, causationId: envelope.id }, () =>

@@ -17,6 +17,6 @@ export default async function globalSetup(): Promise<void> {
     started.push(mq);
     process.env.TEST_AMQP_URL = mq.getAmqpUrl();
   }
-  assertTestDatabaseUrl(process.env.TEST_DATABASE_URL!);
+  assertTestDatabaseUrl(process.env.TEST_DATABASE_URL ?? '');
   (globalThis as { __TUTORHUB_CONTAINERS__?: Stoppable[] }).__TUTORHUB_CONTAINERS__ = started;
 }

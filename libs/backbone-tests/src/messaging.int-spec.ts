@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, eventually, rawBroker, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
-import { OutboxRelay, RpcClient, RpcError, Topology } from '../src';
-import { ProbeHandlers, probeMain, probeModule } from './probe-service';
+import { OutboxRelay, RpcClient, RpcError, Topology } from '@tutorhub/messaging';
+import { ProbeHandlers, probeMain } from './probe-service';
 
 const actor = { userId: randomUUID(), role: 'student' as const };
 
@@ -33,11 +33,11 @@ describe('messaging backbone (real RabbitMQ + Postgres)', () => {
   it('maps service refusals, validation errors, crashes and unknown patterns to typed problems', async () => {
     const rpc = a.app.get(RpcClient);
     await expect(rpc.call('probe', 'probe.refuse', {}, { actor })).rejects.toMatchObject({ status: 409, code: 'probe.refused' });
-    const invalid = await rpc.call('probe', 'probe.echo', { text: 'far too long text', extra: 1 }, { actor }).catch((e) => e);
+    const invalid = (await rpc.call('probe', 'probe.echo', { text: 'far too long text', extra: 1 }, { actor }).catch((e: unknown) => e)) as RpcError;
     expect(invalid).toBeInstanceOf(RpcError);
     expect(invalid.problem).toMatchObject({ status: 400, code: 'validation_failed' });
-    expect(invalid.problem.errors.length).toBeGreaterThan(0);
-    const crash = await rpc.call('probe', 'probe.crash', {}, { actor }).catch((e) => e);
+    expect(invalid.problem.errors?.length).toBeGreaterThan(0);
+    const crash = (await rpc.call('probe', 'probe.crash', {}, { actor }).catch((e: unknown) => e)) as RpcError;
     expect(crash.problem).toEqual({ status: 500, code: 'internal_error', detail: 'An unexpected error occurred.' });
     await expect(rpc.call('probe', 'probe.nope', {}, { actor })).rejects.toMatchObject({ status: 404, code: 'rpc.unknown_pattern' });
   });

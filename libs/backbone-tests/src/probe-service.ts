@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { EventDataOf } from '@tutorhub/contracts';
 import { AppError, env, sharedConfigShape } from '@tutorhub/platform';
 import { ServiceKitModule, type ServiceKitOptions, type ServiceMain } from '@tutorhub/service';
-import { OnEvent, OnRpc, OutboxService, messagingTablesSql, parseInput, type EventContext, type RpcContext } from '../src';
+import { OnEvent, OnRpc, OutboxService, messagingTablesSql, parseInput, type EventContext, type RpcContext } from '@tutorhub/messaging';
 
 /** A minimal service used to prove the messaging backbone against the real broker and database. */
 class ProbeInitial1700000000000 implements MigrationInterface {
@@ -14,7 +14,9 @@ class ProbeInitial1700000000000 implements MigrationInterface {
     for (const sql of messagingTablesSql('probe')) await q.query(sql);
     await q.query(`CREATE TABLE probe.effects (event_id uuid NOT NULL, booking_id uuid NOT NULL, at timestamptz NOT NULL DEFAULT now())`);
   }
-  async down() {}
+  async down(q: QueryRunner) {
+    await q.query('DROP TABLE probe.effects');
+  }
 }
 
 @Injectable()
