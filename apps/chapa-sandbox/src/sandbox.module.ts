@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { MetricsController } from '@tutorhub/service';
 import type { SandboxConfig } from './config';
 import { SandboxStore } from './domain/sandbox-store';
 import { BanksController } from './http/banks.controller';
@@ -30,6 +31,8 @@ export class ChapaSandboxModule {
         BanksController,
         CheckoutController,
         HealthController,
+        // Same Prometheus endpoint as every other app (DESIGN §6).
+        MetricsController,
         ...(extra.controllers ?? []),
       ],
       providers: [
