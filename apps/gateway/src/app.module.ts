@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ServiceKitModule, type ServiceDefinition, type ServiceKitOptions } from '@tutorhub/service';
 import type { GatewayConfig } from './config';
+import { GatewayHttpModule } from './http';
 import { migrations } from './migrations';
+import { ROUTE_CONTROLLERS } from './routes';
 
 export const gatewayService: ServiceDefinition = {
   service: 'gateway',
@@ -15,7 +17,8 @@ export class AppModule {
   static forRoot(config: GatewayConfig, opts: ServiceKitOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceKitModule.forService(gatewayService, config, opts)],
+      imports: [ServiceKitModule.forService(gatewayService, config, opts), GatewayHttpModule],
+      controllers: [...ROUTE_CONTROLLERS],
     };
   }
 }

@@ -16,6 +16,14 @@ export const configSchema = z.object({
   BODY_LIMIT: env.str('100kb'),
   RATE_LIMIT_PER_MINUTE: env.int(600, 1, 1000000),
   AUTH_RATE_LIMIT_PER_MINUTE: env.int(20, 1, 1000000),
+  /**
+   * Express `trust proxy`: which hops may set X-Forwarded-For (client IPs for rate limits and
+   * logs). Default trusts loopback and private networks (the in-cluster ingress); a number
+   * means "that many proxies in front"; `false` ignores the header.
+   */
+  TRUST_PROXY: env.str('loopback, linklocal, uniquelocal'),
+  /** Cron of the pass that deletes expired idempotency records (every replica may run it). */
+  IDEMPOTENCY_CLEANUP_CRON: env.cron('*/10 * * * *'),
 });
 
 export type GatewayConfig = z.output<typeof configSchema>;

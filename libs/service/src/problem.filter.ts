@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response, Request } from 'express';
+import { RpcError } from '@tutorhub/messaging';
 import { problem, toProblem, type ProblemBody } from '@tutorhub/platform';
 
 const HTTP_CODES: Record<number, string> = {
@@ -39,6 +40,10 @@ export class ProblemFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown): ProblemBody {
+    if (exception instanceof RpcError) return rpcProblem(exception);
+    // Nest 12's Express adapter wraps body-parser errors in an HttpException whose cause is the original.
+    const parserError = bodyParserProblem(exception instanceof HttpException ? exception.cause : undefined);
+    if (parserError) return parserError;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse() as string | { message?: unknown; code?: unknown; errors?: unknown };
@@ -50,14 +55,32 @@ export class ProblemFilter implements ExceptionFilter {
       const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
       return problem(status, HTTP_CODES[status] ?? (status >= 500 ? 'internal_error' : 'error'), detail);
     }
-    // body-parser errors (malformed JSON, too large) carry status + type rather than being HttpExceptions.
-    const e = exception as { status?: number; type?: string; expose?: boolean };
-    if (typeof e?.status === 'number' && e.expose && e.status >= 400 && e.status < 500) {
-      if (e.type === 'entity.parse.failed') return problem(400, 'malformed_json', 'The request body is not valid JSON.');
-      if (e.type === 'entity.too.large') return problem(413, 'payload_too_large', 'The request body is too large.');
-      if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return problem(415, 'unsupported_media_type', 'Unsupported body encoding.');
-      return problem(e.status, HTTP_CODES[e.status] ?? 'bad_request', 'The request could not be read.');
-    }
-    return toProblem(exception);
+    return bodyParserProblem(exception) ?? toProblem(exception);
   }
+}
+
+/** body-parser errors (malformed JSON, too large) carry status + type rather than being HttpExceptions. */
+function bodyParserProblem(exception: unknown): ProblemBody | undefined {
+  const e = exception as { status?: number; type?: string; expose?: boolean } | undefined;
+  if (typeof e?.status === 'number' && typeof e.type === 'string' && e.expose && e.status >= 400 && e.status < 500) {
+    if (e.type === 'entity.parse.failed') return problem(400, 'malformed_json', 'The request body is not valid JSON.');
+    if (e.type === 'entity.too.large') return problem(413, 'payload_too_large', 'The request body is too large.');
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return problem(415, 'unsupported_media_type', 'Unsupported body encoding.');
+    return problem(e.status, HTTP_CODES[e.status] ?? 'bad_request', 'The request could not be read.');
+  }
+  return undefined;
+}
+
+/**
+ * A problem answered by a service over RPC keeps its status, code, detail and errors (4xx), and
+ * transport failures keep their 503 (`upstream.timeout`, `upstream.unavailable`). A service's
+ * own internal error becomes a 502 without its details: the gateway itself did not fail.
+ */
+function rpcProblem(err: RpcError): ProblemBody {
+  const p = err.problem;
+  if (p.status >= 400 && p.status < 500) {
+    return problem(p.status, p.code, p.detail, { ...(p.errors ? { errors: p.errors } : {}), ...(p.details ? { details: p.details } : {}) });
+  }
+  if (p.status === 503) return problem(503, p.code, p.detail);
+  return problem(502, 'upstream.error', 'A downstream service failed to handle the request.');
 }

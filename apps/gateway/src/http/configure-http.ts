@@ -1,0 +1,62 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import { raw } from 'express';
+import helmet from 'helmet';
+import { AppError } from '@tutorhub/platform';
+import type { GatewayConfig } from '../config';
+import { setupOpenApi } from './openapi';
+
+export const API_PREFIX = 'api';
+/** Routes that receive the exact bytes a third party signed (Chapa's webhook): body kept raw. */
+export const RAW_BODY_PATHS = ['/api/webhooks'];
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Express `trust proxy` from TRUST_PROXY: a hop count, `true`/`false`, or a list of trusted addresses/subnets. */
+export function trustProxySetting(value: string): boolean | number | string {
+  const v = value.trim();
+  if (v === 'true') return true;
+  if (v === 'false' || v === '') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
+}
+
+/**
+ * HTTP setup of the gateway, applied by `createServiceApp` (production and tests alike):
+ * proxy trust, security headers, JSON-only bodies with a size limit (raw bytes on webhook
+ * routes), the `/api` prefix (health and metrics stay at the root) and OpenAPI at /docs.
+ * Errors raised here (413, 400 malformed JSON, 415) go through the ProblemFilter.
+ */
+export function configureGatewayHttp(app: NestExpressApplication, config: GatewayConfig): void {
+  app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
+  app.use(helmet());
+  app.use(notFoundOutsideKnownRoots);
+  app.use(requireJsonBody);
+  for (const path of RAW_BODY_PATHS) app.use(path, raw({ type: () => true, limit: config.BODY_LIMIT }));
+  // Registered before Nest's default parser, which then stays out (it checks by name).
+  app.useBodyParser('json', { limit: config.BODY_LIMIT, type: JSON_TYPES });
+  app.useBodyParser('urlencoded', { limit: config.BODY_LIMIT, extended: false });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
+  setupOpenApi(app);
+}
+
+/** Where the gateway serves anything at all; other paths get a 404 problem (Nest's own 404 covers only /api). */
+const KNOWN_ROOTS = [`/${API_PREFIX}`, '/health', '/metrics', '/docs'];
+
+function notFoundOutsideKnownRoots(req: Request, _res: Response, next: NextFunction): void {
+  if (KNOWN_ROOTS.some((root) => req.path === root || req.path.startsWith(`${root}/`))) return next();
+  next(new AppError(404, 'not_found', `Cannot ${req.method} ${req.path}`));
+}
+
+/** A body on an /api route must be JSON (415 otherwise); webhook routes take whatever the sender signs. */
+function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  if (!BODY_METHODS.has(req.method) || !req.path.startsWith(`/${API_PREFIX}/`)) return next();
+  if (RAW_BODY_PATHS.some((p) => req.path === p || req.path.startsWith(`${p}/`))) return next();
+  const length = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (hasBody && !req.is(JSON_TYPES)) {
+    return next(new AppError(415, 'unsupported_media_type', 'The request body must be JSON (Content-Type: application/json).'));
+  }
+  next();
+}

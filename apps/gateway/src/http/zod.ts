@@ -1,0 +1,106 @@
+import { Body, Param, Query, type PipeTransform } from '@nestjs/common';
+import { ApiBody, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { z } from 'zod';
+import { AppError } from '@tutorhub/platform';
+
+export type JsonSchema = Record<string, unknown>;
+
+/** Schemas that zod emitted as `$defs` (ids or recursion); hoisted into `components.schemas`. */
+const sharedDefinitions = new Map<string, JsonSchema>();
+
+/** The named definitions collected while decorating controllers (openapi.ts merges them). */
+export function zodComponentSchemas(): Record<string, JsonSchema> {
+  return Object.fromEntries(sharedDefinitions);
+}
+
+/**
+ * JSON Schema (draft 2020-12, which OpenAPI 3.1 uses as is) of a zod schema. `io: 'input'`
+ * describes what a client may send (defaults optional), `'output'` what it receives.
+ * Local `#/$defs/X` references become `#/components/schemas/X`.
+ */
+export function zodToOpenApi(schema: z.ZodType, io: 'input' | 'output' = 'output'): JsonSchema {
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+  const { $schema: _ignored, $defs, ...rest } = json as JsonSchema & { $defs?: Record<string, JsonSchema> };
+  const rewrite = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(rewrite);
+    if (!node || typeof node !== 'object') return node;
+    const out: JsonSchema = {};
+    for (const [k, v] of Object.entries(node as JsonSchema)) {
+      out[k] = k === '$ref' && typeof v === 'string' ? v.replace(/^#\/\$defs\//, '#/components/schemas/') : rewrite(v);
+    }
+    return out;
+  };
+  for (const [name, def] of Object.entries($defs ?? {})) sharedDefinitions.set(name, rewrite(def) as JsonSchema);
+  return rewrite(rest) as JsonSchema;
+}
+
+/**
+ * Validates a body, query or parameter with a zod schema from libs/contracts. Failure is a 400
+ * `validation_failed` problem with `errors: [{ path, message }]`. The parsed value (unknown keys
+ * stripped or refused, per the schema) replaces the raw input: nothing unvalidated goes on.
+ */
+export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
+  constructor(
+    private readonly schema: S,
+    private readonly pathPrefix = '',
+  ) {}
+
+  transform(value: unknown): z.output<S> {
+    const result = this.schema.safeParse(value);
+    if (result.success) return result.data;
+    throw new AppError(400, 'validation_failed', 'The request is invalid.', {
+      errors: result.error.issues.map((i) => ({
+        path: [this.pathPrefix, ...i.path.map(String)].filter(Boolean).join('.'),
+        message: i.message,
+      })),
+    });
+  }
+}
+
+/** Decorates a method's OpenAPI operation from inside a parameter decorator. */
+function documentMethod(target: object, key: string | symbol | undefined, decorator: MethodDecorator): void {
+  if (key === undefined) return;
+  const descriptor = Object.getOwnPropertyDescriptor(target, key);
+  if (descriptor) decorator(target, key, descriptor);
+}
+
+/**
+ * `@ZodBody(schema) body: z.output<typeof schema>`: validates the JSON body and documents it
+ * as the operation's request body in OpenAPI.
+ */
+export function ZodBody(schema: z.ZodType): ParameterDecorator {
+  return (target, key, index) => {
+    Body(new ZodValidationPipe(schema))(target, key, index);
+    documentMethod(target, key, ApiBody({ schema: zodToOpenApi(schema, 'input') as never, required: true }));
+  };
+}
+
+/** `@ZodQuery(schema) q`: validates the query string object (all values arrive as strings: use z.coerce) and documents each property. */
+export function ZodQuery(schema: z.ZodType): ParameterDecorator {
+  return (target, key, index) => {
+    Query(new ZodValidationPipe(schema, 'query'))(target, key, index);
+    const json = zodToOpenApi(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+    for (const [name, prop] of Object.entries(json.properties ?? {})) {
+      const required = (json.required ?? []).includes(name);
+      const description = typeof prop.description === 'string' ? prop.description : undefined;
+      documentMethod(target, key, ApiQuery({ name, required, schema: prop as never, ...(description ? { description } : {}) }));
+    }
+  };
+}
+
+/** `@ZodParam('id', uuidSchema) id: string`: validates one path parameter and documents it. */
+export function ZodParam(name: string, schema: z.ZodType): ParameterDecorator {
+  return (target, key, index) => {
+    Param(name, new ZodValidationPipe(schema, name))(target, key, index);
+    documentMethod(target, key, ApiParam({ name, required: true, schema: zodToOpenApi(schema, 'input') as never }));
+  };
+}
+
+/** Documents a JSON response of the operation with a zod schema (`status` defaults to 200). */
+export function ApiZodResponse(schema: z.ZodType, options: { status?: number; description?: string } = {}): MethodDecorator & ClassDecorator {
+  return ApiResponse({
+    status: options.status ?? 200,
+    description: options.description ?? 'Success',
+    content: { 'application/json': { schema: zodToOpenApi(schema, 'output') as never } },
+  });
+}
