@@ -1,29 +1,46 @@
 import { z } from 'zod';
-import { env, sharedConfigShape } from '@tutorhub/platform';
+import { env, refuseDevSecretsInProduction, sharedConfigShape } from '@tutorhub/platform';
 
-export const configSchema = z.object({
-  ...sharedConfigShape,
-  PORT: env.port(3000),
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default('tutorhub-development-jwt-secret-change-me'),
-  JWT_ISSUER: env.str('tutorhub'),
-  JWT_AUDIENCE: env.str('tutorhub-app'),
-  ACCESS_TOKEN_TTL_SECONDS: env.int(900, 60, 86400),
-  REFRESH_TOKEN_TTL_DAYS: env.int(30, 1, 365),
-  ADMIN_EMAIL: z.email().default('admin@tutorhub.local'),
-  ADMIN_PASSWORD: z.string().min(12).default('tutorhub-admin-dev-password'),
-  PUBLIC_BASE_URL: env.url('http://127.0.0.1:3000'),
-  IDEMPOTENCY_RETENTION_HOURS: env.int(24, 1, 24 * 30),
-  BODY_LIMIT: env.str('100kb'),
-  RATE_LIMIT_PER_MINUTE: env.int(600, 1, 1000000),
-  AUTH_RATE_LIMIT_PER_MINUTE: env.int(20, 1, 1000000),
-  /**
-   * Express `trust proxy`: which hops may set X-Forwarded-For (client IPs for rate limits and
-   * logs). Default trusts loopback and private networks (the in-cluster ingress); a number
-   * means "that many proxies in front"; `false` ignores the header.
-   */
-  TRUST_PROXY: env.str('loopback, linklocal, uniquelocal'),
-  /** Cron of the pass that deletes expired idempotency records (every replica may run it). */
-  IDEMPOTENCY_CLEANUP_CRON: env.cron('*/10 * * * *'),
-});
+const DEV_JWT_SECRET = 'tutorhub-development-jwt-secret-change-me';
+const DEV_ADMIN_PASSWORD = 'tutorhub-admin-dev-password';
+
+export const configSchema = z
+  .object({
+    ...sharedConfigShape,
+    PORT: env.port(3000),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+    JWT_ISSUER: env.str('tutorhub'),
+    JWT_AUDIENCE: env.str('tutorhub-app'),
+    ACCESS_TOKEN_TTL_SECONDS: env.int(900, 60, 86400),
+    REFRESH_TOKEN_TTL_DAYS: env.int(30, 1, 365),
+    ADMIN_EMAIL: z.email().default('admin@tutorhub.local'),
+    ADMIN_PASSWORD: z.string().min(12).max(200).default(DEV_ADMIN_PASSWORD),
+    PUBLIC_BASE_URL: env.url('http://127.0.0.1:3000'),
+    IDEMPOTENCY_RETENTION_HOURS: env.int(24, 1, 24 * 30),
+    BODY_LIMIT: env.str('100kb'),
+    RATE_LIMIT_PER_MINUTE: env.int(600, 1, 1000000),
+    AUTH_RATE_LIMIT_PER_MINUTE: env.int(20, 1, 1000000),
+    /**
+     * Express `trust proxy`: which hops may set X-Forwarded-For (client IPs for rate limits and
+     * logs). Default trusts loopback and private networks (the in-cluster ingress); a number
+     * means "that many proxies in front"; `false` ignores the header.
+     */
+    TRUST_PROXY: env.str('loopback, linklocal, uniquelocal'),
+    /** Cron of the pass deleting expired idempotency records and sessions (every replica may run it). */
+    CLEANUP_CRON: env.cron('*/10 * * * *'),
+    /**
+     * scrypt cost as log2(N), r=8, p=1. Memory per hash is 128·N·8 bytes: 16 → 64 MiB, ~0.1–0.2 s
+     * on one core. Raising it later is safe: stored hashes carry their parameters and are
+     * upgraded at the next login.
+     */
+    PASSWORD_SCRYPT_LOG_N: env.int(16, 10, 20),
+    /** SSE heartbeat comment interval (keeps proxies from closing idle streams). */
+    SSE_HEARTBEAT_MS: env.int(25000, 1000, 300000),
+  })
+  .superRefine((config, ctx) => {
+    for (const message of refuseDevSecretsInProduction(config, { JWT_SECRET: DEV_JWT_SECRET, ADMIN_PASSWORD: DEV_ADMIN_PASSWORD })) {
+      ctx.addIssue({ code: 'custom', message });
+    }
+  });
 
 export type GatewayConfig = z.output<typeof configSchema>;

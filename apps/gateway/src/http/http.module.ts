@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AccessTokenService } from './access-token.service';
 import { AuthGuard } from './auth.guard';
@@ -8,6 +8,7 @@ import { AuthGuard } from './auth.guard';
  * APP_GUARD providers run in the order listed (authentication before rate limiting, so the
  * limit can be per user).
  */
+@Global()
 @Module({
   providers: [AccessTokenService, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [AccessTokenService],

@@ -1,0 +1,20 @@
+import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { AuthController, MeController } from './auth.controller';
+import { IdentityService } from './identity.service';
+
+/** Creates the bootstrap admin at start (every replica may; the unique email decides). */
+@Injectable()
+export class AdminBootstrap implements OnApplicationBootstrap {
+  constructor(private readonly identity: IdentityService) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.identity.ensureBootstrapAdmin();
+  }
+}
+
+@Module({
+  controllers: [AuthController, MeController],
+  providers: [IdentityService, AdminBootstrap],
+  exports: [IdentityService],
+})
+export class IdentityModule {}
