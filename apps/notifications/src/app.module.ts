@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ServiceKitModule, type ServiceDefinition, type ServiceKitOptions } from '@tutorhub/service';
 import type { NotificationsConfig } from './config';
 import { migrations } from './migrations';
+import { NotificationsModule } from './notifications.module';
 
 export const notificationsService: ServiceDefinition = {
   service: 'notifications',
@@ -15,7 +16,7 @@ export class AppModule {
   static forRoot(config: NotificationsConfig, opts: ServiceKitOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceKitModule.forService(notificationsService, config, opts)],
+      imports: [ServiceKitModule.forService(notificationsService, config, opts), NotificationsModule],
     };
   }
 }

@@ -1,2 +1,81 @@
 // RPC contract of the notifications service: pattern names, zod input schemas, response shapes.
-export {};
+import { z } from 'zod';
+import { uuidSchema } from '../common';
+
+export const NOTIFICATIONS_RPC = {
+  /** The caller's own inbox, newest first, cursor-paginated. */
+  list: 'notifications.list',
+  /** `{ unreadCount }` of the caller (app badges). */
+  unreadCount: 'notifications.unread_count',
+  /** Marks one of the caller's notifications read (idempotent); someone else's is a 404. */
+  markRead: 'notifications.mark_read',
+  /** Marks every unread notification of the caller read. */
+  markAllRead: 'notifications.mark_all_read',
+  /** Registers (or moves to the caller) a push device token (FCM registration token). */
+  registerDevice: 'notifications.register_device',
+  /** Forgets one of the caller's device tokens (logout on that device). */
+  unregisterDevice: 'notifications.unregister_device',
+} as const;
+
+export const NOTIFICATIONS_PAGE_DEFAULT = 20;
+export const NOTIFICATIONS_PAGE_MAX = 100;
+
+export const listNotificationsInput = z.strictObject({
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor: z.string().min(1).max(200).optional(),
+  limit: z.number().int().min(1).max(NOTIFICATIONS_PAGE_MAX).default(NOTIFICATIONS_PAGE_DEFAULT),
+  unreadOnly: z.boolean().default(false),
+});
+export type ListNotificationsInput = z.input<typeof listNotificationsInput>;
+
+/** The same input as HTTP query parameters (strings), for the gateway's `GET /api/notifications`. */
+export const listNotificationsQuery = z.strictObject({
+  cursor: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(NOTIFICATIONS_PAGE_MAX).default(NOTIFICATIONS_PAGE_DEFAULT),
+  unreadOnly: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+});
+
+export const unreadCountInput = z.strictObject({});
+export const markNotificationReadInput = z.strictObject({ notificationId: uuidSchema });
+export const markAllNotificationsReadInput = z.strictObject({});
+
+export const DEVICE_PLATFORMS = ['android', 'ios', 'web'] as const;
+export const registerDeviceInput = z.strictObject({
+  /** FCM registration token as handed to the app by the Firebase SDK. */
+  token: z.string().min(20).max(4096).regex(/^[\w:.-]+$/, 'not an FCM registration token'),
+  platform: z.enum(DEVICE_PLATFORMS),
+});
+export const unregisterDeviceInput = z.strictObject({ token: z.string().min(1).max(4096) });
+
+export const notificationItemSchema = z.object({
+  id: uuidSchema,
+  kind: z.string(),
+  title: z.string(),
+  body: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  readAt: z.string().nullable(),
+});
+export type NotificationItem = z.infer<typeof notificationItemSchema>;
+
+export const notificationListSchema = z.object({
+  items: z.array(notificationItemSchema),
+  unreadCount: z.number().int().min(0),
+  nextCursor: z.string().nullable(),
+});
+export type NotificationList = z.infer<typeof notificationListSchema>;
+
+export interface UnreadCountResult {
+  unreadCount: number;
+}
+export interface MarkAllReadResult {
+  updated: number;
+  unreadCount: number;
+}
+export interface RegisterDeviceResult {
+  token: string;
+  platform: (typeof DEVICE_PLATFORMS)[number];
+}

@@ -1,0 +1,162 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock, counter } from '@tutorhub/platform';
+import { CONFIG, JobRunner } from '@tutorhub/service';
+import type { NotificationsConfig } from '../config';
+import { nextRetryDelaySeconds, type ChannelName, type RetryPolicy } from '../domain/delivery-policy';
+import { DELIVERY_CHANNELS, type DeliveryChannel, type SendOutcome } from './delivery-channel';
+
+const attemptsTotal = counter('notification_delivery_attempts_total', 'Delivery attempts, by channel and outcome', ['channel', 'outcome']);
+
+/** Sends in flight at once per replica: enough to drain a batch, gentle on the SMTP server. */
+const SEND_CONCURRENCY = 8;
+
+interface ClaimedRow {
+  id: string;
+  channel: ChannelName;
+  attempts: number;
+  notification_id: string;
+  user_id: string;
+  kind: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  created_at: Date;
+}
+
+export interface DeliveryPassResult {
+  sent: number;
+  skipped: number;
+  retrying: number;
+  failed: number;
+}
+
+/**
+ * Attempts pending email/push deliveries, on every replica at once:
+ * 1. claim a batch in a short transaction (FOR UPDATE SKIP LOCKED): count the attempt and push
+ *    `next_attempt_at` out by the lease, so no other replica takes it while we send;
+ * 2. send outside any transaction (a slow SMTP server holds no row lock and no connection);
+ * 3. record the outcome, guarded by the attempt number so that a replica whose lease ran out
+ *    cannot overwrite a newer attempt. Failures back off exponentially until the maximum
+ *    number of attempts, then the delivery is `failed`. The inbox row is never touched.
+ */
+@Injectable()
+export class DeliverNotificationsJob implements OnModuleInit {
+  private readonly logger = new Logger('DeliverNotifications');
+  private readonly policy: RetryPolicy;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    private readonly jobs: JobRunner,
+    @Inject(DELIVERY_CHANNELS) private readonly channels: DeliveryChannel[],
+    @Inject(CONFIG) private readonly config: NotificationsConfig,
+  ) {
+    this.policy = {
+      maxAttempts: config.DELIVERY_MAX_ATTEMPTS,
+      baseSeconds: config.DELIVERY_RETRY_BASE_SECONDS,
+      maxSeconds: config.DELIVERY_RETRY_MAX_SECONDS,
+    };
+  }
+
+  onModuleInit(): void {
+    this.jobs.schedule('deliver-notifications', this.config.DELIVERY_CRON, () => this.runOnce());
+  }
+
+  async runOnce(): Promise<DeliveryPassResult> {
+    const result: DeliveryPassResult = { sent: 0, skipped: 0, retrying: 0, failed: 0 };
+    for (;;) {
+      const claimed = await this.claim();
+      await inParallel(claimed, SEND_CONCURRENCY, (row) => this.attempt(row, result));
+      if (claimed.length < this.config.DELIVERY_BATCH_SIZE) break;
+    }
+    return result;
+  }
+
+  private async claim(): Promise<ClaimedRow[]> {
+    const now = this.clock.now();
+    const leaseUntil = new Date(now.getTime() + this.config.DELIVERY_LEASE_SECONDS * 1000);
+    return this.dataSource.query(
+      `WITH due AS (
+         SELECT id FROM notifications.deliveries
+          WHERE status = 'pending' AND next_attempt_at <= $1
+          ORDER BY next_attempt_at
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE notifications.deliveries d
+            SET attempts = d.attempts + 1, next_attempt_at = $3, updated_at = $1
+           FROM due WHERE d.id = due.id
+         RETURNING d.id, d.channel, d.attempts, d.notification_id
+       )
+       SELECT c.id, c.channel, c.attempts, c.notification_id, n.user_id, n.kind, n.title, n.body, n.data, n.created_at
+         FROM claimed c JOIN notifications.notifications n ON n.id = c.notification_id`,
+      [now, this.config.DELIVERY_BATCH_SIZE, leaseUntil],
+    );
+  }
+
+  private async attempt(row: ClaimedRow, result: DeliveryPassResult): Promise<void> {
+    const channel = this.channels.find((c) => c.name === row.channel && c.enabled);
+    let outcome: SendOutcome | Error;
+    if (!channel) {
+      outcome = 'skipped';
+    } else {
+      try {
+        outcome = await channel.send({
+          notificationId: row.notification_id,
+          userId: row.user_id,
+          kind: row.kind,
+          title: row.title,
+          body: row.body,
+          data: row.data,
+          createdAt: row.created_at,
+        });
+      } catch (err) {
+        outcome = err instanceof Error ? err : new Error(String(err));
+      }
+    }
+    const now = this.clock.now();
+    if (!(outcome instanceof Error)) {
+      await this.record(row, outcome, null, channel ? null : 'channel not configured', now);
+      attemptsTotal.inc({ channel: row.channel, outcome });
+      result[outcome]++;
+      return;
+    }
+    const delay = nextRetryDelaySeconds(row.attempts, this.policy);
+    const error = outcome.message.slice(0, 1000);
+    if (delay === null) {
+      this.logger.warn(`${row.channel} delivery ${row.id} failed for good after ${row.attempts} attempts: ${error}`);
+      await this.record(row, 'failed', null, error, now);
+      attemptsTotal.inc({ channel: row.channel, outcome: 'failed' });
+      result.failed++;
+    } else {
+      await this.record(row, 'pending', new Date(now.getTime() + delay * 1000), error, now);
+      attemptsTotal.inc({ channel: row.channel, outcome: 'retry' });
+      result.retrying++;
+    }
+  }
+
+  private async record(
+    row: ClaimedRow,
+    status: 'pending' | 'sent' | 'skipped' | 'failed',
+    nextAttemptAt: Date | null,
+    lastError: string | null,
+    now: Date,
+  ): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE notifications.deliveries
+          SET status = $3, next_attempt_at = $4, last_error = COALESCE($5, last_error), updated_at = $6,
+              sent_at = CASE WHEN $3 = 'sent' THEN $6 ELSE sent_at END
+        WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+      [row.id, row.attempts, status, nextAttemptAt, lastError, now],
+    );
+  }
+}
+
+async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

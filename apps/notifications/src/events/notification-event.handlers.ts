@@ -1,0 +1,177 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { EventDataOf } from '@tutorhub/contracts';
+import { OnEvent, type EventContext } from '@tutorhub/messaging';
+import { eventMessages, type Names } from '../domain/event-messages';
+import type { NotificationDraft } from '../domain/notification-kinds';
+import { ContactsRepository } from '../inbox/contacts.repository';
+import { NotificationWriter } from '../inbox/notification-writer';
+import { ReminderScheduler } from '../reminders/reminder-scheduler';
+
+type D<K extends keyof typeof eventMessages | 'identity.user.registered.v1'> = EventDataOf<K>;
+
+/**
+ * Every event that concerns a user becomes notifications for the right people (see
+ * domain/event-messages.ts for who hears what). Each handler runs in the transaction that
+ * records the event in the inbox, so the notifications, their `notification.created` events,
+ * their planned deliveries and any reminder changes commit together, once.
+ *
+ * Deliberately not consumed: `payments.payment.initiated.v1` (the student just opened the
+ * checkout themselves) and `sessions.session.missed.v1` (`bookings.booking.no_show.v1`
+ * follows it and is what people are told).
+ */
+@Injectable()
+export class NotificationEventHandlers {
+  constructor(
+    private readonly writer: NotificationWriter,
+    private readonly contacts: ContactsRepository,
+    private readonly reminders: ReminderScheduler,
+  ) {}
+
+  private async tell(ctx: EventContext, userIds: string[], build: (names: Names) => NotificationDraft[]) {
+    const names = await this.contacts.names(ctx.em, userIds);
+    await this.writer.write(ctx.em, build(names), ctx.envelope.id);
+  }
+
+  // ---- identity ----
+  @OnEvent('identity.user.registered.v1')
+  async onUserRegistered(d: D<'identity.user.registered.v1'>, ctx: EventContext) {
+    await this.contacts.upsert(ctx.em, d);
+    await this.writer.write(ctx.em, eventMessages['identity.user.registered.v1'](d), ctx.envelope.id);
+  }
+
+  // ---- bookings ----
+  @OnEvent('bookings.booking.requested.v1')
+  async onBookingRequested(d: D<'bookings.booking.requested.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [d.studentId], (n) => eventMessages['bookings.booking.requested.v1'](d, n));
+  }
+
+  @OnEvent('bookings.booking.accepted.v1')
+  async onBookingAccepted(d: D<'bookings.booking.accepted.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [d.tutorId], (n) => eventMessages['bookings.booking.accepted.v1'](d, n));
+  }
+
+  @OnEvent('bookings.booking.declined.v1')
+  async onBookingDeclined(d: D<'bookings.booking.declined.v1'>, ctx: EventContext) {
+    await this.reminders.closeBooking(ctx.em, d.bookingId, 'declined');
+    await this.tell(ctx, [d.tutorId], (n) => eventMessages['bookings.booking.declined.v1'](d, n));
+  }
+
+  @OnEvent('bookings.booking.expired.v1')
+  async onBookingExpired(d: D<'bookings.booking.expired.v1'>, ctx: EventContext) {
+    await this.reminders.closeBooking(ctx.em, d.bookingId, 'expired');
+    await this.tell(ctx, [d.studentId, d.tutorId], (n) => eventMessages['bookings.booking.expired.v1'](d, n));
+  }
+
+  @OnEvent('bookings.booking.cancelled.v1')
+  async onBookingCancelled(d: D<'bookings.booking.cancelled.v1'>, ctx: EventContext) {
+    await this.reminders.closeBooking(ctx.em, d.bookingId, 'cancelled');
+    await this.tell(ctx, [d.studentId, d.tutorId], (n) => eventMessages['bookings.booking.cancelled.v1'](d, n));
+  }
+
+  @OnEvent('bookings.booking.confirmed.v1')
+  async onBookingConfirmed(d: D<'bookings.booking.confirmed.v1'>, ctx: EventContext) {
+    await this.reminders.scheduleFor(ctx.em, d);
+    await this.tell(ctx, [d.studentId, d.tutorId], (n) => eventMessages['bookings.booking.confirmed.v1'](d, n));
+  }
+
+  @OnEvent('bookings.booking.completed.v1')
+  async onBookingCompleted(d: D<'bookings.booking.completed.v1'>, ctx: EventContext) {
+    await this.reminders.closeBooking(ctx.em, d.bookingId, 'completed');
+    await this.tell(ctx, [d.studentId, d.tutorId], (n) => eventMessages['bookings.booking.completed.v1'](d, n));
+  }
+
+  @OnEvent('bookings.booking.no_show.v1')
+  async onBookingNoShow(d: D<'bookings.booking.no_show.v1'>, ctx: EventContext) {
+    await this.reminders.closeBooking(ctx.em, d.bookingId, 'no_show');
+    await this.tell(ctx, [d.studentId, d.tutorId], (n) => eventMessages['bookings.booking.no_show.v1'](d, n));
+  }
+
+  @OnEvent('bookings.dispute.opened.v1')
+  async onDisputeOpened(d: D<'bookings.dispute.opened.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [d.studentId], (n) => eventMessages['bookings.dispute.opened.v1'](d, n));
+  }
+
+  @OnEvent('bookings.dispute.resolved.v1')
+  async onDisputeResolved(d: D<'bookings.dispute.resolved.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [], () => eventMessages['bookings.dispute.resolved.v1'](d));
+  }
+
+  @OnEvent('bookings.review.submitted.v1')
+  async onReviewSubmitted(d: D<'bookings.review.submitted.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [d.authorId], (n) => eventMessages['bookings.review.submitted.v1'](d, n));
+  }
+
+  // ---- payments ----
+  @OnEvent('payments.payment.succeeded.v1')
+  async onPaymentSucceeded(d: D<'payments.payment.succeeded.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [], () => eventMessages['payments.payment.succeeded.v1'](d));
+  }
+
+  @OnEvent('payments.payment.failed.v1')
+  async onPaymentFailed(d: D<'payments.payment.failed.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [], () => eventMessages['payments.payment.failed.v1'](d));
+  }
+
+  @OnEvent('payments.escrow.held.v1')
+  async onEscrowHeld(d: D<'payments.escrow.held.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [d.studentId], (n) => eventMessages['payments.escrow.held.v1'](d, n));
+  }
+
+  @OnEvent('payments.escrow.release_scheduled.v1')
+  async onEscrowReleaseScheduled(d: D<'payments.escrow.release_scheduled.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [d.tutorId], (n) => eventMessages['payments.escrow.release_scheduled.v1'](d, n));
+  }
+
+  @OnEvent('payments.escrow.released.v1')
+  async onEscrowReleased(d: D<'payments.escrow.released.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [], () => eventMessages['payments.escrow.released.v1'](d));
+  }
+
+  @OnEvent('payments.escrow.refunded.v1')
+  async onEscrowRefunded(d: D<'payments.escrow.refunded.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [], () => eventMessages['payments.escrow.refunded.v1'](d));
+  }
+
+  @OnEvent('payments.payout.requested.v1')
+  async onPayoutRequested(d: D<'payments.payout.requested.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [], () => eventMessages['payments.payout.requested.v1'](d));
+  }
+
+  @OnEvent('payments.payout.succeeded.v1')
+  async onPayoutSucceeded(d: D<'payments.payout.succeeded.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [], () => eventMessages['payments.payout.succeeded.v1'](d));
+  }
+
+  @OnEvent('payments.payout.failed.v1')
+  async onPayoutFailed(d: D<'payments.payout.failed.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [], () => eventMessages['payments.payout.failed.v1'](d));
+  }
+
+  // ---- sessions ----
+  @OnEvent('sessions.session.started.v1')
+  async onSessionStarted(d: D<'sessions.session.started.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [d.studentId, d.tutorId], (n) => eventMessages['sessions.session.started.v1'](d, n));
+  }
+
+  @OnEvent('sessions.session.participant_joined.v1')
+  async onParticipantJoined(d: D<'sessions.session.participant_joined.v1'>, ctx: EventContext) {
+    const startedBy = await this.sessionStarter(ctx.em, d.sessionId);
+    await this.tell(ctx, [d.userId], (n) => eventMessages['sessions.session.participant_joined.v1'](d, n, startedBy));
+  }
+
+  @OnEvent('sessions.session.ended.v1')
+  async onSessionEnded(d: D<'sessions.session.ended.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [], () => eventMessages['sessions.session.ended.v1'](d));
+  }
+
+  /** Who started the session, from the `session.started` notification we wrote for it. */
+  private async sessionStarter(em: EntityManager, sessionId: string): Promise<string | undefined> {
+    const [row]: Array<{ started_by: string }> = await em.query(
+      `SELECT data->>'startedBy' AS started_by FROM notifications.notifications
+        WHERE dedupe_key = $1 AND kind = 'session.started' LIMIT 1`,
+      [`session.started:${sessionId}`],
+    );
+    return row?.started_by;
+  }
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { EventDataOf } from '@tutorhub/contracts';
+import { Clock } from '@tutorhub/platform';
+import { remindersFor } from '../domain/reminders';
+
+export type BookingClosure = 'declined' | 'cancelled' | 'expired' | 'no_show' | 'completed';
+
+/** Schedules and cancels lesson reminders as bookings are confirmed and end. */
+@Injectable()
+export class ReminderScheduler {
+  constructor(private readonly clock: Clock) {}
+
+  /** Both participants, 24 h and 15 min ahead; none for a time already past, none for a closed booking. */
+  async scheduleFor(em: EntityManager, d: EventDataOf<'bookings.booking.confirmed.v1'>): Promise<number> {
+    const closed: unknown[] = await em.query(`SELECT 1 FROM notifications.closed_bookings WHERE booking_id = $1`, [d.bookingId]);
+    if (closed.length) return 0;
+    let scheduled = 0;
+    for (const reminder of remindersFor(new Date(d.startsAt), this.clock.now())) {
+      for (const userId of [d.studentId, d.tutorId]) {
+        const rows: unknown[] = await em.query(
+          `INSERT INTO notifications.reminders
+             (id, booking_id, user_id, kind, due_at, student_id, tutor_id, subject, starts_at, ends_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           ON CONFLICT ON CONSTRAINT reminders_booking_user_kind_uq DO NOTHING
+           RETURNING id`,
+          [randomUUID(), d.bookingId, userId, reminder.kind, reminder.dueAt, d.studentId, d.tutorId, d.subject, d.startsAt, d.endsAt],
+        );
+        scheduled += rows.length;
+      }
+    }
+    return scheduled;
+  }
+
+  /**
+   * The booking will not take place (or already did): cancel what is still scheduled, and
+   * remember it so that a confirmation delivered late schedules nothing.
+   */
+  async closeBooking(em: EntityManager, bookingId: string, reason: BookingClosure): Promise<number> {
+    const now = this.clock.now();
+    await em.query(
+      `INSERT INTO notifications.closed_bookings (booking_id, reason, closed_at) VALUES ($1, $2, $3)
+       ON CONFLICT (booking_id) DO NOTHING`,
+      [bookingId, reason, now],
+    );
+    const cancelled: unknown[] = await em.query(
+      `WITH cancelled AS (
+         UPDATE notifications.reminders SET status = 'cancelled', cancel_reason = $2, cancelled_at = $3
+          WHERE booking_id = $1 AND status = 'scheduled'
+          RETURNING id
+       ) SELECT id FROM cancelled`,
+      [bookingId, `booking_${reason}`, now],
+    );
+    return cancelled.length;
+  }
+}

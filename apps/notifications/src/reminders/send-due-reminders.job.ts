@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock, counter } from '@tutorhub/platform';
+import { CONFIG, JobRunner } from '@tutorhub/service';
+import type { NotificationsConfig } from '../config';
+import { isReminderStale, reminderMessage, type ReminderKind } from '../domain/reminders';
+import { ContactsRepository } from '../inbox/contacts.repository';
+import { NotificationWriter } from '../inbox/notification-writer';
+
+const reminderOutcomes = counter('notification_reminders_total', 'Due reminders handled, by outcome', ['outcome']);
+
+interface DueReminderRow {
+  id: string;
+  booking_id: string;
+  user_id: string;
+  kind: ReminderKind;
+  student_id: string;
+  tutor_id: string;
+  subject: string;
+  starts_at: Date;
+  ends_at: Date;
+}
+
+const BATCH = 100;
+
+/**
+ * Turns due reminders into notifications. Every replica runs it: each batch is claimed with
+ * FOR UPDATE SKIP LOCKED and marked sent in the transaction that writes the notification, so
+ * a reminder is told once however many passes run at the same time (and the notification's
+ * dedupe key `reminder:<id>` would refuse a second copy anyway).
+ */
+@Injectable()
+export class SendDueRemindersJob implements OnModuleInit {
+  private readonly logger = new Logger('SendDueReminders');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    private readonly jobs: JobRunner,
+    private readonly writer: NotificationWriter,
+    private readonly contacts: ContactsRepository,
+    @Inject(CONFIG) private readonly config: NotificationsConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.jobs.schedule('send-due-reminders', this.config.REMINDER_CRON, () => this.runOnce());
+  }
+
+  /** One pass over everything due now; returns how many reminders became notifications. */
+  async runOnce(): Promise<number> {
+    let sent = 0;
+    for (;;) {
+      const { claimed, told } = await this.dataSource.transaction(async (em) => {
+        const now = this.clock.now();
+        const rows: DueReminderRow[] = await em.query(
+          `SELECT id, booking_id, user_id, kind, student_id, tutor_id, subject, starts_at, ends_at
+             FROM notifications.reminders
+            WHERE status = 'scheduled' AND due_at <= $1
+            ORDER BY due_at
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED`,
+          [now, BATCH],
+        );
+        const names = await this.contacts.names(em, rows.flatMap((r) => [r.student_id, r.tutor_id]));
+        let told = 0;
+        for (const r of rows) {
+          if (isReminderStale(r.kind, r.starts_at, now)) {
+            await em.query(
+              `UPDATE notifications.reminders SET status = 'cancelled', cancel_reason = 'stale', cancelled_at = $2 WHERE id = $1`,
+              [r.id, now],
+            );
+            reminderOutcomes.inc({ outcome: 'stale' });
+            continue;
+          }
+          const draft = reminderMessage(
+            {
+              id: r.id,
+              bookingId: r.booking_id,
+              userId: r.user_id,
+              kind: r.kind,
+              studentId: r.student_id,
+              tutorId: r.tutor_id,
+              subject: r.subject,
+              startsAt: r.starts_at,
+              endsAt: r.ends_at,
+            },
+            names,
+          );
+          await this.writer.write(em, [draft], null);
+          await em.query(`UPDATE notifications.reminders SET status = 'sent', sent_at = $2 WHERE id = $1`, [r.id, now]);
+          reminderOutcomes.inc({ outcome: 'sent' });
+          told++;
+        }
+        return { claimed: rows.length, told };
+      });
+      sent += told;
+      if (claimed < BATCH) break;
+    }
+    if (sent) this.logger.log(`sent ${sent} reminder(s)`);
+    return sent;
+  }
+}
