@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ServiceKitModule, type ServiceDefinition, type ServiceKitOptions } from '@tutorhub/service';
+import { BookingsModule } from './bookings.module';
 import type { BookingsConfig } from './config';
 import { migrations } from './migrations';
 
@@ -15,7 +16,7 @@ export class AppModule {
   static forRoot(config: BookingsConfig, opts: ServiceKitOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceKitModule.forService(bookingsService, config, opts)],
+      imports: [ServiceKitModule.forService(bookingsService, config, opts), BookingsModule],
     };
   }
 }

@@ -1,15 +1,25 @@
 import { z } from 'zod';
 import { env, sharedConfigShape } from '@tutorhub/platform';
 
-export const configSchema = z.object({
-  ...sharedConfigShape,
-  PORT: env.port(3001),
-  BOOKING_MIN_NOTICE_MINUTES: env.int(60, 0, 60 * 24 * 30),
-  BOOKING_ACCEPT_DEADLINE_MINUTES: env.int(60, 0, 60 * 24 * 30),
-  CANCEL_FULL_REFUND_HOURS: env.decimal(24),
-  CANCEL_PARTIAL_REFUND_HOURS: env.decimal(2),
-  CANCEL_PARTIAL_REFUND_BPS: env.int(5000, 0, 10000),
-  BOOKING_EXPIRY_CRON: env.cron('*/30 * * * * *'),
-});
+export const configSchema = z
+  .object({
+    ...sharedConfigShape,
+    PORT: env.port(3001),
+    /** A lesson must be requested at least this long before it starts (0 allowed). */
+    BOOKING_MIN_NOTICE_MINUTES: env.int(60, 0, 60 * 24 * 30),
+    /** The tutor must accept by startsAt − this (0 allowed). */
+    BOOKING_ACCEPT_DEADLINE_MINUTES: env.int(60, 0, 60 * 24 * 30),
+    /** A student who cancels at least this many hours ahead gets everything back. */
+    CANCEL_FULL_REFUND_HOURS: env.decimal(24),
+    /** … at least this many hours ahead (but less than the above) gets CANCEL_PARTIAL_REFUND_BPS back. */
+    CANCEL_PARTIAL_REFUND_HOURS: env.decimal(2),
+    CANCEL_PARTIAL_REFUND_BPS: env.int(5000, 0, 10000),
+    /** How often the expiry job looks for requests not accepted / bookings not paid in time. */
+    BOOKING_EXPIRY_CRON: env.cron('*/30 * * * * *'),
+  })
+  .refine((c) => c.CANCEL_PARTIAL_REFUND_HOURS <= c.CANCEL_FULL_REFUND_HOURS, {
+    path: ['CANCEL_PARTIAL_REFUND_HOURS'],
+    message: 'must not exceed CANCEL_FULL_REFUND_HOURS',
+  });
 
 export type BookingsConfig = z.output<typeof configSchema>;

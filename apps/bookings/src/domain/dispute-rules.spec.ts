@@ -9,9 +9,15 @@ describe('openDispute', () => {
     },
   );
 
-  it.each<EscrowMoneyStatus>(['released', 'refunded'])('closes the window once the money is %s', (escrowStatus) => {
+  it.each<EscrowMoneyStatus>(['released', 'refunded', 'partially_refunded'])('closes the window once the money is %s', (escrowStatus) => {
     expect(() => openDispute({ bookingStatus: 'completed', escrowStatus, actorRole: 'student' })).toThrow(
       expect.objectContaining({ code: 'dispute.window_closed', status: 409 }),
+    );
+  });
+
+  it('refuses a completed booking with no payment on record', () => {
+    expect(() => openDispute({ bookingStatus: 'completed', escrowStatus: 'unpaid', actorRole: 'student' })).toThrow(
+      expect.objectContaining({ code: 'dispute.not_allowed', status: 409 }),
     );
   });
 

@@ -2,12 +2,14 @@ import { disputeOutcomeSchema, type Role } from '@tutorhub/contracts';
 import { transition, type BookingStatus } from './booking-status';
 import { DomainError } from './domain-error';
 import { BPS_SCALE } from './money';
+import type { MoneyStatus } from './money-status';
 
 /**
- * The escrow states as bookings knows them from payments' events (payments owns the machine).
- * Bookings' read model may lag: it may still say `held` when payments has scheduled the release.
+ * The escrow states as bookings knows them from payments' events (payments owns the machine),
+ * see money-status.ts. Bookings' read model may lag: it may still say `held` when payments has
+ * scheduled the release.
  */
-export type EscrowMoneyStatus = 'held' | 'release_scheduled' | 'frozen' | 'released' | 'refunded';
+export type EscrowMoneyStatus = MoneyStatus;
 
 export type ActorRole = Role;
 
@@ -40,8 +42,13 @@ export function openDispute(input: {
   if (bookingStatus !== 'completed') {
     throw new DomainError('dispute.not_allowed', `a ${bookingStatus} booking cannot be disputed`, 409, { bookingStatus });
   }
+  if (escrowStatus === 'unpaid') {
+    // Unreachable through the state machine (completed implies paid); refused rather than assumed.
+    throw new DomainError('dispute.not_allowed', 'there is no payment to dispute', 409, { escrowStatus });
+  }
   if (escrowStatus !== 'held' && escrowStatus !== 'release_scheduled') {
-    throw new DomainError('dispute.window_closed', `the payment has already been ${escrowStatus}`, 409, { escrowStatus });
+    const what = escrowStatus === 'partially_refunded' ? 'partially refunded and released' : escrowStatus;
+    throw new DomainError('dispute.window_closed', `the payment has already been ${what}`, 409, { escrowStatus });
   }
   return transition(bookingStatus, 'open_dispute');
 }

@@ -1,2 +1,340 @@
 // RPC contract of the bookings service: pattern names, zod input schemas, response shapes.
-export {};
+//
+// The gateway validates HTTP input with the same schemas (and publishes them in OpenAPI), then
+// forwards `{ pattern, actor, data }`; the service validates `data` again (defence in depth) and
+// authorises from `actor`. Every input object is strict: an unknown key is a 400.
+import { z } from 'zod';
+import { currencySchema, isoDateTime, moneySchema, roleSchema, uuidSchema } from '../common';
+import { absentPartySchema, bookingStatusSchema, disputeOutcomeSchema } from '../events/catalogue';
+
+export const BOOKINGS_RPC = {
+  /** tutor: create or replace the caller's own profile. */
+  tutorsUpsertMe: 'tutors.upsert_me',
+  /** any user: profiles, optionally teaching a subject, cursor-paginated. */
+  tutorsSearch: 'tutors.search',
+  /** any user: one profile. */
+  tutorsGet: 'tutors.get',
+  /** student: request a lesson. */
+  create: 'bookings.create',
+  /** participants see theirs, an admin sees all. */
+  list: 'bookings.list',
+  /** participants and admin; anyone else gets 404. */
+  get: 'bookings.get',
+  /** the booking's tutor. */
+  accept: 'bookings.accept',
+  /** the booking's tutor. */
+  decline: 'bookings.decline',
+  /** either participant, or an admin. */
+  cancel: 'bookings.cancel',
+  /** either participant, once the lesson is completed. */
+  review: 'bookings.review',
+  /** the booking's student, from session end until the escrow is released. */
+  dispute: 'bookings.dispute',
+  /** admin. */
+  disputesList: 'bookings.disputes.list',
+  /** admin. */
+  disputesResolve: 'bookings.disputes.resolve',
+} as const;
+export type BookingsRpcPattern = (typeof BOOKINGS_RPC)[keyof typeof BOOKINGS_RPC];
+
+// ---------------------------------------------------------------------------------------------
+// Shared pieces
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Subjects are compared case-insensitively: trimmed, inner whitespace collapsed, lower-cased.
+ * "  Organic  Chemistry" and "organic chemistry" are the same subject for search and booking.
+ */
+export function normaliseSubject(value: string): string {
+  return value.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+export const subjectSchema = z
+  .string()
+  .max(200)
+  .transform(normaliseSubject)
+  .pipe(z.string().min(1, 'must not be blank').max(60));
+
+/**
+ * True for an IANA time zone name the runtime knows (e.g. `Africa/Addis_Ababa`, `UTC`).
+ * Offsets such as `+03:00` and Windows names are refused: a tutor's zone must follow DST rules.
+ */
+export function isIanaTimeZone(value: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+){0,2}$/.test(value)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const timeZoneSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine(isIanaTimeZone, 'must be an IANA time zone name such as Africa/Addis_Ababa')
+  // The runtime's spelling ("africa/addis_ababa" → "Africa/Addis_Ababa").
+  .transform((tz) => new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone);
+
+/** Opaque cursor from a previous page's `nextCursor`. */
+export const cursorSchema = z.string().min(1).max(500);
+/** Page size; the query string carries it as text, hence the coercion. Default 20. */
+export const pageLimitSchema = z.coerce.number().int().min(1).max(100);
+
+/** An hourly rate: a positive whole number of minor units (santim, cents). */
+export const hourlyRateSchema = z.strictObject({
+  amountMinor: z.number().int().min(1).max(1_000_000_000),
+  currency: currencySchema,
+});
+
+export const MAX_REVIEW_COMMENT_CHARS = 2000;
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+// ---------------------------------------------------------------------------------------------
+
+/** `PUT /api/tutors/me` body = `tutors.upsert_me` data. */
+export const upsertTutorProfileInput = z.strictObject({
+  headline: z.string().trim().min(1).max(120),
+  bio: z.string().trim().max(5000),
+  subjects: z
+    .array(subjectSchema)
+    .min(1)
+    .max(20)
+    .transform((subjects) => [...new Set(subjects)]),
+  hourlyRate: hourlyRateSchema,
+  timezone: timeZoneSchema,
+});
+export type UpsertTutorProfileInput = z.output<typeof upsertTutorProfileInput>;
+
+/** `GET /api/tutors?subject=&cursor=&limit=` query = `tutors.search` data. */
+export const searchTutorsInput = z.strictObject({
+  subject: subjectSchema.optional(),
+  cursor: cursorSchema.optional(),
+  limit: pageLimitSchema.optional(),
+});
+export type SearchTutorsInput = z.output<typeof searchTutorsInput>;
+
+/** `tutors.get` data (`GET /api/tutors/:id`). */
+export const getTutorInput = z.strictObject({ tutorId: uuidSchema });
+export type GetTutorInput = z.output<typeof getTutorInput>;
+
+/** `POST /api/bookings` body. The price is never taken from the client. */
+export const createBookingBody = z.strictObject({
+  tutorId: uuidSchema,
+  subject: subjectSchema,
+  startsAt: isoDateTime,
+  /** 15–240 minutes in steps of 15. */
+  durationMinutes: z.number().int().min(15).max(240).multipleOf(15),
+  note: z.string().trim().max(1000).nullable().optional(),
+});
+/**
+ * `bookings.create` data: the body plus the request's `Idempotency-Key` header when there is
+ * one, so a retried request (e.g. after a timeout) returns the booking it already created
+ * instead of colliding with it.
+ */
+export const createBookingInput = createBookingBody.extend({
+  idempotencyKey: z.string().min(1).max(200).optional(),
+});
+export type CreateBookingInput = z.output<typeof createBookingInput>;
+
+/** `GET /api/bookings?status=&cursor=&limit=` query = `bookings.list` data. Newest lesson first. */
+export const listBookingsInput = z.strictObject({
+  status: bookingStatusSchema.optional(),
+  cursor: cursorSchema.optional(),
+  limit: pageLimitSchema.optional(),
+});
+export type ListBookingsInput = z.output<typeof listBookingsInput>;
+
+/** `bookings.get` and `bookings.accept` data. */
+export const bookingIdInput = z.strictObject({ bookingId: uuidSchema });
+export type BookingIdInput = z.output<typeof bookingIdInput>;
+export const getBookingInput = bookingIdInput;
+export const acceptBookingInput = bookingIdInput;
+
+/** Optional body of `/decline` and `/cancel`. */
+export const reasonBody = z.strictObject({ reason: z.string().trim().max(1000).nullable().optional() });
+export const declineBookingInput = reasonBody.extend({ bookingId: uuidSchema });
+export type DeclineBookingInput = z.output<typeof declineBookingInput>;
+export const cancelBookingInput = reasonBody.extend({ bookingId: uuidSchema });
+export type CancelBookingInput = z.output<typeof cancelBookingInput>;
+
+/** `POST /api/bookings/:id/review` body. The comment limit counts code points after trimming. */
+export const reviewBody = z.strictObject({
+  rating: z.number().int().min(1).max(5),
+  comment: z
+    .string()
+    .max(MAX_REVIEW_COMMENT_CHARS * 2)
+    .refine((c) => [...c.trim()].length <= MAX_REVIEW_COMMENT_CHARS, `must be at most ${MAX_REVIEW_COMMENT_CHARS} characters`)
+    .nullable()
+    .optional(),
+});
+export const reviewBookingInput = reviewBody.extend({ bookingId: uuidSchema });
+export type ReviewBookingInput = z.output<typeof reviewBookingInput>;
+
+/** `POST /api/bookings/:id/dispute` body. */
+export const disputeBody = z.strictObject({ reason: z.string().trim().min(1).max(2000) });
+export const openDisputeInput = disputeBody.extend({ bookingId: uuidSchema });
+export type OpenDisputeInput = z.output<typeof openDisputeInput>;
+
+export const DISPUTE_STATUSES = ['open', 'resolved'] as const;
+export const disputeStatusSchema = z.enum(DISPUTE_STATUSES);
+
+/** `GET /api/admin/disputes?status=&cursor=&limit=` query. Newest first. */
+export const listDisputesInput = z.strictObject({
+  status: disputeStatusSchema.optional(),
+  cursor: cursorSchema.optional(),
+  limit: pageLimitSchema.optional(),
+});
+export type ListDisputesInput = z.output<typeof listDisputesInput>;
+
+/**
+ * `POST /api/admin/disputes/:id/resolve` body. `refundBasisPoints` (the student's share, 1–9999)
+ * only with `split`; `release` means 0 and `refund` 10000.
+ */
+export const resolveDisputeBody = z.strictObject({
+  outcome: disputeOutcomeSchema,
+  refundBasisPoints: z.number().int().min(0).max(10000).optional(),
+  note: z.string().trim().max(2000).nullable().optional(),
+});
+export const resolveDisputeInput = resolveDisputeBody.extend({ disputeId: uuidSchema });
+export type ResolveDisputeInput = z.output<typeof resolveDisputeInput>;
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * What bookings knows of the booking's money, from payments' escrow events:
+ * `unpaid` (nothing held yet), `held`, `release_scheduled`, `frozen` (a dispute is open),
+ * `released` (all to the tutor), `refunded` (all to the student), `partially_refunded` (split).
+ */
+export const MONEY_STATUSES = ['unpaid', 'held', 'release_scheduled', 'frozen', 'released', 'refunded', 'partially_refunded'] as const;
+export const moneyStatusSchema = z.enum(MONEY_STATUSES);
+export type MoneyStatus = z.infer<typeof moneyStatusSchema>;
+
+export const tutorProfileSchema = z.object({
+  /** The tutor's user id. */
+  id: uuidSchema,
+  fullName: z.string().nullable(),
+  headline: z.string(),
+  bio: z.string(),
+  subjects: z.array(z.string()),
+  hourlyRate: moneySchema,
+  timezone: z.string(),
+  /** Average of the students' ratings, 2 decimals; null before the first review. */
+  ratingAverage: z.number().nullable(),
+  ratingCount: z.number().int(),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+});
+export type TutorProfile = z.infer<typeof tutorProfileSchema>;
+
+export const cancellationSchema = z.object({
+  cancelledBy: uuidSchema,
+  cancelledByRole: roleSchema,
+  reason: z.string().nullable(),
+  /** Share of the payment refunded to the student (10000 = all). */
+  refundBasisPoints: z.number().int().min(0).max(10000),
+  cancelledAt: isoDateTime,
+});
+
+export const bookingSchema = z.object({
+  id: uuidSchema,
+  studentId: uuidSchema,
+  tutorId: uuidSchema,
+  studentName: z.string().nullable(),
+  tutorName: z.string().nullable(),
+  subject: z.string(),
+  note: z.string().nullable(),
+  status: bookingStatusSchema,
+  price: moneySchema,
+  startsAt: isoDateTime,
+  endsAt: isoDateTime,
+  durationMinutes: z.number().int(),
+  /** The tutor must accept by then (inclusive). */
+  acceptDeadline: isoDateTime,
+  /** The student must pay by then (inclusive): the start. */
+  paymentDeadline: isoDateTime,
+  moneyStatus: moneyStatusSchema,
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+  acceptedAt: isoDateTime.nullable(),
+  confirmedAt: isoDateTime.nullable(),
+  sessionStartedAt: isoDateTime.nullable(),
+  sessionEndedAt: isoDateTime.nullable(),
+  declineReason: z.string().nullable(),
+  expiryReason: z.enum(['not_accepted', 'not_paid']).nullable(),
+  absentParty: absentPartySchema.nullable(),
+  cancellation: cancellationSchema.nullable(),
+  /** Who has reviewed the lesson so far. */
+  reviewedBy: z.array(z.enum(['student', 'tutor'])),
+  dispute: z.object({ id: uuidSchema, status: disputeStatusSchema, outcome: disputeOutcomeSchema.nullable() }).nullable(),
+  /** Bumped by every change. */
+  version: z.number().int(),
+});
+export type Booking = z.infer<typeof bookingSchema>;
+
+export const reviewSchema = z.object({
+  id: uuidSchema,
+  bookingId: uuidSchema,
+  authorId: uuidSchema,
+  authorRole: z.enum(['student', 'tutor']),
+  revieweeId: uuidSchema,
+  rating: z.number().int().min(1).max(5),
+  comment: z.string().nullable(),
+  createdAt: isoDateTime,
+});
+export type Review = z.infer<typeof reviewSchema>;
+
+export const disputeSchema = z.object({
+  id: uuidSchema,
+  bookingId: uuidSchema,
+  studentId: uuidSchema,
+  tutorId: uuidSchema,
+  reason: z.string(),
+  status: disputeStatusSchema,
+  outcome: disputeOutcomeSchema.nullable(),
+  refundBasisPoints: z.number().int().min(0).max(10000).nullable(),
+  resolutionNote: z.string().nullable(),
+  resolvedBy: uuidSchema.nullable(),
+  price: moneySchema,
+  openedAt: isoDateTime,
+  resolvedAt: isoDateTime.nullable(),
+});
+export type Dispute = z.infer<typeof disputeSchema>;
+
+/** A page of a cursor-paginated list; `nextCursor` is null on the last page. */
+export const pageSchema = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export const tutorProfilePageSchema = pageSchema(tutorProfileSchema);
+export const bookingPageSchema = pageSchema(bookingSchema);
+export const disputePageSchema = pageSchema(disputeSchema);
+
+/** `bookings.review` answers the review and the booking; `bookings.dispute` the dispute and the booking. */
+export const reviewResultSchema = z.object({ review: reviewSchema, booking: bookingSchema });
+export type ReviewResult = z.infer<typeof reviewResultSchema>;
+export const disputeResultSchema = z.object({ dispute: disputeSchema, booking: bookingSchema });
+export type DisputeResult = z.infer<typeof disputeResultSchema>;
+
+/** Response of each pattern, for typed clients (`rpc.call<BookingsRpcResponses['bookings.get']>`). */
+export interface BookingsRpcResponses {
+  'tutors.upsert_me': TutorProfile;
+  'tutors.search': Page<TutorProfile>;
+  'tutors.get': TutorProfile;
+  'bookings.create': Booking;
+  'bookings.list': Page<Booking>;
+  'bookings.get': Booking;
+  'bookings.accept': Booking;
+  'bookings.decline': Booking;
+  'bookings.cancel': Booking;
+  'bookings.review': ReviewResult;
+  'bookings.dispute': DisputeResult;
+  'bookings.disputes.list': Page<Dispute>;
+  'bookings.disputes.resolve': DisputeResult;
+}

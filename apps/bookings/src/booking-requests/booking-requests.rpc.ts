@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import {
+  BOOKINGS_RPC,
+  createBookingInput,
+  getBookingInput,
+  listBookingsInput,
+  type Actor,
+  type Booking,
+  type CreateBookingInput,
+  type Page,
+} from '@tutorhub/contracts';
+import { OnRpc, OutboxService, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { PG, pgCode, pgConstraint } from '@tutorhub/persistence';
+import { AppError, Clock } from '@tutorhub/platform';
+import { priceFor } from '../domain/price';
+import { bookingNotFound, canSee, requireActor, requireRole, tutorNotFound } from '../shared/access';
+import { BookingPolicies } from '../shared/booking-policies';
+import { BOOKING_VIEW_SELECT, BookingStore, toBooking, type BookingViewRow } from '../shared/booking.store';
+import { DEFAULT_PAGE_SIZE, decodeCursor, toPage } from '../shared/cursor';
+import { toSafeInt } from '../shared/sql';
+import { UserDirectory } from '../read-models/user-directory';
+import { TutorProfileRepository } from '../tutors/tutor-profile.repository';
+
+@Injectable()
+export class BookingRequestsRpc {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly clock: Clock,
+    private readonly outbox: OutboxService,
+    private readonly store: BookingStore,
+    private readonly policies: BookingPolicies,
+    private readonly users: UserDirectory,
+  ) {}
+
+  /**
+   * A student requests a lesson. The price is the tutor's current hourly rate × duration. The
+   * database refuses a slot that overlaps a live booking of the tutor (409 `booking.slot_taken`)
+   * or of the student (409 `booking.student_overlap`: a student cannot attend two lessons at once,
+   * and holding several tutors' time for one slot would block them for nothing).
+   */
+  @OnRpc(BOOKINGS_RPC.create)
+  async create({ actor, data }: RpcContext): Promise<Booking> {
+    const student = requireRole(actor, 'student');
+    const input = parseInput(createBookingInput, data);
+    try {
+      return await this.ds.transaction(async (em) => {
+        if (input.idempotencyKey !== undefined) {
+          // Identical retries wait for each other here, so the second one finds the first's booking
+          // instead of colliding with it on the slot.
+          await em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`bookings.create:${student.userId}:${input.idempotencyKey}`]);
+          const earlier = await this.findByIdempotencyKey(em, student.userId, input.idempotencyKey);
+          if (earlier) return earlier;
+        }
+        return this.insert(em, student, input);
+      });
+    } catch (err) {
+      if (pgCode(err) === PG.exclusionViolation) {
+        if (pgConstraint(err) === 'bookings_no_student_overlap') {
+          throw new AppError(409, 'booking.student_overlap', 'You already have a lesson at that time.');
+        }
+        throw new AppError(409, 'booking.slot_taken', 'The tutor is not free at that time.');
+      }
+      throw err;
+    }
+  }
+
+  private async insert(em: EntityManager, student: Actor, input: CreateBookingInput): Promise<Booking> {
+    const now = this.clock.now();
+    const tutor = await TutorProfileRepository.find(em, input.tutorId);
+    if (!tutor) throw tutorNotFound();
+    if (tutor.id === student.userId) throw new AppError(422, 'booking.self_booking', 'You cannot book yourself.');
+    if (!tutor.subjects.includes(input.subject)) {
+      throw new AppError(422, 'booking.subject_not_offered', `This tutor does not teach "${input.subject}".`, { subjects: tutor.subjects });
+    }
+    const { startsAt, endsAt } = this.policies.rules.validateNewBooking({
+      startsAt: new Date(input.startsAt),
+      durationMinutes: input.durationMinutes,
+      now,
+    });
+    const priceMinor = priceFor(toSafeInt(tutor.hourly_rate_minor, 'hourly_rate_minor'), input.durationMinutes);
+    await this.users.ensure(em, student);
+    const id = randomUUID();
+    const note = input.note ? input.note : null;
+    await em.query(
+      `INSERT INTO bookings.bookings (id, student_id, tutor_id, subject, note, status, price_minor, currency, starts_at, ends_at,
+                                      duration_minutes, accept_deadline, payment_deadline, idempotency_key, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, 'requested', $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
+      [
+        id,
+        student.userId,
+        tutor.id,
+        input.subject,
+        note,
+        priceMinor,
+        tutor.currency,
+        startsAt,
+        endsAt,
+        input.durationMinutes,
+        this.policies.rules.acceptDeadline(startsAt),
+        this.policies.rules.paymentDeadline(startsAt),
+        input.idempotencyKey ?? null,
+        now,
+      ],
+    );
+    await this.outbox.add(em, 'bookings.booking.requested.v1', {
+      bookingId: id,
+      studentId: student.userId,
+      tutorId: tutor.id,
+      subject: input.subject,
+      startsAt: startsAt.toISOString(),
+      endsAt: endsAt.toISOString(),
+      price: { amountMinor: priceMinor, currency: tutor.currency },
+      note,
+    });
+    const booking = await this.store.view(em, id);
+    if (!booking) throw new Error('booking vanished inside its own transaction');
+    return booking;
+  }
+
+  private async findByIdempotencyKey(em: EntityManager, studentId: string, key: string): Promise<Booking | null> {
+    const rows: BookingViewRow[] = await em.query(`${BOOKING_VIEW_SELECT} WHERE b.student_id = $1 AND b.idempotency_key = $2`, [studentId, key]);
+    return rows[0] ? toBooking(rows[0]) : null;
+  }
+
+  /** The caller's bookings (an admin: everyone's), latest lesson first. */
+  @OnRpc(BOOKINGS_RPC.list)
+  async list({ actor, data }: RpcContext): Promise<Page<Booking>> {
+    const caller = requireActor(actor);
+    const input = parseInput(listBookingsInput, data);
+    const limit = input.limit ?? DEFAULT_PAGE_SIZE;
+    const after = decodeCursor(input.cursor);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (caller.role === 'student') {
+      params.push(caller.userId);
+      where.push(`b.student_id = $${params.length}`);
+    } else if (caller.role === 'tutor') {
+      params.push(caller.userId);
+      where.push(`b.tutor_id = $${params.length}`);
+    }
+    if (input.status) {
+      params.push(input.status);
+      where.push(`b.status = $${params.length}`);
+    }
+    if (after) {
+      params.push(after.at, after.id);
+      where.push(`(b.starts_at, b.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(limit + 1);
+    const rows: BookingViewRow[] = await this.ds.query(
+      `${BOOKING_VIEW_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY b.starts_at DESC, b.id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return toPage(rows, limit, (r) => ({ at: r.starts_at, id: r.id }), toBooking);
+  }
+
+  @OnRpc(BOOKINGS_RPC.get)
+  async get({ actor, data }: RpcContext): Promise<Booking> {
+    const caller = requireActor(actor);
+    const { bookingId } = parseInput(getBookingInput, data);
+    const booking = await this.store.view(this.ds.manager, bookingId);
+    if (!booking || !canSee(caller, booking)) throw bookingNotFound();
+    return booking;
+  }
+}

@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { BookingChangesRpc } from './booking-changes/booking-changes.rpc';
+import { BookingRequestsRpc } from './booking-requests/booking-requests.rpc';
+import { DisputesRpc } from './disputes/disputes.rpc';
+import { EscrowEventsHandler } from './event-handlers/escrow-events.handler';
+import { SessionEventsHandler } from './event-handlers/session-events.handler';
+import { ExpireBookingsJob } from './expiry/expire-bookings.job';
+import { UserDirectory } from './read-models/user-directory';
+import { ReviewsRpc } from './reviews/reviews.rpc';
+import { BookingPolicies } from './shared/booking-policies';
+import { BookingStore } from './shared/booking.store';
+import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
+
+/** Tutor profiles, the booking lifecycle, reviews and disputes (RPC handlers, event handlers, the expiry job). */
+@Module({
+  providers: [
+    BookingPolicies,
+    BookingStore,
+    UserDirectory,
+    TutorProfilesRpc,
+    BookingRequestsRpc,
+    BookingChangesRpc,
+    ReviewsRpc,
+    DisputesRpc,
+    EscrowEventsHandler,
+    SessionEventsHandler,
+    ExpireBookingsJob,
+  ],
+  exports: [ExpireBookingsJob],
+})
+export class BookingsModule {}

@@ -1,0 +1,85 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { EventDataOf } from '@tutorhub/contracts';
+import { OnEvent, OutboxService, type EventContext } from '@tutorhub/messaging';
+import { Clock } from '@tutorhub/platform';
+import { canTransition } from '../domain/booking-status';
+import { BookingStore, parties, type AbsentParty, type BookingRecord } from '../shared/booking.store';
+
+/**
+ * The video session's life, from the sessions service. Sessions only runs sessions of confirmed
+ * bookings; its events may still reach us out of order (replicas, retries), so each handler acts
+ * only when the booking's status allows it and otherwise does nothing:
+ * - `started`: confirmed → in_progress;
+ * - `ended`: in_progress → completed, or no_show when a party never joined (`absentParty`);
+ *   an `ended` that overtook its `started` (booking still confirmed) completes the booking too;
+ * - `missed`: confirmed → no_show.
+ * Payments applies the money rule of an ended session itself; `booking.no_show` tells it (and
+ * notifications) which party was absent.
+ */
+@Injectable()
+export class SessionEventsHandler {
+  private readonly logger = new Logger(SessionEventsHandler.name);
+
+  constructor(
+    private readonly store: BookingStore,
+    private readonly outbox: OutboxService,
+    private readonly clock: Clock,
+  ) {}
+
+  @OnEvent('sessions.session.started.v1')
+  async onSessionStarted(data: EventDataOf<'sessions.session.started.v1'>, { em }: EventContext): Promise<void> {
+    const booking = await this.lockKnown(em, data.bookingId, 'sessions.session.started.v1');
+    if (!booking || !this.allowed(booking, 'start', 'sessions.session.started.v1')) return;
+    await this.store.transition(em, booking, 'start', { sessionStartedAt: new Date(data.startedAt) });
+  }
+
+  @OnEvent('sessions.session.ended.v1')
+  async onSessionEnded(data: EventDataOf<'sessions.session.ended.v1'>, { em }: EventContext): Promise<void> {
+    let booking = await this.lockKnown(em, data.bookingId, 'sessions.session.ended.v1');
+    if (!booking) return;
+    const times = { sessionStartedAt: new Date(data.startedAt), sessionEndedAt: new Date(data.endedAt) };
+    if (data.absentParty) {
+      if (!this.allowed(booking, 'mark_no_show', 'sessions.session.ended.v1')) return;
+      await this.noShow(em, booking, data.absentParty, times);
+      return;
+    }
+    if (booking.status === 'confirmed') booking = await this.store.transition(em, booking, 'start', times);
+    if (!this.allowed(booking, 'complete', 'sessions.session.ended.v1')) return;
+    const completed = await this.store.transition(em, booking, 'complete', { ...times, completedAt: this.clock.now() });
+    await this.outbox.add(em, 'bookings.booking.completed.v1', parties(completed));
+  }
+
+  @OnEvent('sessions.session.missed.v1')
+  async onSessionMissed(data: EventDataOf<'sessions.session.missed.v1'>, { em }: EventContext): Promise<void> {
+    const booking = await this.lockKnown(em, data.bookingId, 'sessions.session.missed.v1');
+    // Only a booking nobody started can be missed; an in_progress one waits for its `ended`.
+    if (!booking || booking.status !== 'confirmed') {
+      if (booking) this.logger.log(`sessions.session.missed.v1 for ${booking.status} booking ${booking.id}; nothing to do`);
+      return;
+    }
+    await this.noShow(em, booking, data.absentParty, {});
+  }
+
+  private async noShow(
+    em: EntityManager,
+    booking: BookingRecord,
+    absentParty: AbsentParty,
+    times: { sessionStartedAt?: Date; sessionEndedAt?: Date },
+  ): Promise<void> {
+    const marked = await this.store.transition(em, booking, 'mark_no_show', { ...times, absentParty, noShowAt: this.clock.now() });
+    await this.outbox.add(em, 'bookings.booking.no_show.v1', { ...parties(marked), absentParty });
+  }
+
+  private allowed(booking: BookingRecord, action: 'start' | 'complete' | 'mark_no_show', type: string): boolean {
+    if (canTransition(booking.status, action)) return true;
+    this.logger.log(`${type} for ${booking.status} booking ${booking.id}; nothing to do`);
+    return false;
+  }
+
+  private async lockKnown(em: EntityManager, bookingId: string, type: string): Promise<BookingRecord | null> {
+    const booking = await this.store.lock(em, bookingId);
+    if (!booking) this.logger.warn(`${type} for unknown booking ${bookingId}; ignored`);
+    return booking;
+  }
+}

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { BOOKINGS_RPC, reviewBookingInput, type Review, type ReviewResult } from '@tutorhub/contracts';
+import { OnRpc, OutboxService, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { PG, pgCode } from '@tutorhub/persistence';
+import { AppError, Clock } from '@tutorhub/platform';
+import { assertCanReview, validateReview, type ReviewerRole } from '../domain/review-rules';
+import { bookingNotFound, partyOf, requireRole } from '../shared/access';
+import { BookingStore, parties } from '../shared/booking.store';
+
+/**
+ * Each party reviews a completed lesson once. The student's review rates the tutor and updates
+ * the profile's running sum and count in the same transaction; the tutor's review of the student
+ * is kept (and announced) but feeds no public rating.
+ */
+@Injectable()
+export class ReviewsRpc {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly clock: Clock,
+    private readonly outbox: OutboxService,
+    private readonly store: BookingStore,
+  ) {}
+
+  @OnRpc(BOOKINGS_RPC.review)
+  async review({ actor, data }: RpcContext): Promise<ReviewResult> {
+    const caller = requireRole(actor, 'student', 'tutor');
+    const input = parseInput(reviewBookingInput, data);
+    try {
+      return await this.ds.transaction(async (em) => {
+        const booking = await this.store.lock(em, input.bookingId);
+        const reviewer = booking ? partyOf(caller, booking) : null;
+        if (!booking || !reviewer) throw bookingNotFound();
+        const { rating, comment } = validateReview({ rating: input.rating, comment: input.comment });
+        const existing: Array<{ author_role: ReviewerRole }> = await em.query(
+          `SELECT author_role FROM bookings.reviews WHERE booking_id = $1`,
+          [booking.id],
+        );
+        assertCanReview({ bookingStatus: booking.status, reviewer, existingReviewers: existing.map((r) => r.author_role) });
+        const review: Review = {
+          id: randomUUID(),
+          bookingId: booking.id,
+          authorId: caller.userId,
+          authorRole: reviewer,
+          revieweeId: reviewer === 'student' ? booking.tutorId : booking.studentId,
+          rating,
+          comment,
+          createdAt: this.clock.now().toISOString(),
+        };
+        await em.query(
+          `INSERT INTO bookings.reviews (id, booking_id, author_id, author_role, reviewee_id, rating, comment, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [review.id, review.bookingId, review.authorId, review.authorRole, review.revieweeId, rating, comment, review.createdAt],
+        );
+        if (reviewer === 'student') {
+          await em.query(
+            `UPDATE bookings.tutor_profiles SET rating_sum = rating_sum + $2, rating_count = rating_count + 1 WHERE id = $1`,
+            [booking.tutorId, rating],
+          );
+        }
+        await this.outbox.add(em, 'bookings.review.submitted.v1', {
+          reviewId: review.id,
+          ...parties(booking),
+          authorId: review.authorId,
+          revieweeId: review.revieweeId,
+          rating,
+        });
+        const view = await this.store.view(em, booking.id);
+        if (!view) throw new Error('booking vanished inside its own transaction');
+        return { review, booking: view };
+      });
+    } catch (err) {
+      // Backstop for the unique (booking, author) constraint; the row lock normally answers first.
+      if (pgCode(err) === PG.uniqueViolation) throw new AppError(409, 'review.already_submitted', 'You have already reviewed this lesson.');
+      throw err;
+    }
+  }
+}

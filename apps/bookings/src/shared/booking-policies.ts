@@ -1,0 +1,30 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG } from '@tutorhub/service';
+import type { BookingsConfig } from '../config';
+import { BookingRules, DEFAULT_BOOKING_RULES } from '../domain/booking-rules';
+import { assertValidCancellationPolicy, refundBasisPoints, type CancellationPolicyConfig, type CancelledBy } from '../domain/cancellation-policy';
+
+/** The domain rules configured from the environment (checked once, at start). */
+@Injectable()
+export class BookingPolicies {
+  readonly rules: BookingRules;
+  readonly cancellation: CancellationPolicyConfig;
+
+  constructor(@Inject(CONFIG) config: BookingsConfig) {
+    this.rules = new BookingRules({
+      ...DEFAULT_BOOKING_RULES,
+      minNoticeMinutes: config.BOOKING_MIN_NOTICE_MINUTES,
+      acceptDeadlineMinutes: config.BOOKING_ACCEPT_DEADLINE_MINUTES,
+    });
+    this.cancellation = {
+      fullRefundHours: config.CANCEL_FULL_REFUND_HOURS,
+      partialRefundHours: config.CANCEL_PARTIAL_REFUND_HOURS,
+      partialRefundBps: config.CANCEL_PARTIAL_REFUND_BPS,
+    };
+    assertValidCancellationPolicy(this.cancellation);
+  }
+
+  refundBasisPoints(cancelledBy: CancelledBy, startsAt: Date, now: Date): number {
+    return refundBasisPoints({ cancelledBy, startsAt, now }, this.cancellation);
+  }
+}

@@ -1,0 +1,253 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { Booking, Currency, Role } from '@tutorhub/contracts';
+import { Clock } from '@tutorhub/platform';
+import { transition, type BookingAction, type BookingStatus } from '../domain/booking-status';
+import type { MoneyState, MoneyStatus } from '../domain/money-status';
+import { iso, isoOrNull, toSafeInt } from './sql';
+
+export type AbsentParty = 'student' | 'tutor' | 'both';
+
+/** A booking row as the service works with it (inside a transaction, usually locked). */
+export interface BookingRecord {
+  id: string;
+  studentId: string;
+  tutorId: string;
+  subject: string;
+  note: string | null;
+  status: BookingStatus;
+  priceMinor: number;
+  currency: Currency;
+  startsAt: Date;
+  endsAt: Date;
+  durationMinutes: number;
+  acceptDeadline: Date;
+  paymentDeadline: Date;
+  moneyStatus: MoneyStatus;
+  escrowId: string | null;
+  refundedMinor: number;
+  releasedMinor: number;
+  version: number;
+}
+
+/** Columns a change may set, by field name (never from input: these names are code constants). */
+const WRITABLE = {
+  status: 'status',
+  moneyStatus: 'money_status',
+  escrowId: 'escrow_id',
+  refundedMinor: 'refunded_minor',
+  releasedMinor: 'released_minor',
+  acceptedAt: 'accepted_at',
+  declinedAt: 'declined_at',
+  declineReason: 'decline_reason',
+  confirmedAt: 'confirmed_at',
+  sessionStartedAt: 'session_started_at',
+  sessionEndedAt: 'session_ended_at',
+  completedAt: 'completed_at',
+  expiredAt: 'expired_at',
+  expiryReason: 'expiry_reason',
+  noShowAt: 'no_show_at',
+  absentParty: 'absent_party',
+  cancelledAt: 'cancelled_at',
+  cancelledBy: 'cancelled_by',
+  cancelledByRole: 'cancelled_by_role',
+  cancelReason: 'cancel_reason',
+  refundBps: 'refund_bps',
+} as const;
+
+export type BookingPatch = Partial<{
+  status: BookingStatus;
+  moneyStatus: MoneyStatus;
+  escrowId: string;
+  refundedMinor: number;
+  releasedMinor: number;
+  acceptedAt: Date;
+  declinedAt: Date;
+  declineReason: string | null;
+  confirmedAt: Date;
+  sessionStartedAt: Date;
+  sessionEndedAt: Date;
+  completedAt: Date;
+  expiredAt: Date;
+  expiryReason: 'not_accepted' | 'not_paid';
+  noShowAt: Date;
+  absentParty: AbsentParty;
+  cancelledAt: Date;
+  cancelledBy: string;
+  cancelledByRole: Role;
+  cancelReason: string | null;
+  refundBps: number;
+}>;
+
+const RECORD_COLUMNS = `
+  b.id, b.student_id AS "studentId", b.tutor_id AS "tutorId", b.subject, b.note, b.status,
+  b.price_minor AS "priceMinor", b.currency, b.starts_at AS "startsAt", b.ends_at AS "endsAt",
+  b.duration_minutes AS "durationMinutes", b.accept_deadline AS "acceptDeadline",
+  b.payment_deadline AS "paymentDeadline", b.money_status AS "moneyStatus", b.escrow_id AS "escrowId",
+  b.refunded_minor AS "refundedMinor", b.released_minor AS "releasedMinor", b.version`;
+
+type RawRecord = Omit<BookingRecord, 'priceMinor' | 'refundedMinor' | 'releasedMinor'> & {
+  priceMinor: string;
+  refundedMinor: string;
+  releasedMinor: string;
+};
+
+function toRecord(raw: RawRecord): BookingRecord {
+  return {
+    ...raw,
+    priceMinor: toSafeInt(raw.priceMinor, 'price_minor'),
+    refundedMinor: toSafeInt(raw.refundedMinor, 'refunded_minor'),
+    releasedMinor: toSafeInt(raw.releasedMinor, 'released_minor'),
+  };
+}
+
+/** The full booking as clients see it: the row plus names, reviews and the dispute. */
+export const BOOKING_VIEW_SELECT = `
+  SELECT b.*, su.full_name AS student_name, tu.full_name AS tutor_name,
+         ARRAY(SELECT r.author_role FROM bookings.reviews r WHERE r.booking_id = b.id ORDER BY r.author_role) AS reviewed_by,
+         d.id AS dispute_id, d.status AS dispute_status, d.outcome AS dispute_outcome
+    FROM bookings.bookings b
+    LEFT JOIN bookings.users su ON su.id = b.student_id
+    LEFT JOIN bookings.users tu ON tu.id = b.tutor_id
+    LEFT JOIN bookings.disputes d ON d.booking_id = b.id`;
+
+export interface BookingViewRow {
+  id: string;
+  student_id: string;
+  tutor_id: string;
+  student_name: string | null;
+  tutor_name: string | null;
+  subject: string;
+  note: string | null;
+  status: BookingStatus;
+  price_minor: string;
+  currency: Currency;
+  starts_at: Date;
+  ends_at: Date;
+  duration_minutes: number;
+  accept_deadline: Date;
+  payment_deadline: Date;
+  money_status: MoneyStatus;
+  created_at: Date;
+  updated_at: Date;
+  accepted_at: Date | null;
+  confirmed_at: Date | null;
+  session_started_at: Date | null;
+  session_ended_at: Date | null;
+  decline_reason: string | null;
+  expiry_reason: 'not_accepted' | 'not_paid' | null;
+  absent_party: AbsentParty | null;
+  cancelled_at: Date | null;
+  cancelled_by: string | null;
+  cancelled_by_role: Role | null;
+  cancel_reason: string | null;
+  refund_bps: number | null;
+  reviewed_by: Array<'student' | 'tutor'>;
+  dispute_id: string | null;
+  dispute_status: 'open' | 'resolved' | null;
+  dispute_outcome: 'release' | 'refund' | 'split' | null;
+  version: number;
+}
+
+export function toBooking(r: BookingViewRow): Booking {
+  return {
+    id: r.id,
+    studentId: r.student_id,
+    tutorId: r.tutor_id,
+    studentName: r.student_name,
+    tutorName: r.tutor_name,
+    subject: r.subject,
+    note: r.note,
+    status: r.status,
+    price: { amountMinor: toSafeInt(r.price_minor, 'price_minor'), currency: r.currency },
+    startsAt: iso(r.starts_at),
+    endsAt: iso(r.ends_at),
+    durationMinutes: r.duration_minutes,
+    acceptDeadline: iso(r.accept_deadline),
+    paymentDeadline: iso(r.payment_deadline),
+    moneyStatus: r.money_status,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+    acceptedAt: isoOrNull(r.accepted_at),
+    confirmedAt: isoOrNull(r.confirmed_at),
+    sessionStartedAt: isoOrNull(r.session_started_at),
+    sessionEndedAt: isoOrNull(r.session_ended_at),
+    declineReason: r.decline_reason,
+    expiryReason: r.expiry_reason,
+    absentParty: r.absent_party,
+    cancellation:
+      r.cancelled_at && r.cancelled_by && r.cancelled_by_role && r.refund_bps !== null
+        ? {
+            cancelledBy: r.cancelled_by,
+            cancelledByRole: r.cancelled_by_role,
+            reason: r.cancel_reason,
+            refundBasisPoints: r.refund_bps,
+            cancelledAt: iso(r.cancelled_at),
+          }
+        : null,
+    reviewedBy: r.reviewed_by,
+    dispute: r.dispute_id && r.dispute_status ? { id: r.dispute_id, status: r.dispute_status, outcome: r.dispute_outcome } : null,
+    version: r.version,
+  };
+}
+
+export function moneyState(b: BookingRecord): MoneyState {
+  return { status: b.moneyStatus, refundedMinor: b.refundedMinor, releasedMinor: b.releasedMinor };
+}
+
+/**
+ * Reads and changes bookings. Every change of an existing booking goes through `lock` (SELECT …
+ * FOR UPDATE in the caller's transaction) and then `transition`/`update`, so two concurrent
+ * changes of one booking are serialised and the second one sees the first one's result.
+ */
+@Injectable()
+export class BookingStore {
+  constructor(private readonly clock: Clock) {}
+
+  async lock(em: EntityManager, id: string): Promise<BookingRecord | null> {
+    const rows: RawRecord[] = await em.query(`SELECT ${RECORD_COLUMNS} FROM bookings.bookings b WHERE b.id = $1 FOR UPDATE`, [id]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /** Applies a state-machine action (409 `booking.invalid_transition` if not allowed) plus its fields. */
+  async transition(em: EntityManager, booking: BookingRecord, action: BookingAction, patch: BookingPatch = {}): Promise<BookingRecord> {
+    const status = transition(booking.status, action);
+    return this.update(em, booking, { ...patch, status });
+  }
+
+  async update(em: EntityManager, booking: BookingRecord, patch: BookingPatch): Promise<BookingRecord> {
+    const sets: string[] = [];
+    const params: unknown[] = [booking.id, this.clock.now()];
+    for (const [field, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      const column = WRITABLE[field as keyof typeof WRITABLE];
+      if (!column) throw new Error(`not a writable booking field: ${field}`);
+      params.push(value);
+      sets.push(`${column} = $${params.length}`);
+    }
+    await em.query(
+      `UPDATE bookings.bookings SET ${[...sets, 'updated_at = $2', 'version = version + 1'].join(', ')} WHERE id = $1`,
+      params,
+    );
+    const next = { ...booking, version: booking.version + 1 };
+    for (const [field, value] of Object.entries(patch)) {
+      if (value !== undefined && field in next) (next as Record<string, unknown>)[field] = value;
+    }
+    return next;
+  }
+
+  async view(em: EntityManager, id: string): Promise<Booking | null> {
+    const rows: BookingViewRow[] = await em.query(`${BOOKING_VIEW_SELECT} WHERE b.id = $1`, [id]);
+    return rows[0] ? toBooking(rows[0]) : null;
+  }
+}
+
+/** The ids every booking event carries. */
+export function parties(b: Pick<BookingRecord, 'id' | 'studentId' | 'tutorId'>) {
+  return { bookingId: b.id, studentId: b.studentId, tutorId: b.tutorId };
+}
+
+/** The lesson's slot as events carry it. */
+export function slot(b: Pick<BookingRecord, 'subject' | 'startsAt' | 'endsAt'>) {
+  return { subject: b.subject, startsAt: iso(b.startsAt), endsAt: iso(b.endsAt) };
+}

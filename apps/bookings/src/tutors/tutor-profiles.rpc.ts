@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  BOOKINGS_RPC,
+  getTutorInput,
+  searchTutorsInput,
+  upsertTutorProfileInput,
+  type Page,
+  type TutorProfile,
+} from '@tutorhub/contracts';
+import { OnRpc, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { AppError, Clock } from '@tutorhub/platform';
+import { requireActor, requireRole, tutorNotFound } from '../shared/access';
+import { DEFAULT_PAGE_SIZE, decodeCursor, toPage } from '../shared/cursor';
+import { UserDirectory } from '../read-models/user-directory';
+import { TutorProfileRepository, toTutorProfile } from './tutor-profile.repository';
+
+@Injectable()
+export class TutorProfilesRpc {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly clock: Clock,
+    private readonly users: UserDirectory,
+  ) {}
+
+  /** A tutor creates or replaces their own profile; the rate applies to bookings made from now on. */
+  @OnRpc(BOOKINGS_RPC.tutorsUpsertMe)
+  async upsertMe({ actor, data }: RpcContext): Promise<TutorProfile> {
+    const tutor = requireRole(actor, 'tutor');
+    const input = parseInput(upsertTutorProfileInput, data);
+    return this.ds.transaction(async (em) => {
+      const role = await this.users.ensure(em, tutor);
+      if (role !== 'tutor') throw new AppError(403, 'tutor.not_a_tutor', 'Only tutor accounts have a tutor profile.');
+      await TutorProfileRepository.upsert(em, tutor.userId, input, this.clock.now());
+      const row = await TutorProfileRepository.find(em, tutor.userId);
+      if (!row) throw new Error('tutor profile vanished inside its own transaction');
+      return toTutorProfile(row);
+    });
+  }
+
+  @OnRpc(BOOKINGS_RPC.tutorsSearch)
+  async search({ actor, data }: RpcContext): Promise<Page<TutorProfile>> {
+    requireActor(actor);
+    const input = parseInput(searchTutorsInput, data);
+    const limit = input.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await TutorProfileRepository.search(this.ds.manager, {
+      subject: input.subject,
+      after: decodeCursor(input.cursor),
+      limit,
+    });
+    return toPage(rows, limit, (r) => ({ at: r.created_at, id: r.id }), toTutorProfile);
+  }
+
+  @OnRpc(BOOKINGS_RPC.tutorsGet)
+  async get({ actor, data }: RpcContext): Promise<TutorProfile> {
+    requireActor(actor);
+    const { tutorId } = parseInput(getTutorInput, data);
+    const row = await TutorProfileRepository.find(this.ds.manager, tutorId);
+    if (!row) throw tutorNotFound();
+    return toTutorProfile(row);
+  }
+}
