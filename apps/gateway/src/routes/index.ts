@@ -1,7 +1,8 @@
 import type { Type } from '@nestjs/common';
+import { NotificationsController } from './notifications.controller';
 
 /**
  * Every HTTP controller that forwards to a service. Each domain adds its controller here
  * (one line each) so the gateway module and the OpenAPI document pick it up.
  */
-export const ROUTE_CONTROLLERS: Type[] = [];
+export const ROUTE_CONTROLLERS: Type[] = [NotificationsController];
