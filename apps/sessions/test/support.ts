@@ -18,7 +18,7 @@ export interface SessionsHarness {
 }
 
 /** One real sessions service (own database and broker namespace unless shared) with a ManualClock. */
-export async function startSessions(opts: { db?: TestDatabase; namespace?: string } = {}): Promise<SessionsHarness> {
+export async function startSessions(opts: { db?: TestDatabase; namespace?: string; services?: string[] } = {}): Promise<SessionsHarness> {
   const clock = new ManualClock();
   const svc = await startTestService(sessionsMain, {
     ...opts,

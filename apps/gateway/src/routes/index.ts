@@ -1,8 +1,9 @@
 import type { Type } from '@nestjs/common';
 import { NotificationsController } from './notifications.controller';
+import { SessionsController } from './sessions.controller';
 
 /**
  * Every HTTP controller that forwards to a service. Each domain adds its controller here
  * (one line each) so the gateway module and the OpenAPI document pick it up.
  */
-export const ROUTE_CONTROLLERS: Type[] = [NotificationsController];
+export const ROUTE_CONTROLLERS: Type[] = [NotificationsController, SessionsController];

@@ -1,0 +1,81 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  SESSIONS_RPC,
+  sessionAccessResponseSchema,
+  sessionEndBodySchema,
+  sessionEndResponseSchema,
+  sessionStatusResponseSchema,
+  uuidSchema,
+  type Actor,
+  type SessionAccessResponse,
+  type SessionEndResponse,
+  type SessionStatusResponse,
+} from '@tutorhub/contracts';
+import { RpcClient } from '@tutorhub/messaging';
+import { ApiZodResponse, CurrentActor, Roles, ZodParam, ZodValidationPipe, zodToOpenApi } from '../http';
+
+/** `{notes?}`, or no body at all. */
+const endBody = sessionEndBodySchema.optional();
+
+/**
+ * The video session of a booking (DESIGN §6; the mobile app calls these exact paths). The
+ * sessions service authorises: only the booking's student and tutor get anything, anyone else
+ * a 404 `session.not_found`. Start, join and token take no body (any body is ignored).
+ */
+@ApiTags('sessions')
+@Controller('sessions')
+@Roles('student', 'tutor')
+export class SessionsController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Post(':bookingId/start')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Start the session (or join it if the other participant already started it)',
+    description:
+      'From SESSION_START_EARLY_MINUTES before the booking starts until SESSION_START_LATE_MINUTES after, for a confirmed booking; ' +
+      'otherwise 409 session.too_early / session.too_late (details: canStartFrom, canStartUntil, serverTime), ' +
+      'session.booking_not_confirmed, session.booking_cancelled or session.already_ended.',
+  })
+  @ApiZodResponse(sessionAccessResponseSchema)
+  start(@ZodParam('bookingId', uuidSchema) bookingId: string, @CurrentActor() actor: Actor): Promise<SessionAccessResponse> {
+    return this.rpc.call<SessionAccessResponse>('sessions', SESSIONS_RPC.start, { bookingId }, { actor });
+  }
+
+  @Post(':bookingId/join')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Join the active session: an Agora token for the caller’s own uid (409 session.not_started / session.already_ended)' })
+  @ApiZodResponse(sessionAccessResponseSchema)
+  join(@ZodParam('bookingId', uuidSchema) bookingId: string, @CurrentActor() actor: Actor): Promise<SessionAccessResponse> {
+    return this.rpc.call<SessionAccessResponse>('sessions', SESSIONS_RPC.join, { bookingId }, { actor });
+  }
+
+  @Post(':bookingId/token')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Renew the caller’s Agora token (expires at the scheduled end plus the overtime grace)' })
+  @ApiZodResponse(sessionAccessResponseSchema)
+  token(@ZodParam('bookingId', uuidSchema) bookingId: string, @CurrentActor() actor: Actor): Promise<SessionAccessResponse> {
+    return this.rpc.call<SessionAccessResponse>('sessions', SESSIONS_RPC.token, { bookingId }, { actor });
+  }
+
+  @Post(':bookingId/end')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'End the session (ending an ended session answers the first end)' })
+  @ApiBody({ schema: zodToOpenApi(sessionEndBodySchema, 'input') as never, required: false })
+  @ApiZodResponse(sessionEndResponseSchema)
+  end(
+    @ZodParam('bookingId', uuidSchema) bookingId: string,
+    @Body(new ZodValidationPipe(endBody)) body: { notes?: string } | undefined,
+    @CurrentActor() actor: Actor,
+  ): Promise<SessionEndResponse> {
+    return this.rpc.call<SessionEndResponse>('sessions', SESSIONS_RPC.end, { bookingId, ...(body?.notes ? { notes: body.notes } : {}) }, { actor });
+  }
+
+  @Get(':bookingId/status')
+  @ApiOperation({ summary: 'Whether the caller can start now, the start window, the session if any, and the server time' })
+  @ApiZodResponse(sessionStatusResponseSchema)
+  status(@ZodParam('bookingId', uuidSchema) bookingId: string, @CurrentActor() actor: Actor): Promise<SessionStatusResponse> {
+    return this.rpc.call<SessionStatusResponse>('sessions', SESSIONS_RPC.status, { bookingId }, { actor });
+  }
+}

@@ -1,0 +1,178 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import {
+  sessionAccessResponseSchema,
+  sessionEndResponseSchema,
+  sessionStatusResponseSchema,
+  type Actor,
+} from '@tutorhub/contracts';
+import { testAmqpUrl } from '@tutorhub/testing';
+import { decodeAccessToken2 } from '../src/agora/agora-token.decode';
+import { participantUid } from '../src/domain/participant-uid';
+import { APP_ID, MINUTE, confirmedBooking, countEvents, plus, startSessions, type SessionsHarness } from './support';
+
+/**
+ * The mobile app's routes end to end: the real gateway, started as its own process (HTTP in,
+ * JWT auth, validation, problem+json), forwarding over RabbitMQ to the real sessions service
+ * (in this process, with a ManualClock), on Postgres. Nothing imports the gateway's code.
+ */
+const ROOT = join(__dirname, '..', '..', '..');
+const JWT_SECRET = 'sessions-http-test-secret-0123456789abcdef';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+describe('session routes through the gateway (HTTP → gateway process → RPC → sessions)', () => {
+  let h: SessionsHarness;
+  let gateway: ChildProcess;
+  let base: string;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    h = await startSessions({ services: ['sessions', 'gateway'] });
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    gateway = spawn(process.execPath, [join(__dirname, 'run-ts.cjs'), join(ROOT, 'apps/gateway/src/main.ts')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: h.svc.db.url,
+        AMQP_URL: testAmqpUrl(),
+        AMQP_NAMESPACE: h.svc.namespace,
+        MIGRATE_ON_START: 'true',
+        JOBS_ENABLED: 'false',
+        JWT_SECRET,
+        ADMIN_EMAIL: 'root@tutorhub.test',
+        ADMIN_PASSWORD: 'root-password-123456',
+        PASSWORD_SCRYPT_LOG_N: '12',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean));
+    gateway.stdout?.on('data', keep);
+    gateway.stderr?.on('data', keep);
+    const deadline = Date.now() + 50_000;
+    for (;;) {
+      if (gateway.exitCode !== null) throw new Error(`gateway exited with ${gateway.exitCode}:\n${logs.slice(-40).join('\n')}`);
+      const ready = await fetch(`${base}/health/ready`).then((r) => r.ok, () => false);
+      if (ready) break;
+      if (Date.now() > deadline) throw new Error(`gateway not ready:\n${logs.slice(-40).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+
+  afterAll(async () => {
+    if (gateway && gateway.exitCode === null) {
+      const exited = new Promise((r) => gateway.once('exit', r));
+      gateway.kill('SIGTERM');
+      await exited;
+    }
+    await h?.svc.close();
+  });
+
+  async function bearer(actor: Actor): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ role: actor.role })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(actor.userId)
+      .setIssuer('tutorhub')
+      .setAudience('tutorhub-app')
+      .setJti(randomUUID())
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(new TextEncoder().encode(JWT_SECRET));
+  }
+
+  async function http(method: 'GET' | 'POST', path: string, actor: Actor | null, json?: unknown) {
+    const headers: Record<string, string> = {};
+    if (actor) headers.authorization = `Bearer ${await bearer(actor)}`;
+    if (json !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${base}${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
+    const text = await res.text();
+    return { status: res.status, type: res.headers.get('content-type') ?? '', body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> };
+  }
+
+  it('start, status, join, token and end on the exact mobile paths, with tokens for each caller', async () => {
+    const b = await confirmedBooking(h);
+    const p = `/api/sessions/${b.bookingId}`;
+    h.clock.set(plus(b.startsAt, -1 * MINUTE));
+
+    const before = await http('GET', `${p}/status`, b.tutor);
+    expect(before.status).toBe(200);
+    expect(sessionStatusResponseSchema.parse(before.body)).toMatchObject({ canStart: true, session: null });
+
+    const started = await http('POST', `${p}/start`, b.student);
+    expect(started.status).toBe(200);
+    const s = sessionAccessResponseSchema.parse(started.body);
+    expect(s.session).toMatchObject({ bookingId: b.bookingId, status: 'active', startedBy: b.student.userId });
+    expect(s.agora).toMatchObject({ appId: APP_ID, uid: participantUid(b.student.userId) });
+    expect(decodeAccessToken2(s.agora.token).services.rtc?.uid).toBe(participantUid(b.student.userId));
+
+    const joined = await http('POST', `${p}/join`, b.tutor, {});
+    expect(joined.status).toBe(200);
+    expect(sessionAccessResponseSchema.parse(joined.body).agora.uid).toBe(participantUid(b.tutor.userId));
+
+    const renewed = await http('POST', `${p}/token`, b.tutor);
+    expect(renewed.status).toBe(200);
+    const r = sessionAccessResponseSchema.parse(renewed.body);
+    expect(r.agora.expiresAt).toBe(plus(b.endsAt, 10 * MINUTE).toISOString());
+
+    h.clock.set(plus(b.endsAt, -10 * MINUTE));
+    const ended = await http('POST', `${p}/end`, b.tutor, { notes: 'Good progress' });
+    expect(ended.status).toBe(200);
+    expect(sessionEndResponseSchema.parse(ended.body).session).toMatchObject({
+      status: 'ended',
+      endedBy: b.tutor.userId,
+      durationSeconds: 51 * 60,
+      scheduledDurationSeconds: 3600,
+      notes: 'Good progress',
+    });
+    const again = await http('POST', `${p}/end`, b.student);
+    expect(again.status).toBe(200);
+    expect(await countEvents(h, b.bookingId, 'sessions.session.ended.v1')).toBe(1);
+
+    const refused = await http('POST', `${p}/join`, b.student);
+    expect(refused.status).toBe(409);
+    expect(refused.type).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({ status: 409, code: 'session.already_ended' });
+  });
+
+  it('answers problems: 401 without a token, 403 for an admin, 404 for an outsider, 400 for bad input, 409 outside the window', async () => {
+    const b = await confirmedBooking(h);
+    const p = `/api/sessions/${b.bookingId}`;
+    expect((await http('POST', `${p}/start`, null)).body).toMatchObject({ status: 401, code: 'auth.unauthenticated' });
+    expect((await http('GET', `${p}/status`, { userId: randomUUID(), role: 'admin' })).body).toMatchObject({ status: 403, code: 'auth.forbidden_role' });
+
+    const outsider = await http('POST', `${p}/start`, { userId: randomUUID(), role: 'student' });
+    expect(outsider.status).toBe(404);
+    expect(outsider.type).toMatch(/^application\/problem\+json/);
+    expect(outsider.body).toMatchObject({ code: 'session.not_found' });
+
+    expect((await http('POST', '/api/sessions/not-a-uuid/start', b.student)).body).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect((await http('POST', `${p}/end`, b.student, { notes: 42 })).body).toMatchObject({ status: 400, code: 'validation_failed' });
+
+    h.clock.set(plus(b.startsAt, -6 * MINUTE));
+    const early = await http('POST', `${p}/start`, b.tutor);
+    expect(early.status).toBe(409);
+    expect(early.body).toMatchObject({
+      code: 'session.too_early',
+      details: { canStartFrom: plus(b.startsAt, -5 * MINUTE).toISOString(), canStartUntil: plus(b.startsAt, 15 * MINUTE).toISOString() },
+    });
+    expect(await countEvents(h, b.bookingId, 'sessions.session.started.v1')).toBe(0);
+  });
+});
