@@ -7,12 +7,22 @@ export const configSchema = z.object({
   CHAPA_BASE_URL: env.url('http://127.0.0.1:3099'),
   CHAPA_SECRET_KEY: env.str('CHASECK_TEST-tutorhub-dev'),
   CHAPA_WEBHOOK_SECRET: env.str('tutorhub-dev-webhook-secret'),
+  /** Per attempt; idempotent Chapa calls are retried CHAPA_RETRIES more times on transport errors. */
+  CHAPA_TIMEOUT_MS: env.int(15000, 100, 120000),
+  CHAPA_RETRIES: env.int(2, 0, 10),
+  /** Where Chapa and browsers reach the gateway (callback_url / return_url). */
   PUBLIC_BASE_URL: env.url('http://127.0.0.1:3000'),
   ESCROW_RELEASE_DELAY_HOURS: env.decimal(24),
   ESCROW_RELEASE_CRON: env.cron('0 * * * * *'),
   ESCROW_RELEASE_BATCH_SIZE: env.int(1000, 1, 100000),
   PLATFORM_FEE_BPS: env.int(1500, 0, 10000),
+  /** Verifies payments still `initiated` after PAYMENT_RECONCILE_AFTER_MINUTES (lost webhooks). */
   PAYMENT_RECONCILE_CRON: env.cron('*/30 * * * * *'),
+  PAYMENT_RECONCILE_AFTER_MINUTES: env.decimal(3),
+  /** Sends pending refunds to Chapa and re-checks submitted ones (retries with backoff). */
+  REFUND_PROCESS_CRON: env.cron('*/30 * * * * *'),
+  /** Re-checks payouts Chapa has not settled yet (lost transfer webhooks, failed submissions). */
+  PAYOUT_RECONCILE_CRON: env.cron('0 * * * * *'),
 });
 
 export type PaymentsConfig = z.output<typeof configSchema>;
