@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { decodeAccessToken2 } from '../apps/sessions/src/agora/agora-token.decode';
+import { ApiClient, waitFor } from '../tools/journey/api-client';
+import {
+  accept,
+  book,
+  happyLesson,
+  joinSession,
+  login,
+  notifications,
+  pay,
+  paymentView,
+  register,
+  setUpTutor,
+  startSession,
+  endSession,
+  waitForBookingStatus,
+  waitForEscrow,
+  wallet,
+  type JourneyContext,
+} from '../tools/journey/lesson-journey';
+import { startPlatform, type Platform } from './support/platform';
+
+/**
+ * The whole journey through the real gateway, broker and database: every app runs as its own
+ * process (the production build), and the test speaks HTTP only — to the gateway, and to the
+ * Chapa sandbox's hosted checkout as the student's browser would.
+ */
+describe('tutorhub end to end', () => {
+  let platform: Platform;
+  let ctx: JourneyContext;
+  const ADMIN = { email: 'admin@e2e.test', password: 'e2e-admin-password-123' };
+  const FEE_BPS = 1500;
+
+  beforeAll(async () => {
+    platform = await startPlatform({
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      PLATFORM_FEE_BPS: String(FEE_BPS),
+      // ~11 s dispute window: long enough to open a dispute, short enough to wait for a release.
+      ESCROW_RELEASE_DELAY_HOURS: '0.003',
+    });
+    ctx = { api: new ApiClient(platform.api), sandboxUrl: platform.urls['chapa-sandbox'], runId: randomUUID().slice(0, 8) };
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  const dump = () =>
+    Object.entries(platform.logs)
+      .map(([app, lines]) => `--- ${app}\n${lines.slice(-15).join('\n')}`)
+      .join('\n');
+
+  it('books, pays, meets and pays the tutor out of escrow, less the fee', async () => {
+    try {
+      const out = await happyLesson(ctx);
+      const price = out.booking.price;
+      expect(price).toEqual({ amountMinor: 50000, currency: 'ETB' });
+
+      // Both participants got a token for the same channel, each with their own uid.
+      for (const answer of [out.start, out.join]) {
+        const decoded = decodeAccessToken2(answer.agora.token);
+        expect(decoded.appId).toBe(answer.agora.appId);
+        expect(decoded.services.rtc?.channelName).toBe(answer.agora.channelName);
+        expect(decoded.services.rtc?.uid).toBe(answer.agora.uid);
+      }
+      expect(out.start.agora.channelName).toBe(out.join.agora.channelName);
+      expect(out.start.agora.uid).not.toBe(out.join.agora.uid);
+
+      const fee = Math.floor((price.amountMinor * FEE_BPS) / 10000);
+      expect(out.wallet.available).toEqual({ amountMinor: price.amountMinor - fee, currency: 'ETB' });
+      expect(out.wallet.lifetimeEarnings.amountMinor).toBe(price.amountMinor - fee);
+
+      // Rating requests went to both parties once the lesson completed.
+      for (const who of [out.student, out.tutor]) {
+        await waitFor(`rating request for ${who.fullName}`, async () => {
+          const inbox = await notifications(ctx, who);
+          return inbox.items.find((n) => n.kind === 'session.rating_requested' && n.data.bookingId === out.booking.id);
+        });
+      }
+      const tutorInbox = await notifications(ctx, out.tutor);
+      expect(tutorInbox.items.map((n) => n.kind)).toEqual(expect.arrayContaining(['booking.requested', 'escrow.released']));
+
+      // Each party may review once.
+      await ctx.api.post(`/bookings/${out.booking.id}/review`, { rating: 5, comment: 'Great lesson' }, out.student.token, undefined, [200, 201]);
+      const again = await ctx.api.request('POST', `/bookings/${out.booking.id}/review`, { token: out.student.token, body: { rating: 4 } });
+      expect(again.status).toBe(409);
+      const profile = await ctx.api.get<{ ratingAverage: number | null; ratingCount: number }>(`/tutors/${out.tutor.id}`, out.student.token);
+      expect(profile.body).toMatchObject({ ratingAverage: 5, ratingCount: 1 });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${dump()}`);
+    }
+  });
+
+  it('refunds the student in full when they cancel a paid booking more than 24 h ahead', async () => {
+    const tutor = await register(ctx, 'tutor', 'Hana Girma');
+    const student = await register(ctx, 'student', 'Yonas Alemu');
+    await setUpTutor(ctx, tutor, `chem-${ctx.runId}`, { amountMinor: 40000, currency: 'ETB' });
+    const booking = await book(ctx, student, tutor, `chem-${ctx.runId}`, new Date(Date.now() + 3 * 24 * 3600_000), 30);
+    await accept(ctx, tutor, booking.id);
+    await pay(ctx, student, booking.id);
+    await waitForEscrow(ctx, student, booking.id, 'held');
+    await ctx.api.post(`/bookings/${booking.id}/cancel`, { reason: 'Exam moved' }, student.token, undefined, [200, 201]);
+    await waitForBookingStatus(ctx, student, booking.id, 'cancelled');
+    const view = await waitForEscrow(ctx, student, booking.id, 'refunded');
+    expect(view.escrow).toMatchObject({ status: 'refunded' });
+    const w = await wallet(ctx, tutor);
+    expect(w.available.amountMinor).toBe(0);
+    // The session can no longer be started for a cancelled booking.
+    const refused = await ctx.api.request('POST', `/sessions/${booking.id}/start`, { token: student.token, body: {} });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.status).toBeLessThan(500);
+  });
+
+  it('refunds the student when the tutor never joins the session', async () => {
+    const tutor = await register(ctx, 'tutor', 'Dawit Bekele');
+    const student = await register(ctx, 'student', 'Liya Haile');
+    await setUpTutor(ctx, tutor, `bio-${ctx.runId}`, { amountMinor: 30000, currency: 'ETB' });
+    const booking = await book(ctx, student, tutor, `bio-${ctx.runId}`, new Date(Date.now() + 60_000), 15);
+    await accept(ctx, tutor, booking.id);
+    await pay(ctx, student, booking.id);
+    await waitForBookingStatus(ctx, student, booking.id, 'confirmed');
+    await startSession(ctx, student, booking.id);
+    await endSession(ctx, student, booking.id);
+    await waitForBookingStatus(ctx, student, booking.id, 'no_show');
+    await waitForEscrow(ctx, student, booking.id, 'refunded');
+    expect((await wallet(ctx, tutor)).available.amountMinor).toBe(0);
+  });
+
+  it('freezes the release when the student disputes, and an admin split resolves it', async () => {
+    const admin = await login(ctx, ADMIN.email, ADMIN.password);
+    const tutor = await register(ctx, 'tutor', 'Meron Tadesse');
+    const student = await register(ctx, 'student', 'Kidus Wolde');
+    await setUpTutor(ctx, tutor, `art-${ctx.runId}`, { amountMinor: 20000, currency: 'ETB' });
+    const booking = await book(ctx, student, tutor, `art-${ctx.runId}`, new Date(Date.now() + 60_000), 60);
+    await accept(ctx, tutor, booking.id);
+    await pay(ctx, student, booking.id);
+    await waitForBookingStatus(ctx, student, booking.id, 'confirmed');
+    await startSession(ctx, tutor, booking.id);
+    await joinSession(ctx, student, booking.id);
+    await endSession(ctx, student, booking.id);
+    await waitForBookingStatus(ctx, student, booking.id, 'completed');
+    await ctx.api.post(`/bookings/${booking.id}/dispute`, { reason: 'The tutor left after ten minutes.' }, student.token, undefined, [200, 201]);
+    await waitForEscrow(ctx, student, booking.id, 'frozen');
+    // Well past the release delay, the frozen escrow stays frozen.
+    await new Promise((r) => setTimeout(r, 12_000));
+    expect((await paymentView(ctx, student, booking.id)).escrow?.status).toBe('frozen');
+
+    const disputes = await ctx.api.get<{ items: Array<{ id: string; bookingId: string }> }>('/admin/disputes', admin.token);
+    const dispute = disputes.body.items.find((d) => d.bookingId === booking.id);
+    expect(dispute).toBeDefined();
+    await ctx.api.post(`/admin/disputes/${dispute!.id}/resolve`, { outcome: 'split', refundBasisPoints: 5000 }, admin.token, undefined, [200, 201]);
+    await waitForEscrow(ctx, student, booking.id, 'refunded');
+    // Half refunded to the student; the other half released to the tutor less the fee.
+    const released = 10000;
+    const w = await waitFor('split credited to the tutor', async () => {
+      const v = await wallet(ctx, tutor);
+      return v.available.amountMinor > 0 ? v : undefined;
+    });
+    expect(w.available.amountMinor).toBe(released - Math.floor((released * FEE_BPS) / 10000));
+  });
+});

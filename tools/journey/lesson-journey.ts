@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { ApiClient, waitFor } from './api-client';
+
+/** What a step tells the reader (the demo prints it; tests ignore it or keep it for failures). */
+export type Narrate = (step: string, detail?: Record<string, unknown>) => void;
+
+export interface Money {
+  amountMinor: number;
+  currency: 'ETB' | 'USD';
+}
+export interface Account {
+  id: string;
+  email: string;
+  fullName: string;
+  role: 'student' | 'tutor' | 'admin';
+  token: string;
+  refreshToken: string;
+}
+interface Booking {
+  id: string;
+  status: string;
+  price: Money;
+  startsAt: string;
+  endsAt: string;
+}
+interface PaymentView {
+  payment: { status: string } | null;
+  escrow: { status: string; releaseScheduledFor?: string | null; releasedAt?: string | null } | null;
+}
+interface SessionAnswer {
+  session: { id: string; status: string; durationSeconds?: number };
+  agora: { appId: string; channelName: string; uid: number; token: string; expiresAt: string };
+  serverTime: string;
+}
+
+export interface JourneyContext {
+  api: ApiClient;
+  /** Base URL of the Chapa (sandbox) hosted checkout. */
+  sandboxUrl: string;
+  narrate?: Narrate;
+  /** Unique suffix so repeated runs on one database never collide. */
+  runId?: string;
+}
+
+const quiet: Narrate = () => undefined;
+
+export async function register(ctx: JourneyContext, role: 'student' | 'tutor', name: string): Promise<Account> {
+  const email = `${name.toLowerCase().replace(/\W+/g, '.')}.${ctx.runId ?? randomUUID().slice(0, 8)}.${randomUUID().slice(0, 6)}@example.com`;
+  const res = await ctx.api.post<{ user: { id: string }; accessToken: string; refreshToken: string }>(
+    '/auth/register',
+    { email, password: 'correct horse battery staple', fullName: name, role },
+    undefined,
+    '/auth/register',
+    [201],
+  );
+  (ctx.narrate ?? quiet)(`${name} signs up as a ${role}`, { email });
+  return { id: res.body.user.id, email, fullName: name, role, token: res.body.accessToken, refreshToken: res.body.refreshToken };
+}
+
+export async function login(ctx: JourneyContext, email: string, password: string): Promise<{ token: string; id: string }> {
+  const res = await ctx.api.post<{ user: { id: string }; accessToken: string }>('/auth/login', { email, password }, undefined, '/auth/login', [200]);
+  return { token: res.body.accessToken, id: res.body.user.id };
+}
+
+export async function setUpTutor(ctx: JourneyContext, tutor: Account, subject: string, hourlyRate: Money): Promise<void> {
+  await ctx.api.put('/tutors/me', { headline: `${subject} tutor`, bio: `I teach ${subject}.`, subjects: [subject], hourlyRate, timezone: 'Africa/Addis_Ababa' }, tutor.token, '/tutors/me');
+  (ctx.narrate ?? quiet)(`${tutor.fullName} publishes a profile`, { subject, hourlyRate });
+}
+
+export async function findTutor(ctx: JourneyContext, student: Account, subject: string, tutorId: string): Promise<void> {
+  const found = await waitFor('the tutor to appear in search', async () => {
+    const res = await ctx.api.get<{ items: Array<{ id: string }> }>(`/tutors?subject=${encodeURIComponent(subject)}`, student.token, '/tutors');
+    return res.body.items.find((t) => t.id === tutorId);
+  });
+  (ctx.narrate ?? quiet)(`${student.fullName} searches for a ${subject} tutor and finds one`, { tutorId: found.id });
+}
+
+export async function book(ctx: JourneyContext, student: Account, tutor: Account, subject: string, startsAt: Date, durationMinutes = 60): Promise<Booking> {
+  const res = await ctx.api.post<Booking>('/bookings', { tutorId: tutor.id, subject, startsAt: startsAt.toISOString(), durationMinutes, note: 'Looking forward to it' }, student.token, '/bookings', [201]);
+  (ctx.narrate ?? quiet)(`${student.fullName} requests a ${durationMinutes}-minute lesson`, { bookingId: res.body.id, price: res.body.price, status: res.body.status });
+  return res.body;
+}
+
+export async function bookingStatus(ctx: JourneyContext, who: Account, bookingId: string): Promise<Booking> {
+  return (await ctx.api.get<Booking>(`/bookings/${bookingId}`, who.token, '/bookings/:id')).body;
+}
+
+export async function waitForBookingStatus(ctx: JourneyContext, who: Account, bookingId: string, status: string): Promise<Booking> {
+  return waitFor(`booking ${bookingId} to be ${status}`, async () => {
+    const b = await bookingStatus(ctx, who, bookingId);
+    return b.status === status ? b : undefined;
+  });
+}
+
+export async function accept(ctx: JourneyContext, tutor: Account, bookingId: string): Promise<Booking> {
+  const res = await ctx.api.post<Booking>(`/bookings/${bookingId}/accept`, {}, tutor.token, '/bookings/:id/accept');
+  (ctx.narrate ?? quiet)(`${tutor.fullName} accepts`, { status: res.body.status });
+  return res.body;
+}
+
+/** Opens the Chapa checkout and pays on the hosted page, as the student's browser would. */
+export async function pay(ctx: JourneyContext, student: Account, bookingId: string): Promise<{ txRef: string }> {
+  const init = await ctx.api.post<{ paymentId: string; txRef: string; checkoutUrl: string; status: string }>(`/bookings/${bookingId}/payment`, {}, student.token, '/bookings/:id/payment', [201]);
+  const page = await fetch(init.body.checkoutUrl);
+  const html = await page.text();
+  if (!page.ok || !/Pay/i.test(html)) throw new Error(`checkout page did not load: ${page.status}`);
+  const paid = await fetch(`${ctx.sandboxUrl}/checkout/${encodeURIComponent(init.body.txRef)}/pay`, { method: 'POST', redirect: 'manual' });
+  if (paid.status >= 400) throw new Error(`sandbox refused the payment: ${paid.status} ${await paid.text()}`);
+  (ctx.narrate ?? quiet)(`${student.fullName} pays on the Chapa checkout page`, { txRef: init.body.txRef, checkoutUrl: init.body.checkoutUrl });
+  return { txRef: init.body.txRef };
+}
+
+export async function paymentView(ctx: JourneyContext, who: Account, bookingId: string): Promise<PaymentView> {
+  return (await ctx.api.get<PaymentView>(`/bookings/${bookingId}/payment`, who.token, '/bookings/:id/payment')).body;
+}
+
+export async function waitForEscrow(ctx: JourneyContext, who: Account, bookingId: string, status: string, timeoutMs = 30000): Promise<PaymentView> {
+  return waitFor(
+    `escrow of ${bookingId} to be ${status}`,
+    async () => {
+      const v = await paymentView(ctx, who, bookingId);
+      return v.escrow?.status === status ? v : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+export async function startSession(ctx: JourneyContext, who: Account, bookingId: string): Promise<SessionAnswer> {
+  return (await ctx.api.post<SessionAnswer>(`/sessions/${bookingId}/start`, {}, who.token, '/sessions/:bookingId/start')).body;
+}
+
+export async function joinSession(ctx: JourneyContext, who: Account, bookingId: string): Promise<SessionAnswer> {
+  return (await ctx.api.post<SessionAnswer>(`/sessions/${bookingId}/join`, {}, who.token, '/sessions/:bookingId/join')).body;
+}
+
+export async function endSession(ctx: JourneyContext, who: Account, bookingId: string): Promise<{ session?: { durationSeconds?: number }; durationSeconds?: number }> {
+  return (await ctx.api.post<{ durationSeconds?: number }>(`/sessions/${bookingId}/end`, { notes: 'Covered chapter 3.' }, who.token, '/sessions/:bookingId/end')).body;
+}
+
+export interface WalletView {
+  available: Money;
+  pendingEscrow: Money;
+  lifetimeEarnings: Money;
+  history: unknown[];
+}
+
+export async function wallet(ctx: JourneyContext, tutor: Account): Promise<WalletView> {
+  return (await ctx.api.get<WalletView>('/wallet', tutor.token, '/wallet')).body;
+}
+
+export async function notifications(ctx: JourneyContext, who: Account): Promise<{ items: Array<{ kind: string; title: string; data: Record<string, unknown> }>; unreadCount: number }> {
+  return (await ctx.api.get<{ items: Array<{ kind: string; title: string; data: Record<string, unknown> }>; unreadCount: number }>('/notifications', who.token, '/notifications')).body;
+}
+
+export interface LessonOutcome {
+  tutor: Account;
+  student: Account;
+  booking: Booking;
+  start: SessionAnswer;
+  join: SessionAnswer;
+  releasedView: PaymentView;
+  wallet: WalletView;
+}
+
+/**
+ * The seed's complete story: sign-up, profile, search, book, accept, pay through the hosted
+ * checkout, confirmed, start/join/end the video session, completed, escrow released after the
+ * configured delay, and the tutor's wallet credited less the platform fee.
+ */
+export async function happyLesson(ctx: JourneyContext, names = { tutor: 'Abebe Kebede', student: 'Sara Tesfaye' }): Promise<LessonOutcome> {
+  const narrate = ctx.narrate ?? quiet;
+  const subject = `physics-${ctx.runId ?? randomUUID().slice(0, 8)}`;
+  const tutor = await register(ctx, 'tutor', names.tutor);
+  const student = await register(ctx, 'student', names.student);
+  await setUpTutor(ctx, tutor, subject, { amountMinor: 50000, currency: 'ETB' });
+  await findTutor(ctx, student, subject, tutor.id);
+  const booking = await book(ctx, student, tutor, subject, new Date(Date.now() + 60_000), 60);
+  await accept(ctx, tutor, booking.id);
+  await pay(ctx, student, booking.id);
+  await waitForBookingStatus(ctx, student, booking.id, 'confirmed');
+  const held = await waitForEscrow(ctx, student, booking.id, 'held');
+  narrate('Chapa confirms; the money is held in escrow and the booking is confirmed', { escrow: held.escrow?.status });
+  const start = await startSession(ctx, tutor, booking.id);
+  narrate(`${tutor.fullName} starts the video session`, { channel: start.agora.channelName, uid: start.agora.uid });
+  const join = await joinSession(ctx, student, booking.id);
+  narrate(`${student.fullName} joins`, { uid: join.agora.uid, tokenExpiresAt: join.agora.expiresAt });
+  await waitForBookingStatus(ctx, student, booking.id, 'in_progress');
+  const ended = await endSession(ctx, tutor, booking.id);
+  narrate('The lesson ends', { durationSeconds: ended.session?.durationSeconds ?? ended.durationSeconds });
+  await waitForBookingStatus(ctx, student, booking.id, 'completed');
+  const scheduled = await waitForEscrow(ctx, student, booking.id, 'release_scheduled').catch(() => undefined);
+  if (scheduled) narrate('Escrow release is scheduled after the dispute window', { releaseAt: scheduled.escrow?.releaseScheduledFor });
+  const releasedView = await waitForEscrow(ctx, tutor, booking.id, 'released', 60000);
+  const w = await waitFor('the tutor wallet to be credited', async () => {
+    const v = await wallet(ctx, tutor);
+    return v.available.amountMinor > 0 ? v : undefined;
+  });
+  narrate(`The escrow is released: ${tutor.fullName}'s wallet is credited, less the platform fee`, { available: w.available });
+  return { tutor, student, booking, start, join, releasedView, wallet: w };
+}
