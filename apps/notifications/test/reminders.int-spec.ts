@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ManualClock } from '@tutorhub/platform';
-import { createTestDatabase, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
+import { createTestDatabase, eventually, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
 import { AppModule } from '../src/app.module';
 import type { NotificationsConfig } from '../src/config';
 import { notificationsMain } from '../src/main-definition';
+import { ReminderScheduler } from '../src/reminders/reminder-scheduler';
 import { SendDueRemindersJob } from '../src/reminders/send-due-reminders.job';
 import { deliver, envelope, queueReady } from './support/events';
 
@@ -185,6 +186,45 @@ describe('lesson reminders (real RabbitMQ + Postgres, ManualClock)', () => {
     );
     await confirm(new Date(T0.getTime() + 48 * HOUR), bookingId);
     expect(await reminders(bookingId)).toEqual([]);
+  });
+
+  it('leaves no reminder behind when a cancellation is handled while another replica is still confirming', async () => {
+    const scheduler = svc.app.get(ReminderScheduler);
+    const bookingId = randomUUID();
+    const startsAt = new Date(T0.getTime() + 48 * HOUR);
+    const confirming = ds().createQueryRunner();
+    await confirming.connect();
+    await confirming.startTransaction();
+    try {
+      await scheduler.scheduleFor(confirming.manager, {
+        bookingId,
+        studentId: student.userId,
+        tutorId: tutor.userId,
+        subject: 'Music',
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + HOUR).toISOString(),
+      });
+      let closed = false;
+      const closing = ds()
+        .transaction((em) => scheduler.closeBooking(em, bookingId, 'cancelled'))
+        .finally(() => (closed = true));
+      // The cancellation waits for the confirmation's transaction (or, if it did not, is already done).
+      await eventually(async () => {
+        if (closed) return true;
+        const [w] = await ds().query(
+          `SELECT count(*)::int AS n FROM pg_locks
+            WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        );
+        return w.n > 0;
+      });
+      await confirming.commitTransaction();
+      await closing;
+    } finally {
+      await confirming.release();
+    }
+    const rows = await reminders(bookingId);
+    expect(rows).toHaveLength(4);
+    expect(rows.map((r) => r.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
   });
 
   it('drops a 24 h reminder that could only be sent once the 15 min one was due', async () => {

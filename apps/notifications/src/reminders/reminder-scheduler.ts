@@ -14,6 +14,7 @@ export class ReminderScheduler {
 
   /** Both participants, 24 h and 15 min ahead; none for a time already past, none for a closed booking. */
   async scheduleFor(em: EntityManager, d: EventDataOf<'bookings.booking.confirmed.v1'>): Promise<number> {
+    await lockBooking(em, d.bookingId);
     const closed: unknown[] = await em.query(`SELECT 1 FROM notifications.closed_bookings WHERE booking_id = $1`, [d.bookingId]);
     if (closed.length) return 0;
     let scheduled = 0;
@@ -38,6 +39,7 @@ export class ReminderScheduler {
    * remember it so that a confirmation delivered late schedules nothing.
    */
   async closeBooking(em: EntityManager, bookingId: string, reason: BookingClosure): Promise<number> {
+    await lockBooking(em, bookingId);
     const now = this.clock.now();
     await em.query(
       `INSERT INTO notifications.closed_bookings (booking_id, reason, closed_at) VALUES ($1, $2, $3)
@@ -54,4 +56,13 @@ export class ReminderScheduler {
     );
     return cancelled.length;
   }
+}
+
+/**
+ * One replica may handle a booking's confirmation while another handles its cancellation.
+ * Serialising the two on the booking (until the transaction ends) means the second one always
+ * sees what the first committed: no reminder survives a cancellation.
+ */
+async function lockBooking(em: EntityManager, bookingId: string): Promise<void> {
+  await em.query(`SELECT pg_advisory_xact_lock(hashtext('notifications:booking'), hashtext($1))`, [bookingId]);
 }
