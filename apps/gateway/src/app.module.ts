@@ -5,6 +5,8 @@ import { GatewayHttpModule } from './http';
 import { IdentityModule } from './identity';
 import { migrations } from './migrations';
 import { ROUTE_CONTROLLERS } from './routes';
+import { NotificationStreamController, NotificationsStreamModule } from './notifications-stream';
+import { ChapaController } from './webhooks/chapa.controller';
 
 export const gatewayService: ServiceDefinition = {
   service: 'gateway',
@@ -18,8 +20,9 @@ export class AppModule {
   static forRoot(config: GatewayConfig, opts: ServiceKitOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceKitModule.forService(gatewayService, config, opts), GatewayHttpModule, IdentityModule],
-      controllers: [...ROUTE_CONTROLLERS],
+      imports: [ServiceKitModule.forService(gatewayService, config, opts), GatewayHttpModule, IdentityModule, NotificationsStreamModule],
+      // Gateway-owned routes first: they must win over a domain's parameterised path.
+      controllers: [ChapaController, NotificationStreamController, ...ROUTE_CONTROLLERS],
     };
   }
 }

@@ -14,10 +14,10 @@ export type Gateway = TestService<GatewayConfig>;
 export const JWT_SECRET = 'integration-test-secret-0123456789abcdef';
 export const ADMIN = { email: 'root@tutorhub.test', password: 'root-password-123456' };
 
-export async function startGateway(env: Record<string, string> = {}, services: string[] = []): Promise<Gateway> {
+export async function startGateway(env: Record<string, string> = {}, services: string[] = [], opts: { testRoutes?: boolean } = {}): Promise<Gateway> {
   return startTestService(gatewayMain, {
     env: { JWT_SECRET, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, PASSWORD_SCRYPT_LOG_N: '12', ...env },
-    module: (c) => AppModule.forRoot(c as GatewayConfig, { extraControllers: [TestRoutesController] }),
+    module: (c) => AppModule.forRoot(c as GatewayConfig, { extraControllers: opts.testRoutes === false ? [] : [TestRoutesController] }),
     services: ['gateway', ...services],
   });
 }

@@ -49,6 +49,10 @@ export class AccessTokenService {
 
   /** The actor a valid token speaks for; a 401 AppError (`auth.token_expired` / `auth.token_invalid`) otherwise. */
   async verify(token: string): Promise<Actor> {
+    return (await this.verifyToken(token)).actor;
+  }
+
+  async verifyToken(token: string): Promise<{ actor: Actor; expiresAt: Date }> {
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, this.key, {
@@ -65,6 +69,6 @@ export class AccessTokenService {
     }
     const actor = actorSchema.safeParse({ userId: payload.sub, role: payload.role });
     if (!actor.success) throw new AppError(401, 'auth.token_invalid', 'The access token is invalid.');
-    return actor.data;
+    return { actor: actor.data, expiresAt: new Date(Number(payload.exp) * 1000) };
   }
 }

@@ -15,6 +15,10 @@ export const X_QUERY_TOKEN = 'x-tutorhub-query-token';
 /** An authenticated request carries its actor here (set by the AuthGuard). */
 export interface AuthenticatedRequest extends Request {
   actor?: Actor;
+  /** When the access token that authenticated this request expires (long-lived streams end then). */
+  accessTokenExpiresAt?: Date;
+  /** `?access_token=` taken off the URL at the door (configure-http.ts); only @AllowQueryToken routes use it. */
+  queryAccessToken?: string;
 }
 
 /** The route needs no access token (it is still rate-limited). `@CurrentActor()` is then null. */

@@ -33,8 +33,9 @@ export class AuthGuard implements CanActivate {
       return true;
     }
     if (!token) throw new AppError(401, 'auth.unauthenticated', 'An access token is required (Authorization: Bearer <token>).');
-    const actor = await this.tokens.verify(token);
+    const { actor, expiresAt } = await this.tokens.verifyToken(token);
     req.actor = actor;
+    req.accessTokenExpiresAt = expiresAt;
 
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
     if (roles && roles.length > 0 && !roles.includes(actor.role)) {
@@ -50,10 +51,7 @@ export class AuthGuard implements CanActivate {
       // A malformed Authorization header is an invalid token, not an absent one.
       return match ? match[1] : 'malformed';
     }
-    if (allowQuery) {
-      const q = req.query?.access_token;
-      if (typeof q === 'string' && q.length > 0) return q;
-    }
+    if (allowQuery && req.queryAccessToken) return req.queryAccessToken;
     return undefined;
   }
 }

@@ -1,14 +1,14 @@
+import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { raw } from 'express';
 import helmet from 'helmet';
 import { AppError } from '@tutorhub/platform';
 import type { GatewayConfig } from '../config';
+import type { AuthenticatedRequest } from './auth.decorators';
+import { API_PREFIX, RAW_BODY_PATHS } from './constants';
 import { setupOpenApi } from './openapi';
 
-export const API_PREFIX = 'api';
-/** Routes that receive the exact bytes a third party signed (Chapa's webhook): body kept raw. */
-export const RAW_BODY_PATHS = ['/api/webhooks'];
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -30,6 +30,7 @@ export function trustProxySetting(value: string): boolean | number | string {
  */
 export function configureGatewayHttp(app: NestExpressApplication, config: GatewayConfig): void {
   app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
+  app.use(stripQueryToken);
   app.use(helmet());
   app.use(notFoundOutsideKnownRoots);
   app.use(requireJsonBody);
@@ -37,8 +38,36 @@ export function configureGatewayHttp(app: NestExpressApplication, config: Gatewa
   // Registered before Nest's default parser, which then stays out (it checks by name).
   app.useBodyParser('json', { limit: config.BODY_LIMIT, type: JSON_TYPES });
   app.useBodyParser('urlencoded', { limit: config.BODY_LIMIT, extended: false });
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
+  applyGlobalPrefix(app);
   setupOpenApi(app);
+}
+
+/** `/api` on every route except the probes and the scrape endpoint. */
+export function applyGlobalPrefix(app: INestApplication): void {
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
+}
+
+/**
+ * `?access_token=` (EventSource clients) is taken off the URL before anything else sees it —
+ * request logs, problem `instance`s, metrics — and kept on the request for the AuthGuard, which
+ * honours it only on @AllowQueryToken routes.
+ */
+function stripQueryToken(req: Request, _res: Response, next: NextFunction): void {
+  const q = req.url.indexOf('?');
+  if (q < 0 || !req.url.includes('access_token')) return next();
+  const strip = (url: string) => {
+    const i = url.indexOf('?');
+    if (i < 0) return url;
+    const params = new URLSearchParams(url.slice(i + 1));
+    params.delete('access_token');
+    const rest = params.toString();
+    return `${url.slice(0, i)}${rest ? `?${rest}` : ''}`;
+  };
+  const token = new URLSearchParams(req.url.slice(q + 1)).get('access_token');
+  if (token) (req as AuthenticatedRequest).queryAccessToken = token;
+  req.url = strip(req.url);
+  req.originalUrl = strip(req.originalUrl);
+  next();
 }
 
 /** Where the gateway serves anything at all; other paths get a 404 problem (Nest's own 404 covers only /api). */

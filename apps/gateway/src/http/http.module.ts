@@ -1,16 +1,29 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { CONFIG } from '@tutorhub/service';
+import type { GatewayConfig } from '../config';
 import { AccessTokenService } from './access-token.service';
 import { AuthGuard } from './auth.guard';
+import { IdempotencyInterceptor } from './idempotency.interceptor';
+import { IdempotencyStore } from './idempotency.store';
+import { GatewayThrottlerGuard, throttlerOptions } from './throttling';
 
 /**
- * The gateway's HTTP core: access-token verification and the global guards. Order matters:
- * APP_GUARD providers run in the order listed (authentication before rate limiting, so the
- * limit can be per user).
+ * The gateway's HTTP core: access tokens, the global guards and the idempotency interceptor.
+ * APP_GUARD providers run in the order listed: authentication first, so that the global rate
+ * limit can count per user.
  */
 @Global()
 @Module({
-  providers: [AccessTokenService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AccessTokenService],
+  imports: [ThrottlerModule.forRootAsync({ inject: [CONFIG], useFactory: (config: GatewayConfig) => throttlerOptions(config) })],
+  providers: [
+    AccessTokenService,
+    IdempotencyStore,
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: GatewayThrottlerGuard },
+    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+  ],
+  exports: [AccessTokenService, IdempotencyStore],
 })
 export class GatewayHttpModule {}

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { X_PUBLIC, X_QUERY_TOKEN, X_ROLES } from './auth.decorators';
+import { RAW_BODY_PATHS } from './constants';
 import { zodComponentSchemas, type JsonSchema } from './zod';
 
 export const OPENAPI_JSON_PATH = '/docs/openapi.json';
@@ -104,7 +105,8 @@ function finalise(document: OpenAPIObject): OpenAPIObject {
 
       const errors = new Set<string>(['429', '500']);
       if (op.requestBody || (op.parameters ?? []).length > 0) errors.add('400');
-      if (op.requestBody) ['413', '415'].forEach((s) => errors.add(s));
+      if (op.requestBody) errors.add('413');
+      if (op.requestBody && !RAW_BODY_PATHS.some((p) => path.startsWith(p))) errors.add('415');
       if (!isPublic) errors.add('401');
       if (roles.length > 0) errors.add('403');
       if (path.startsWith('/api/') && !path.startsWith('/api/auth/')) ['502', '503'].forEach((s) => errors.add(s));

@@ -11,10 +11,11 @@ import {
   type LoginInput,
   type RegisterInput,
 } from '@tutorhub/contracts';
-import { ApiZodResponse, CurrentActor, Public, ZodBody } from '../http';
+import { ApiZodResponse, AuthRateLimit, CurrentActor, Public, ZodBody } from '../http';
 import { IdentityService } from './identity.service';
 
 @ApiTags('auth')
+@AuthRateLimit()
 @Controller('auth')
 export class AuthController {
   constructor(private readonly identity: IdentityService) {}

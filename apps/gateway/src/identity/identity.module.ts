@@ -1,5 +1,6 @@
 import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { AuthController, MeController } from './auth.controller';
+import { IdentityCleanupJob } from './cleanup.job';
 import { IdentityService } from './identity.service';
 
 /** Creates the bootstrap admin at start (every replica may; the unique email decides). */
@@ -14,7 +15,7 @@ export class AdminBootstrap implements OnApplicationBootstrap {
 
 @Module({
   controllers: [AuthController, MeController],
-  providers: [IdentityService, AdminBootstrap],
+  providers: [IdentityService, AdminBootstrap, IdentityCleanupJob],
   exports: [IdentityService],
 })
 export class IdentityModule {}

@@ -1,0 +1,29 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { CONFIG, JobRunner } from '@tutorhub/service';
+import type { GatewayConfig } from '../config';
+import { IdempotencyStore } from '../http/idempotency.store';
+import { IdentityService } from './identity.service';
+
+/**
+ * Deletes idempotency records past their retention and sessions whose tokens all expired.
+ * Every replica runs it; each batch claims its rows with SKIP LOCKED, so they share the work.
+ */
+@Injectable()
+export class IdentityCleanupJob implements OnModuleInit {
+  constructor(
+    private readonly jobs: JobRunner,
+    @Inject(CONFIG) private readonly config: GatewayConfig,
+    private readonly idempotency: IdempotencyStore,
+    private readonly identity: IdentityService,
+  ) {}
+
+  onModuleInit(): void {
+    this.jobs.schedule('identity-cleanup', this.config.CLEANUP_CRON, () => this.runOnce());
+  }
+
+  async runOnce(): Promise<{ idempotencyKeys: number; sessions: number }> {
+    const idempotencyKeys = await this.idempotency.deleteExpired();
+    const sessions = await this.identity.deleteExpiredSessions();
+    return { idempotencyKeys, sessions };
+  }
+}

@@ -1,0 +1,3 @@
+export * from './notification-hub';
+export * from './notification-stream.controller';
+export * from './notifications-stream.module';

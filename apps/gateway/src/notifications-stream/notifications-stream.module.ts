@@ -1,0 +1,9 @@
+import { Module } from '@nestjs/common';
+import { NotificationHub } from './notification-hub';
+
+/**
+ * The hub only; its controller is listed in AppModule before ROUTE_CONTROLLERS so that
+ * `GET /api/notifications/stream` is matched before any `GET /api/notifications/:id`.
+ */
+@Module({ providers: [NotificationHub], exports: [NotificationHub] })
+export class NotificationsStreamModule {}

@@ -1,0 +1,36 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { loadConfig } from '@tutorhub/platform';
+import { AppModule } from './app.module';
+import { configSchema } from './config';
+import { applyGlobalPrefix, buildOpenApiDocument } from './http';
+
+/** The committed copy, kept in sync by apps/gateway/test/openapi.int-spec.ts. */
+export const COMMITTED_OPENAPI_PATH = join(__dirname, '..', 'openapi.json');
+
+/**
+ * The OpenAPI document exactly as the running gateway serves it at /docs/openapi.json, built
+ * without a database or broker (Nest preview mode: modules are scanned, nothing is started).
+ */
+export async function generateOpenApiDocument(): Promise<OpenAPIObject> {
+  const config = loadConfig(configSchema, {});
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { preview: true, logger: false, abortOnError: false });
+  try {
+    applyGlobalPrefix(app);
+    return buildOpenApiDocument(app);
+  } finally {
+    await app.close();
+  }
+}
+
+export function serialiseOpenApi(document: OpenAPIObject): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+/** `npm run openapi:generate` */
+export async function writeCommittedOpenApi(path = COMMITTED_OPENAPI_PATH): Promise<void> {
+  writeFileSync(path, serialiseOpenApi(await generateOpenApiDocument()));
+}
