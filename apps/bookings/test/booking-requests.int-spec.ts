@@ -187,7 +187,7 @@ describe('bookings: requesting, answering and cancelling lessons (real RPC, Post
       for (const actor of [tutor(), admin(), t]) {
         expect(await refusal(call(h, BOOKINGS_RPC.create, bookingInput(t.userId), actor))).toMatchObject({ status: 403, code: 'auth.forbidden_role' });
       }
-      expect(await refusal(call(h, BOOKINGS_RPC.create, bookingInput(t.userId), null))).toMatchObject({ status: 401, code: 'auth.required' });
+      expect(await refusal(call(h, BOOKINGS_RPC.create, bookingInput(t.userId), null))).toMatchObject({ status: 401, code: 'auth.unauthenticated' });
     });
   });
 
@@ -372,6 +372,7 @@ describe('bookings: requesting, answering and cancelling lessons (real RPC, Post
       });
       expect(await refusal(call(h, BOOKINGS_RPC.list, { limit: 0 }, student()))).toMatchObject({ status: 400, code: 'validation_failed' });
       expect(await refusal(call(h, BOOKINGS_RPC.list, { status: 'paid' }, student()))).toMatchObject({ status: 400, code: 'validation_failed' });
+      expect(await refusal(call(h, BOOKINGS_RPC.list, {}, null))).toMatchObject({ status: 401, code: 'auth.unauthenticated' });
     });
   });
 });

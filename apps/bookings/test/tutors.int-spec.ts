@@ -61,7 +61,7 @@ describe('bookings: tutor profiles', () => {
     for (const actor of [student(), admin()]) {
       expect(await refusal(call(h, BOOKINGS_RPC.tutorsUpsertMe, profileInput(), actor))).toMatchObject({ status: 403, code: 'auth.forbidden_role' });
     }
-    expect(await refusal(call(h, BOOKINGS_RPC.tutorsUpsertMe, profileInput(), null))).toMatchObject({ status: 401, code: 'auth.required' });
+    expect(await refusal(call(h, BOOKINGS_RPC.tutorsUpsertMe, profileInput(), null))).toMatchObject({ status: 401, code: 'auth.unauthenticated' });
   });
 
   it('answers 404 for a user without a profile, 401 without an actor', async () => {

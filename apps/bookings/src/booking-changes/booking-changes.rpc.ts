@@ -30,7 +30,8 @@ export class BookingChangesRpc {
     return this.ds.transaction(async (em) => {
       const booking = await this.lockOwnTutorBooking(em, tutor, bookingId);
       const now = this.clock.now();
-      if (this.policies.rules.isAcceptExpired(booking, now)) {
+      // The deadline stored with the booking (fixed at request time, like the expiry job uses), inclusive.
+      if (booking.status === 'requested' && now.getTime() > booking.acceptDeadline.getTime()) {
         throw new AppError(409, 'booking.accept_deadline_passed', 'The request can no longer be accepted.', {
           acceptDeadline: booking.acceptDeadline.toISOString(),
         });

@@ -3,7 +3,7 @@ import { AppError } from '@tutorhub/platform';
 
 /** The gateway authenticates; a pattern reached without an actor is refused outright. */
 export function requireActor(actor: Actor | null): Actor {
-  if (!actor) throw new AppError(401, 'auth.required', 'This call needs an authenticated user.');
+  if (!actor) throw new AppError(401, 'auth.unauthenticated', 'This call needs an authenticated user.');
   return actor;
 }
 

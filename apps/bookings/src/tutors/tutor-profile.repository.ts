@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Currency, TutorProfile, UpsertTutorProfileInput } from '@tutorhub/contracts';
+import { ratingAverage } from '../domain/rating';
 import type { CursorKey } from '../shared/cursor';
 import { iso, toSafeInt } from '../shared/sql';
 
@@ -23,11 +24,6 @@ const SELECT = `
          p.rating_sum, p.rating_count, p.created_at, p.updated_at
     FROM bookings.tutor_profiles p
     JOIN bookings.users u ON u.id = p.id`;
-
-/** Average of the students' ratings to 2 decimals, from the running sum and count (null before the first). */
-export function ratingAverage(sum: number, count: number): number | null {
-  return count === 0 ? null : Math.round((sum * 100) / count) / 100;
-}
 
 export function toTutorProfile(r: TutorProfileRow): TutorProfile {
   const ratingSum = toSafeInt(r.rating_sum, 'rating_sum');

@@ -33,10 +33,11 @@ export interface Harness {
 }
 
 /** The real bookings service on a fresh database and broker namespace, with a hand-moved clock. */
-export async function startBookings(env: Record<string, string> = {}): Promise<Harness> {
+export async function startBookings(env: Record<string, string> = {}, services: string[] = ['bookings']): Promise<Harness> {
   const clock = new ManualClock(T0);
   const svc = await startTestService(bookingsMain, {
     env,
+    services,
     module: (c) => AppModule.forRoot(c as BookingsConfig, { clock }),
   });
   const { db, namespace } = svc;

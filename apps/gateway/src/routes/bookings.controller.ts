@@ -1,0 +1,161 @@
+import { Body, Controller, Get, Headers, HttpCode, Post } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
+import {
+  BOOKINGS_RPC,
+  bookingPageSchema,
+  bookingSchema,
+  createBookingBody,
+  disputeBody,
+  disputePageSchema,
+  disputeResultSchema,
+  listBookingsInput,
+  listDisputesInput,
+  reasonBody,
+  resolveDisputeBody,
+  reviewBody,
+  reviewResultSchema,
+  uuidSchema,
+  type Actor,
+  type Booking,
+  type Dispute,
+  type DisputeResult,
+  type Page,
+  type ReviewResult,
+} from '@tutorhub/contracts';
+import { RpcClient } from '@tutorhub/messaging';
+import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodParam, ZodQuery, ZodValidationPipe, zodToOpenApi } from '../http';
+
+/** `{reason?}`, or no body at all. */
+const optionalReason = reasonBody.optional();
+type OptionalReason = z.output<typeof optionalReason>;
+
+/**
+ * Bookings, reviews and disputes (DESIGN §6), served by the bookings service, which authorises:
+ * a booking the caller may not see is a 404 `booking.not_found`; a change the booking's status
+ * does not allow is a 409 `booking.invalid_transition`. The role filters here are a first check.
+ */
+@ApiTags('bookings')
+@Controller()
+export class BookingsController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Post('bookings')
+  @Roles('student')
+  @ApiOperation({
+    summary: 'Request a lesson (status "requested"); the price comes from the tutor’s current hourly rate',
+    description:
+      'startsAt at least BOOKING_MIN_NOTICE_MINUTES ahead (and no later than the accept deadline allows); duration 15–240 minutes in steps of 15. ' +
+      '409 booking.slot_taken when the tutor has an overlapping booking, booking.student_overlap when the caller has one; ' +
+      '422 booking.too_soon, booking.too_far_ahead, booking.subject_not_offered; 404 tutor.not_found.',
+  })
+  @ApiZodResponse(bookingSchema, { status: 201 })
+  create(
+    @ZodBody(createBookingBody) body: z.output<typeof createBookingBody>,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentActor() actor: Actor,
+  ): Promise<Booking> {
+    // The key also reaches the service, so a retry after a timeout (not stored by the gateway) finds the booking it made.
+    return this.rpc.call<Booking>('bookings', BOOKINGS_RPC.create, { ...body, ...(idempotencyKey ? { idempotencyKey } : {}) }, { actor });
+  }
+
+  @Get('bookings')
+  @ApiOperation({ summary: 'The caller’s bookings (an admin: all), latest lesson first, cursor-paginated' })
+  @ApiZodResponse(bookingPageSchema)
+  list(@ZodQuery(listBookingsInput) query: z.output<typeof listBookingsInput>, @CurrentActor() actor: Actor): Promise<Page<Booking>> {
+    return this.rpc.call<Page<Booking>>('bookings', BOOKINGS_RPC.list, query, { actor });
+  }
+
+  @Get('bookings/:id')
+  @ApiOperation({ summary: 'One booking (participants and admins; 404 booking.not_found otherwise)' })
+  @ApiZodResponse(bookingSchema)
+  get(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<Booking> {
+    return this.rpc.call<Booking>('bookings', BOOKINGS_RPC.get, { bookingId: id }, { actor });
+  }
+
+  @Post('bookings/:id/accept')
+  @HttpCode(200)
+  @Roles('tutor')
+  @ApiOperation({ summary: 'The booking’s tutor accepts the request, by its accept deadline (409 booking.accept_deadline_passed)' })
+  @ApiZodResponse(bookingSchema)
+  accept(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<Booking> {
+    return this.rpc.call<Booking>('bookings', BOOKINGS_RPC.accept, { bookingId: id }, { actor });
+  }
+
+  @Post('bookings/:id/decline')
+  @HttpCode(200)
+  @Roles('tutor')
+  @ApiOperation({ summary: 'The booking’s tutor declines the request' })
+  @ApiBody({ schema: zodToOpenApi(reasonBody, 'input') as never, required: false })
+  @ApiZodResponse(bookingSchema)
+  decline(
+    @ZodParam('id', uuidSchema) id: string,
+    @Body(new ZodValidationPipe(optionalReason)) body: OptionalReason,
+    @CurrentActor() actor: Actor,
+  ): Promise<Booking> {
+    return this.rpc.call<Booking>('bookings', BOOKINGS_RPC.decline, { bookingId: id, ...(body ?? {}) }, { actor });
+  }
+
+  @Post('bookings/:id/cancel')
+  @HttpCode(200)
+  @Roles('student', 'tutor', 'admin')
+  @ApiOperation({
+    summary: 'Cancel a booking that has not started (either participant, or an admin)',
+    description:
+      '`cancellation.refundBasisPoints` follows the policy: a student gets 100 % back from CANCEL_FULL_REFUND_HOURS ahead, ' +
+      'CANCEL_PARTIAL_REFUND_BPS from CANCEL_PARTIAL_REFUND_HOURS ahead, nothing later; the tutor or an admin cancelling refunds 100 %.',
+  })
+  @ApiBody({ schema: zodToOpenApi(reasonBody, 'input') as never, required: false })
+  @ApiZodResponse(bookingSchema)
+  cancel(
+    @ZodParam('id', uuidSchema) id: string,
+    @Body(new ZodValidationPipe(optionalReason)) body: OptionalReason,
+    @CurrentActor() actor: Actor,
+  ): Promise<Booking> {
+    return this.rpc.call<Booking>('bookings', BOOKINGS_RPC.cancel, { bookingId: id, ...(body ?? {}) }, { actor });
+  }
+
+  @Post('bookings/:id/review')
+  @Roles('student', 'tutor')
+  @ApiOperation({ summary: 'Review a completed lesson (1–5 and a comment), once per participant (409 review.already_submitted)' })
+  @ApiZodResponse(reviewResultSchema, { status: 201 })
+  review(@ZodParam('id', uuidSchema) id: string, @ZodBody(reviewBody) body: z.output<typeof reviewBody>, @CurrentActor() actor: Actor): Promise<ReviewResult> {
+    return this.rpc.call<ReviewResult>('bookings', BOOKINGS_RPC.review, { bookingId: id, ...body }, { actor });
+  }
+
+  @Post('bookings/:id/dispute')
+  @Roles('student')
+  @ApiOperation({
+    summary: 'The student disputes a completed lesson while its payment is still in escrow; the release is frozen until an admin resolves it',
+    description: '409 dispute.window_closed once the escrow is released or refunded; dispute.already_open; dispute.already_resolved.',
+  })
+  @ApiZodResponse(disputeResultSchema, { status: 201 })
+  dispute(@ZodParam('id', uuidSchema) id: string, @ZodBody(disputeBody) body: z.output<typeof disputeBody>, @CurrentActor() actor: Actor): Promise<DisputeResult> {
+    return this.rpc.call<DisputeResult>('bookings', BOOKINGS_RPC.dispute, { bookingId: id, ...body }, { actor });
+  }
+
+  @Get('admin/disputes')
+  @Roles('admin')
+  @ApiTags('admin')
+  @ApiOperation({ summary: 'Disputes, newest first, optionally by status; cursor-paginated' })
+  @ApiZodResponse(disputePageSchema)
+  disputes(@ZodQuery(listDisputesInput) query: z.output<typeof listDisputesInput>, @CurrentActor() actor: Actor): Promise<Page<Dispute>> {
+    return this.rpc.call<Page<Dispute>>('bookings', BOOKINGS_RPC.disputesList, query, { actor });
+  }
+
+  @Post('admin/disputes/:id/resolve')
+  @HttpCode(200)
+  @Roles('admin')
+  @ApiTags('admin')
+  @ApiOperation({
+    summary: 'Resolve an open dispute: release to the tutor, refund the student, or split (refundBasisPoints 1–9999 = the student’s share)',
+  })
+  @ApiZodResponse(disputeResultSchema)
+  resolve(
+    @ZodParam('id', uuidSchema) id: string,
+    @ZodBody(resolveDisputeBody) body: z.output<typeof resolveDisputeBody>,
+    @CurrentActor() actor: Actor,
+  ): Promise<DisputeResult> {
+    return this.rpc.call<DisputeResult>('bookings', BOOKINGS_RPC.disputesResolve, { disputeId: id, ...body }, { actor });
+  }
+}
