@@ -1,9 +1,11 @@
 import type { Type } from '@nestjs/common';
+import { BookingsController } from './bookings.controller';
 import { NotificationsController } from './notifications.controller';
 import { SessionsController } from './sessions.controller';
+import { TutorsController } from './tutors.controller';
 
 /**
  * Every HTTP controller that forwards to a service. Each domain adds its controller here
  * (one line each) so the gateway module and the OpenAPI document pick it up.
  */
-export const ROUTE_CONTROLLERS: Type[] = [NotificationsController, SessionsController];
+export const ROUTE_CONTROLLERS: Type[] = [NotificationsController, SessionsController, TutorsController, BookingsController];
