@@ -16,7 +16,7 @@ export const ADMIN = { email: 'root@tutorhub.test', password: 'root-password-123
 
 export async function startGateway(env: Record<string, string> = {}, services: string[] = [], opts: { testRoutes?: boolean } = {}): Promise<Gateway> {
   return startTestService(gatewayMain, {
-    env: { JWT_SECRET, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, PASSWORD_SCRYPT_LOG_N: '12', ...env },
+    env: { JWT_SECRET, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, PASSWORD_SCRYPT_LOG_N: '12', AUTH_RATE_LIMIT_PER_MINUTE: '1000', ...env },
     module: (c) => AppModule.forRoot(c as GatewayConfig, { extraControllers: opts.testRoutes === false ? [] : [TestRoutesController] }),
     services: ['gateway', ...services],
   });
