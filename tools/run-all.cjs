@@ -17,6 +17,16 @@ const APPS = [
 const only = (process.env.APPS ?? '').split(',').filter(Boolean);
 const apps = APPS.filter((a) => only.length === 0 || only.includes(a.name));
 const mode = process.argv[2] ?? 'start';
+
+// The local development profile: a lesson can be booked for right now and its escrow is
+// released a minute after it ends, so `npm run demo` plays the whole story in about a minute.
+// Anything set in the environment wins; production defaults are those of DESIGN.md §8.
+const DEV_PROFILE = {
+  BOOKING_MIN_NOTICE_MINUTES: '0',
+  BOOKING_ACCEPT_DEADLINE_MINUTES: '0',
+  ESCROW_RELEASE_DELAY_HOURS: '0.005',
+  ESCROW_RELEASE_CRON: '*/5 * * * * *',
+};
 const colors = [36, 32, 33, 35, 34, 31];
 const children = new Map();
 let stopping = false;
@@ -34,7 +44,7 @@ function prefix(app, i) {
 function run(app, i, args, restarts = 0) {
   const child = spawn(process.execPath, [path.join(root, 'dist/apps', app.name, 'src/main.js'), ...args], {
     cwd: root,
-    env: { NODE_ENV: 'development', ...process.env, PORT: process.env[`${app.name.toUpperCase().replace('-', '_')}_PORT`] ?? String(app.port) },
+    env: { NODE_ENV: 'development', ...DEV_PROFILE, ...process.env, PORT: process.env[`${app.name.toUpperCase().replace('-', '_')}_PORT`] ?? String(app.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', prefix(app, i));
