@@ -19,6 +19,8 @@ import {
 } from './harness';
 
 const HOUR = 3_600_000;
+jest.setTimeout(60_000);
+
 let h: Harness;
 
 beforeAll(async () => {

@@ -144,7 +144,7 @@ export class LedgerRepository {
     await this.ensureAccounts(em, [{ account, currency }]);
     const row = await one<{ balance_minor: string }>(
       em,
-      `SELECT balance_minor FROM payments.ledger_accounts WHERE kind = $1 AND ref = $2 AND currency = $3 FOR UPDATE`,
+      `SELECT balance_minor FROM payments.ledger_accounts WHERE kind = $1 AND ref = $2 AND currency = $3 FOR NO KEY UPDATE`,
       [account.kind, refOf(account), currency],
     );
     return minor(row?.balance_minor);

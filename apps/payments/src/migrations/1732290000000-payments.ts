@@ -16,7 +16,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - every account keeps its natural balance (positive = money there) in `balance_minor`,
  *   maintained by the same trigger in the same transaction, with CHECK (balance_minor >= 0),
  *   so no wallet, escrow or platform account can ever go negative; nothing else may write that
- *   column. Accounts are locked in id order, so concurrent postings cannot deadlock on them.
+ *   column. Accounts are locked in id order (FOR NO KEY UPDATE), so concurrent postings cannot deadlock on them.
  * - an escrow that reached released/refunded never changes again (trigger).
  */
 export class Payments1732290000000 implements MigrationInterface {
@@ -283,10 +283,12 @@ const UP = [
            USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_transaction_balanced';
        END IF;
 
+       -- NO KEY UPDATE: it must not conflict with the KEY SHARE locks that the entries' foreign
+       -- key checks hold on the same accounts in other transactions (FOR UPDATE would deadlock).
        PERFORM 1 FROM payments.ledger_accounts
         WHERE id IN (SELECT DISTINCT account_id FROM new_entries)
         ORDER BY id
-          FOR UPDATE;
+          FOR NO KEY UPDATE;
        UPDATE payments.ledger_accounts a
           SET balance_minor = a.balance_minor + a.normal_sign * d.total
          FROM (SELECT account_id, sum(amount_minor) AS total FROM new_entries GROUP BY account_id) d

@@ -3,7 +3,6 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Actor, PayoutView, WalletWithdrawInput } from '@tutorhub/contracts';
 import { OutboxService } from '@tutorhub/messaging';
-import { PG, pgCode } from '@tutorhub/persistence';
 import { AppError, Clock, counter } from '@tutorhub/platform';
 import { CONFIG, JobRunner } from '@tutorhub/service';
 import { ChapaError } from '../chapa/chapa-error';
@@ -66,55 +65,51 @@ export class PayoutService implements OnModuleInit {
       // Chapa's transfer API pays out ETB only.
       throw new AppError(422, 'payout.currency_unsupported', 'Withdrawals are possible in ETB only.');
     }
-    let payoutId: string;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        payoutId = await inTransaction(this.ds, async (em) => {
-          if (input.idempotencyKey) {
-            const existing = await one<{ id: string }>(
-              em,
-              `SELECT id FROM payments.payouts WHERE tutor_id = $1 AND idempotency_key = $2`,
-              [actor.userId, input.idempotencyKey],
-            );
-            if (existing) return existing.id;
-          }
-          const available = await this.ledger.lockBalance(em, Accounts.tutorPayable(actor.userId), amount.currency);
-          const entries = payoutRequestedPosting({
-            tutorId: actor.userId,
-            currency: amount.currency,
-            amountMinor: amount.amountMinor,
-            availableMinor: available,
-          });
-          const id = randomUUID();
-          const now = this.clock.now();
-          await em.query(
-            `INSERT INTO payments.payouts (id, tutor_id, amount_minor, currency, status, reference, bank_code, account_number, account_name,
-                                           idempotency_key, next_attempt_at, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $10, $10)`,
-            [
-              id,
-              actor.userId,
-              amount.amountMinor,
-              amount.currency,
-              `PO-${randomBytes(12).toString('hex')}`,
-              String(input.bankCode),
-              input.accountNumber,
-              input.accountName,
-              input.idempotencyKey ?? null,
-              now,
-            ],
-          );
-          await this.ledger.post(em, [
-            { kind: 'payout_requested', idempotencyKey: `payout_requested:${id}`, occurredAt: now, payoutId: id, entries },
-          ]);
-          await this.outbox.add(em, 'payments.payout.requested.v1', { payoutId: id, tutorId: actor.userId, amount });
-          return id;
-        });
-        break;
-      } catch (err) {
-        if (pgCode(err) !== PG.uniqueViolation || attempt >= 3) throw err;
+    const payoutId = await inTransaction(this.ds, async (em) => {
+      const id = randomUUID();
+      const now = this.clock.now();
+      // The payout row first: a concurrent retry with the same idempotency key waits here for
+      // the first to commit, then finds its payout instead of spending the money again.
+      const inserted = await rows<{ id: string }>(
+        em,
+        `INSERT INTO payments.payouts (id, tutor_id, amount_minor, currency, status, reference, bank_code, account_number, account_name,
+                                       idempotency_key, next_attempt_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $10, $10)
+         ON CONFLICT (tutor_id, idempotency_key) DO NOTHING
+         RETURNING id`,
+        [
+          id,
+          actor.userId,
+          amount.amountMinor,
+          amount.currency,
+          `PO-${randomBytes(12).toString('hex')}`,
+          String(input.bankCode),
+          input.accountNumber,
+          input.accountName,
+          input.idempotencyKey ?? null,
+          now,
+        ],
+      );
+      if (inserted.length === 0) {
+        const existing = await single<{ id: string }>(
+          em,
+          `SELECT id FROM payments.payouts WHERE tutor_id = $1 AND idempotency_key = $2`,
+          [actor.userId, input.idempotencyKey],
+        );
+        return existing.id;
       }
-    }
+      const available = await this.ledger.lockBalance(em, Accounts.tutorPayable(actor.userId), amount.currency);
+      // Throws wallet.insufficient_funds (422) and rolls the payout row back with it.
+      const entries = payoutRequestedPosting({
+        tutorId: actor.userId,
+        currency: amount.currency,
+        amountMinor: amount.amountMinor,
+        availableMinor: available,
+      });
+      await this.ledger.post(em, [{ kind: 'payout_requested', idempotencyKey: `payout_requested:${id}`, occurredAt: now, payoutId: id, entries }]);
+      await this.outbox.add(em, 'payments.payout.requested.v1', { payoutId: id, tutorId: actor.userId, amount });
+      return id;
+    });
     const created = await this.get(payoutId);
     if (created.status === 'pending') await this.submit(created);
     return view(await this.get(payoutId));
