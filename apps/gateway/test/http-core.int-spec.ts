@@ -142,7 +142,7 @@ describe('gateway HTTP core (real HTTP, RabbitMQ, Postgres)', () => {
     });
 
     it('answers unknown routes with a 404 problem', async () => {
-      for (const path of ['/api/nope', '/nope', '/api/test/whoami/extra']) {
+      for (const path of ['/api/nope', '/nope', '/api/test/whoami/extra', '/health/nope', '/docs/nope', '/metrics/x']) {
         const res = await api(gw, path, { token });
         expect(res.status).toBe(404);
         expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);

@@ -76,6 +76,14 @@ describe('OpenAPI document', () => {
     expect(ui.status).toBe(200);
     expect(ui.headers.get('content-type')).toMatch(/text\/html/);
     expect(ui.text).toContain('swagger-ui');
+    // Helmet's CSP allows only same-origin scripts: the UI must use no inline script, and its files must be served.
+    expect(ui.text).not.toMatch(/<script>(?!\s*<\/script>)/);
+    const scripts = [...ui.text.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1]);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const src of scripts) {
+      const res = await fetch(new URL(src, `${gw.baseUrl}/docs`)); // the page is at /docs
+      expect({ src, status: res.status }).toEqual({ src, status: 200 });
+    }
   });
 
   it('is an OpenAPI 3.1 document with bearer auth and the problem schema', () => {

@@ -70,11 +70,15 @@ function stripQueryToken(req: Request, _res: Response, next: NextFunction): void
   next();
 }
 
-/** Where the gateway serves anything at all; other paths get a 404 problem (Nest's own 404 covers only /api). */
-const KNOWN_ROOTS = [`/${API_PREFIX}`, '/health', '/metrics', '/docs'];
+/**
+ * Where the gateway serves anything at all outside `/api` (whose misses Nest answers): the
+ * probes, the scrape endpoint and the docs with Swagger UI's static files. Anything else gets a
+ * 404 problem instead of Express's HTML page.
+ */
+const OUTSIDE_API = [/^\/health\/(live|ready)$/, /^\/metrics$/, /^\/docs\/?$/, /^\/docs\/[\w.-]+\.(js|css|png|map|html|json)$/];
 
 function notFoundOutsideKnownRoots(req: Request, _res: Response, next: NextFunction): void {
-  if (KNOWN_ROOTS.some((root) => req.path === root || req.path.startsWith(`${root}/`))) return next();
+  if (req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`) || OUTSIDE_API.some((re) => re.test(req.path))) return next();
   next(new AppError(404, 'not_found', `Cannot ${req.method} ${req.path}`));
 }
 
