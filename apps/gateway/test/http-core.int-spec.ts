@@ -14,6 +14,7 @@ describe('gateway HTTP core (real HTTP, RabbitMQ, Postgres)', () => {
       const mode = (data as { mode: string }).mode;
       if (mode === 'ok') return { ok: true, data: { done: true } };
       if (mode === 'refuse') return { ok: false, error: { status: 409, code: 'probe.conflict', detail: 'Already done.', errors: [{ path: 'x', message: 'bad' }] } };
+      if (mode === 'hidden') return { ok: false, error: { status: 404, code: 'booking.not_found', detail: 'No such booking.' } };
       if (mode === 'crash') return { ok: false, error: { status: 500, code: 'internal_error', detail: 'An unexpected error occurred.' } };
       await new Promise((r) => setTimeout(r, 1500)); // longer than the route's 1 s timeout
       return { ok: true, data: null };
@@ -176,6 +177,12 @@ describe('gateway HTTP core (real HTTP, RabbitMQ, Postgres)', () => {
       const res = await api(gw, '/api/test/forward', { method: 'POST', token, json: { mode: 'refuse' } });
       expect(res.status).toBe(409);
       expect(res.body).toMatchObject({ status: 409, code: 'probe.conflict', detail: 'Already done.', errors: [{ path: 'x', message: 'bad' }] });
+    });
+
+    it("passes a service's 404 for someone else's object through unchanged", async () => {
+      const res = await api(gw, '/api/test/forward', { method: 'POST', token, json: { mode: 'hidden' } });
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ status: 404, code: 'booking.not_found', detail: 'No such booking.' });
     });
 
     it('maps a service crash to 502 and a timeout to 503 upstream.timeout', async () => {

@@ -82,6 +82,7 @@ describe('OpenAPI document', () => {
     expect(scripts.length).toBeGreaterThan(0);
     for (const src of scripts) {
       const res = await fetch(new URL(src, `${gw.baseUrl}/docs`)); // the page is at /docs
+      await res.arrayBuffer(); // read it all, or the connection stays busy and close() waits
       expect({ src, status: res.status }).toEqual({ src, status: 200 });
     }
   });
