@@ -50,15 +50,25 @@ export class ReleaseDueEscrowsJob implements OnModuleInit {
     this.jobs.schedule('escrow-release', this.config.ESCROW_RELEASE_CRON, () => this.runOnce());
   }
 
-  /** Releases batches until nothing is due (or what is due is being handled elsewhere). */
-  async runOnce(maxBatches = 10_000): Promise<number> {
+  /**
+   * Releases batches until nothing is due (or what is due is being handled elsewhere). Two
+   * batches run at a time: SKIP LOCKED keeps them apart, and while one waits on Postgres the
+   * other's rows are being written, which roughly doubles throughput on a backlog.
+   */
+  async runOnce(workers = 2): Promise<number> {
+    const counts = await Promise.all(Array.from({ length: workers }, () => this.drain()));
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (total > 0) this.logger.log(`released ${total} escrow(s)`);
+    return total;
+  }
+
+  private async drain(maxBatches = 10_000): Promise<number> {
     let total = 0;
     for (let i = 0; i < maxBatches; i++) {
       const n = await inTransaction(this.ds, (em) => this.releaseBatch(em));
       total += n;
       if (n < this.config.ESCROW_RELEASE_BATCH_SIZE) break;
     }
-    if (total > 0) this.logger.log(`released ${total} escrow(s)`);
     return total;
   }
 
@@ -93,17 +103,6 @@ export class ReleaseDueEscrowsJob implements OnModuleInit {
     );
     if (updated[0].n !== due.length) throw new Error(`release batch: updated ${updated[0].n} of ${due.length} claimed escrows`);
 
-    const postings: Posting[] = plans.map(({ e, split }) => ({
-      kind: 'escrow_released',
-      idempotencyKey: `settle:${e.id}`,
-      occurredAt: now,
-      bookingId: e.booking_id,
-      escrowId: e.id,
-      paymentId: e.payment_id,
-      memo: 'release_due',
-      entries: escrowReleasedPosting({ bookingId: e.booking_id, tutorId: e.tutor_id, currency: e.currency, split }),
-    }));
-    await this.ledger.post(em, postings);
 
     const events: EventDataOf<'payments.escrow.released.v1'>[] = plans.map(({ e, split }) => ({
       escrowId: e.id,
@@ -119,6 +118,19 @@ export class ReleaseDueEscrowsJob implements OnModuleInit {
        SELECT b, e, 'release', 'applied', 'release_scheduled', $3, 'release_job' FROM unnest($1::uuid[], $2::uuid[]) AS x(b, e)`,
       [plans.map((p) => p.e.booking_id), plans.map((p) => p.e.id), next],
     );
+    // Last, so the platform revenue account (locked by every batch's posting) is held only
+    // until the commit right after. Escrow and tutor accounts were created at capture.
+    const postings: Posting[] = plans.map(({ e, split }) => ({
+      kind: 'escrow_released',
+      idempotencyKey: `settle:${e.id}`,
+      occurredAt: now,
+      bookingId: e.booking_id,
+      escrowId: e.id,
+      paymentId: e.payment_id,
+      memo: 'release_due',
+      entries: escrowReleasedPosting({ bookingId: e.booking_id, tutorId: e.tutor_id, currency: e.currency, split }),
+    }));
+    await this.ledger.post(em, postings, { accountsExist: true });
     released.inc(due.length);
     return due.length;
   }

@@ -32,14 +32,6 @@ export interface Posting {
   entries: readonly LedgerEntry[];
 }
 
-/** A posting whose idempotency key was already used: the movement happened before. */
-export class DuplicatePosting extends Error {
-  constructor(readonly keys: string[]) {
-    super(`ledger postings already exist: ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''}`);
-    this.name = 'DuplicatePosting';
-  }
-}
-
 const refOf = (account: LedgerAccount): string => account.ref ?? PLATFORM_REF;
 
 /**
@@ -69,23 +61,28 @@ export class LedgerRepository {
     );
   }
 
-  /** Posts one or many balanced transactions; returns their ids in order. */
-  async post(em: EntityManager, postings: readonly Posting[]): Promise<string[]> {
+  /**
+   * Posts one or many balanced transactions; returns their ids in order. `accountsExist` skips
+   * creating missing accounts (the release job's accounts were all created at capture); a
+   * missing one then fails the posting instead.
+   */
+  async post(em: EntityManager, postings: readonly Posting[], opts: { accountsExist?: boolean } = {}): Promise<string[]> {
     if (postings.length === 0) return [];
     for (const p of postings) assertBalanced(p.entries);
-    await this.ensureAccounts(
-      em,
-      postings.flatMap((p) => p.entries.map((e) => ({ account: e.account, currency: e.currency }))),
-    );
+    if (!opts.accountsExist) {
+      await this.ensureAccounts(
+        em,
+        postings.flatMap((p) => p.entries.map((e) => ({ account: e.account, currency: e.currency }))),
+      );
+    }
 
     const ids = postings.map(() => randomUUID());
-    const inserted = await rows<{ idempotency_key: string }>(
-      em,
+    // The idempotency key is UNIQUE: a second posting for the same reason fails the whole
+    // transaction (unique_violation on ledger_transactions_idempotency_key_key).
+    await em.query(
       `INSERT INTO payments.ledger_transactions
          (id, kind, idempotency_key, booking_id, escrow_id, payment_id, refund_id, payout_id, memo, occurred_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::uuid[], $8::uuid[], $9::text[], $10::timestamptz[])
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING idempotency_key`,
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::uuid[], $8::uuid[], $9::text[], $10::timestamptz[])`,
       [
         ids,
         postings.map((p) => p.kind),
@@ -99,11 +96,6 @@ export class LedgerRepository {
         postings.map((p) => p.occurredAt.toISOString()),
       ],
     );
-    if (inserted.length !== postings.length) {
-      const got = new Set(inserted.map((r) => r.idempotency_key));
-      throw new DuplicatePosting(postings.map((p) => p.idempotencyKey).filter((k) => !got.has(k)));
-    }
-
     const txIds: string[] = [];
     const kinds: string[] = [];
     const refs: string[] = [];

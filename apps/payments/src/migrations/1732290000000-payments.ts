@@ -6,9 +6,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * The ledger's invariants live in the database, so no code path (or hand-written SQL) can
  * break them:
  * - every INSERT into ledger_entries must leave each ledger transaction it touches balanced
- *   (sum = 0 per currency) and with at least two entries — checked by a statement-level
- *   trigger at the end of the statement, which is stricter than a deferred check at commit and
- *   costs one set-based query per statement instead of one per row;
+ *   (sum = 0 per currency, hence at least two entries) — checked by a statement-level trigger
+ *   at the end of the statement, which is stricter than a deferred check at commit and costs
+ *   one set-based query per statement instead of one per row; the same trigger checks that
+ *   the referenced transactions and accounts exist (set-based, instead of row-level FKs);
  * - entries may only be added to a ledger transaction created by the same database
  *   transaction (history is append-only: nobody can re-open an old posting);
  * - entries and transactions can never be updated, deleted or truncated (triggers; REVOKE as
@@ -16,7 +17,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - every account keeps its natural balance (positive = money there) in `balance_minor`,
  *   maintained by the same trigger in the same transaction, with CHECK (balance_minor >= 0),
  *   so no wallet, escrow or platform account can ever go negative; nothing else may write that
- *   column. Accounts are locked in id order (FOR NO KEY UPDATE), so concurrent postings cannot deadlock on them.
+ *   column. Accounts are locked in id order, so concurrent postings cannot deadlock on them;
  * - an escrow that reached released/refunded never changes again (trigger).
  */
 export class Payments1732290000000 implements MigrationInterface {
@@ -121,7 +122,8 @@ const UP = [
        END IF;
        RETURN NEW;
      END $$`,
-  `CREATE TRIGGER escrows_final_is_final BEFORE UPDATE ON payments.escrows FOR EACH ROW EXECUTE FUNCTION payments.escrows_final_is_final()`,
+  `CREATE TRIGGER escrows_final_is_final BEFORE UPDATE ON payments.escrows FOR EACH ROW
+     WHEN (OLD.status IN ('released', 'refunded')) EXECUTE FUNCTION payments.escrows_final_is_final()`,
   `CREATE TRIGGER escrows_no_delete BEFORE DELETE ON payments.escrows FOR EACH ROW EXECUTE FUNCTION payments.ledger_forbid_change()`,
 
   // What happened to each escrow, including events that were recorded and deliberately ignored.
@@ -248,12 +250,14 @@ const UP = [
 
   `CREATE TABLE payments.ledger_entries (
      id bigserial PRIMARY KEY,
-     transaction_id uuid NOT NULL REFERENCES payments.ledger_transactions (id),
+     -- References are checked set-based by the statement trigger below (a row-level foreign key
+     -- costs one lookup per entry, the largest part of a 3 000-entry release batch); they cannot
+     -- dangle later because accounts and transactions can never be deleted.
+     transaction_id uuid NOT NULL,
      account_id bigint NOT NULL,
      currency text NOT NULL ${CURRENCY},
      -- Signed: debit positive, credit negative.
-     amount_minor bigint NOT NULL CHECK (amount_minor <> 0),
-     CONSTRAINT ledger_entries_account_currency FOREIGN KEY (account_id, currency) REFERENCES payments.ledger_accounts (id, currency)
+     amount_minor bigint NOT NULL CHECK (amount_minor <> 0)
    )`,
   `CREATE INDEX ledger_entries_transaction_idx ON payments.ledger_entries (transaction_id)`,
   `CREATE INDEX ledger_entries_account_idx ON payments.ledger_entries (account_id, id)`,
@@ -262,29 +266,43 @@ const UP = [
      DECLARE
        bad record;
      BEGIN
-       SELECT t.id INTO bad
+       SELECT n.transaction_id, t.id AS found INTO bad
          FROM (SELECT DISTINCT transaction_id FROM new_entries) n
-         JOIN payments.ledger_transactions t ON t.id = n.transaction_id
-        WHERE t.created_xid <> pg_current_xact_id()
+         LEFT JOIN payments.ledger_transactions t ON t.id = n.transaction_id
+        WHERE t.id IS NULL OR t.created_xid <> pg_current_xact_id()
         LIMIT 1;
-       IF FOUND THEN
-         RAISE EXCEPTION 'ledger transaction % was committed earlier; postings are append-only', bad.id
+       IF FOUND AND bad.found IS NULL THEN
+         RAISE EXCEPTION 'ledger transaction % does not exist', bad.transaction_id
+           USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'ledger_entries_transaction';
+       ELSIF FOUND THEN
+         RAISE EXCEPTION 'ledger transaction % was committed earlier; postings are append-only', bad.transaction_id
            USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_entries_append_only';
        END IF;
 
-       SELECT e.transaction_id, e.currency, sum(e.amount_minor) AS total, count(*) AS n INTO bad
-         FROM payments.ledger_entries e
-        WHERE e.transaction_id IN (SELECT DISTINCT transaction_id FROM new_entries)
-        GROUP BY e.transaction_id, e.currency
-       HAVING sum(e.amount_minor) <> 0 OR count(*) < 2
+       SELECT n.account_id, n.currency INTO bad
+         FROM (SELECT DISTINCT account_id, currency FROM new_entries) n
+         LEFT JOIN payments.ledger_accounts a ON a.id = n.account_id AND a.currency = n.currency
+        WHERE a.id IS NULL
         LIMIT 1;
        IF FOUND THEN
-         RAISE EXCEPTION 'ledger transaction % does not balance in % (sum %, % entries)', bad.transaction_id, bad.currency, bad.total, bad.n
+         RAISE EXCEPTION 'no ledger account % in %', bad.account_id, bad.currency
+           USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'ledger_entries_account_currency';
+       END IF;
+
+       -- Each statement's own entries must balance per transaction and currency. Entries can only
+       -- join transactions of this database transaction, so by induction every transaction is the
+       -- sum of balanced parts, i.e. balanced; amounts are never 0, so a balanced part has at least
+       -- two entries. Checking only the new rows keeps the cost independent of the ledger's size.
+       SELECT n.transaction_id, n.currency, sum(n.amount_minor) AS total INTO bad
+         FROM new_entries n
+        GROUP BY n.transaction_id, n.currency
+       HAVING sum(n.amount_minor) <> 0
+        LIMIT 1;
+       IF FOUND THEN
+         RAISE EXCEPTION 'ledger transaction % does not balance in % (off by %)', bad.transaction_id, bad.currency, bad.total
            USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_transaction_balanced';
        END IF;
 
-       -- NO KEY UPDATE: it must not conflict with the KEY SHARE locks that the entries' foreign
-       -- key checks hold on the same accounts in other transactions (FOR UPDATE would deadlock).
        PERFORM 1 FROM payments.ledger_accounts
         WHERE id IN (SELECT DISTINCT account_id FROM new_entries)
         ORDER BY id
