@@ -33,6 +33,8 @@ export type Money = { amountMinor: number; currency: 'ETB' | 'USD' };
  */
 class GatewayBridge {
   rpc?: RpcClient;
+  /** When set, requests go to the real gateway at this base URL instead (byte for byte). */
+  proxyTo?: string;
   private server!: Server;
   base = '';
   readonly webhookStatuses: number[] = [];
@@ -44,6 +46,20 @@ class GatewayBridge {
       req.on('end', () => {
         void (async () => {
           const url = new URL(req.url ?? '/', this.base);
+          if (this.proxyTo) {
+            const headers = new Headers();
+            for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers.set(k, v);
+            const body = Buffer.concat(chunks);
+            const answer = await fetch(`${this.proxyTo}${url.pathname}${url.search}`, {
+              method: req.method,
+              headers,
+              body: body.length ? body : undefined,
+              redirect: 'manual',
+            });
+            if (url.pathname === '/api/webhooks/chapa') this.webhookStatuses.push(answer.status);
+            res.writeHead(answer.status, { 'Content-Type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer()));
+            return;
+          }
           try {
             if (!this.rpc) throw new Error('bridge not ready');
             let result: unknown;

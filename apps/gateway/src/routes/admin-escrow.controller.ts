@@ -1,0 +1,86 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import {
+  PAYMENTS_RPC,
+  adminRefundInputSchema,
+  adminReleaseInputSchema,
+  bookingPaymentViewSchema,
+  escrowStatsSchema,
+  uuidSchema,
+  type Actor,
+  type BookingPaymentView,
+  type EscrowStats,
+} from '@tutorhub/contracts';
+import { RpcClient } from '@tutorhub/messaging';
+import { ApiZodResponse, CurrentActor, Roles, ZodParam, ZodValidationPipe, zodToOpenApi } from '../http';
+
+/** `{reason?}` or no body. */
+const releaseBody = adminReleaseInputSchema.omit({ bookingId: true });
+const optionalReleaseBody = releaseBody.optional();
+/** `{refundBasisPoints?, reason?}` or no body (everything refunded). */
+const refundBody = adminRefundInputSchema.omit({ bookingId: true });
+const optionalRefundBody = refundBody.optional();
+
+const SETTLE_ERRORS = '404 escrow.not_found (no verified payment); 409 escrow.invalid_transition (already released or refunded).';
+
+/** Operators' view of escrow and their manual release / refund (DESIGN §5, §6). */
+@ApiTags('admin')
+@Controller()
+@Roles('admin')
+export class AdminEscrowController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Get('admin/escrow/stats')
+  @ApiOperation({
+    summary: 'Escrows by status, and what is due for release now',
+    description: 'Each of held, releaseScheduled, frozen, released, refunded and dueNow is `{count, amountMinor}` per currency (ETB and USD).',
+  })
+  @ApiZodResponse(escrowStatsSchema)
+  stats(@CurrentActor() actor: Actor): Promise<EscrowStats> {
+    return this.rpc.call<EscrowStats>('payments', PAYMENTS_RPC.adminEscrowStats, {}, { actor });
+  }
+
+  @Post('admin/escrows/:bookingId/release')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Release the escrow to the tutor now (less the platform fee)', description: SETTLE_ERRORS })
+  @ApiBody({ schema: zodToOpenApi(releaseBody, 'input') as never, required: false })
+  @ApiZodResponse(bookingPaymentViewSchema)
+  release(
+    @ZodParam('bookingId', uuidSchema) bookingId: string,
+    @Body(new ZodValidationPipe(optionalReleaseBody)) body: z.output<typeof optionalReleaseBody>,
+    @CurrentActor() actor: Actor,
+  ): Promise<BookingPaymentView> {
+    return this.rpc.call<BookingPaymentView>('payments', PAYMENTS_RPC.adminRelease, { ...body, bookingId }, { actor });
+  }
+
+  @Post('admin/escrows/:bookingId/refund')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Refund the escrow to the student through Chapa (all of it, or `refundBasisPoints` of it)',
+    description: `What is not refunded is released to the tutor less the fee. ${SETTLE_ERRORS}`,
+  })
+  @ApiBody({ schema: zodToOpenApi(refundBody, 'input') as never, required: false })
+  @ApiZodResponse(bookingPaymentViewSchema)
+  refund(
+    @ZodParam('bookingId', uuidSchema) bookingId: string,
+    @Body(new ZodValidationPipe(optionalRefundBody)) body: z.output<typeof optionalRefundBody>,
+    @CurrentActor() actor: Actor,
+  ): Promise<BookingPaymentView> {
+    return this.rpc.call<BookingPaymentView>('payments', PAYMENTS_RPC.adminRefund, { ...body, bookingId }, { actor });
+  }
+
+  /** The path the existing mobile/admin app already calls. */
+  @Post('sessions/:bookingId/release-escrow')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Release the booking’s escrow now (same as POST /api/admin/escrows/:bookingId/release)', description: SETTLE_ERRORS })
+  @ApiBody({ schema: zodToOpenApi(releaseBody, 'input') as never, required: false })
+  @ApiZodResponse(bookingPaymentViewSchema)
+  releaseFromSession(
+    @ZodParam('bookingId', uuidSchema) bookingId: string,
+    @Body(new ZodValidationPipe(optionalReleaseBody)) body: z.output<typeof optionalReleaseBody>,
+    @CurrentActor() actor: Actor,
+  ): Promise<BookingPaymentView> {
+    return this.rpc.call<BookingPaymentView>('payments', PAYMENTS_RPC.adminRelease, { ...body, bookingId }, { actor });
+  }
+}

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import type { Actor } from '@tutorhub/contracts';
+import { startTestService, type TestService } from '@tutorhub/testing';
+// The gateway is started in-process next to payments, on the same database and broker
+// namespace, so these requests go HTTP → gateway → RPC → payments → Chapa sandbox for real.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { AppModule as GatewayModule } from '../../gateway/src/app.module';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import type { GatewayConfig } from '../../gateway/src/config';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { AccessTokenService } from '../../gateway/src/http';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { gatewayMain } from '../../gateway/src/main-definition';
+import { acceptedBooking, admin, checkout, ledgerInvariants, startHarness, tutor, type Harness } from './harness';
+
+jest.setTimeout(60_000);
+
+let h: Harness;
+let gw: TestService<GatewayConfig>;
+
+beforeAll(async () => {
+  h = await startHarness();
+  gw = (await startTestService(gatewayMain, {
+    db: h.svc.db,
+    namespace: h.svc.namespace,
+    env: {
+      JWT_SECRET: 'payments-gateway-test-secret-0123456789abcdef',
+      ADMIN_EMAIL: 'root@tutorhub.test',
+      ADMIN_PASSWORD: 'root-password-123456',
+      PASSWORD_SCRYPT_LOG_N: '12',
+    },
+    module: (c) => GatewayModule.forRoot(c as GatewayConfig),
+  })) as TestService<GatewayConfig>;
+  // Chapa's webhook and callback now reach the real gateway routes.
+  h.bridge.proxyTo = gw.baseUrl;
+});
+afterAll(async () => {
+  await gw?.close();
+  await h?.close();
+});
+
+async function call(path: string, actor: Actor | null, init: { method?: string; json?: unknown; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...init.headers };
+  if (actor) headers.authorization = `Bearer ${(await gw.app.get(AccessTokenService).issue(actor)).token}`;
+  if (init.json !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${gw.baseUrl}${path}`, { method: init.method ?? 'GET', headers, body: init.json === undefined ? undefined : JSON.stringify(init.json) });
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get('content-type') ?? '', body: (text ? JSON.parse(text) : undefined) as Record<string, never> };
+}
+
+it('pays, holds, releases, shows the wallet and withdraws over the HTTP API', async () => {
+  const t = tutor();
+  const b = await acceptedBooking(h, { tutor: t });
+
+  const initiated = await call(`/api/bookings/${b.bookingId}/payment`, b.student, { method: 'POST' });
+  expect(initiated.status).toBe(201);
+  expect(initiated.body).toMatchObject({ status: 'initiated', checkoutUrl: expect.stringContaining('/checkout/') });
+  const again = await call(`/api/bookings/${b.bookingId}/payment`, b.student, { method: 'POST' });
+  expect(again.body).toEqual(initiated.body);
+
+  // The student pays on the hosted page; Chapa's signed webhook goes through the gateway route.
+  expect((await checkout(h, initiated.body.txRef)).status).toBe(303);
+  expect(h.bridge.webhookStatuses.at(-1)).toBe(200);
+  const status = await call(`/api/bookings/${b.bookingId}/payment`, b.tutor);
+  expect(status.status).toBe(200);
+  expect(status.body).toMatchObject({ payment: { status: 'succeeded' }, escrow: { status: 'held', amount: { amountMinor: 150000, currency: 'ETB' } } });
+
+  const released = await call(`/api/sessions/${b.bookingId}/release-escrow`, admin(), { method: 'POST' });
+  expect(released.status).toBe(200);
+  expect(released.body).toMatchObject({ escrow: { status: 'released', tutorAmount: { amountMinor: 127500 }, platformFee: { amountMinor: 22500 } } });
+  const twice = await call(`/api/admin/escrows/${b.bookingId}/release`, admin(), { method: 'POST', json: { reason: 'again' } });
+  expect(twice.status).toBe(409);
+  expect(twice.type).toContain('application/problem+json');
+  expect(twice.body).toMatchObject({ code: 'escrow.invalid_transition' });
+
+  const w = await call('/api/wallet', t);
+  expect(w.status).toBe(200);
+  expect(w.body).toMatchObject({ available: { amountMinor: 127500, currency: 'ETB' }, pendingEscrow: { amountMinor: 0 }, lifetimeEarnings: { amountMinor: 127500 } });
+
+  const key = randomUUID();
+  const withdrawal = { amount: { amountMinor: 27500, currency: 'ETB' }, bankCode: 946, accountNumber: '1000123456789', accountName: 'Almaz Tesfaye' };
+  const paid = await call('/api/wallet/withdrawals', t, { method: 'POST', json: withdrawal, headers: { 'idempotency-key': key } });
+  expect(paid.status).toBe(201);
+  expect(paid.body).toMatchObject({ status: 'succeeded', amount: { amountMinor: 27500 } });
+  const replay = await call('/api/wallet/withdrawals', t, { method: 'POST', json: withdrawal, headers: { 'idempotency-key': key } });
+  expect(replay.body).toMatchObject({ payoutId: paid.body.payoutId });
+  expect((await call('/api/wallet?limit=1', t)).body).toMatchObject({ available: { amountMinor: 100000 }, history: [{ type: 'payout_requested' }] });
+  const tooMuch = await call('/api/wallet/withdrawals', t, { method: 'POST', json: { ...withdrawal, amount: { amountMinor: 100001, currency: 'ETB' } } });
+  expect(tooMuch.status).toBe(422);
+  expect(tooMuch.body).toMatchObject({ code: 'wallet.insufficient_funds' });
+  await ledgerInvariants(h.ds);
+});
+
+it('refunds by hand, reports stats, and keeps each route to its roles', async () => {
+  const b = await acceptedBooking(h);
+  const p = await call(`/api/bookings/${b.bookingId}/payment`, b.student, { method: 'POST' });
+  await checkout(h, p.body.txRef);
+  const refunded = await call(`/api/admin/escrows/${b.bookingId}/refund`, admin(), { method: 'POST', json: { refundBasisPoints: 5000, reason: 'half' } });
+  expect(refunded.status).toBe(200);
+  expect(refunded.body).toMatchObject({ escrow: { status: 'refunded', refundAmount: { amountMinor: 75000 }, tutorAmount: { amountMinor: 63750 } } });
+  const stats = await call('/api/admin/escrow/stats', admin());
+  expect(stats.status).toBe(200);
+  expect(stats.body).toMatchObject({ refunded: { ETB: { count: expect.any(Number) } }, dueNow: { USD: { count: 0, amountMinor: 0 } } });
+
+  expect((await call(`/api/bookings/${b.bookingId}/payment`, tutor())).status).toBe(404);
+  expect((await call(`/api/bookings/${b.bookingId}/payment`, b.tutor, { method: 'POST' })).status).toBe(403);
+  expect((await call('/api/wallet', b.student)).status).toBe(403);
+  expect((await call('/api/admin/escrow/stats', b.tutor)).status).toBe(403);
+  expect((await call(`/api/sessions/${b.bookingId}/release-escrow`, b.student, { method: 'POST' })).status).toBe(403);
+  expect((await call('/api/wallet', null)).status).toBe(401);
+  const invalid = await call(`/api/admin/escrows/${b.bookingId}/refund`, admin(), { method: 'POST', json: { refundBasisPoints: 20000 } });
+  expect(invalid.status).toBe(400);
+  expect(invalid.body).toMatchObject({ code: 'validation_failed' });
+  await ledgerInvariants(h.ds);
+});
