@@ -107,21 +107,30 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+async function createSandbox(webhookUrl: string): Promise<INestApplication> {
+  return createChapaSandboxApp(
+    { port: 0, secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, webhookUrl, publicBaseUrl: null, webhookRetryDelaysMs: [] },
+    { logger: false },
+  );
+}
+
+/** Chapa goes down (the sandbox stops listening). */
+export async function stopSandbox(h: Harness): Promise<void> {
+  await h.sandbox.close();
+}
+
+/** Chapa comes back on the same address, with an empty memory (a different process). */
+export async function restartSandbox(h: Harness): Promise<void> {
+  const port = Number(new URL(h.sandboxUrl).port);
+  h.sandbox = await createSandbox(`${h.bridge.base}/api/webhooks/chapa`);
+  await h.sandbox.listen(port, '127.0.0.1');
+}
+
 export async function startHarness(opts: { env?: Record<string, string>; db?: TestDatabase; namespace?: string } = {}): Promise<Harness> {
   const clock = new ManualClock('2030-01-10T08:00:00.000Z');
   const bridge = new GatewayBridge();
   await bridge.start();
-  const sandbox = await createChapaSandboxApp(
-    {
-      port: 0,
-      secretKey: SECRET_KEY,
-      webhookSecret: WEBHOOK_SECRET,
-      webhookUrl: `${bridge.base}/api/webhooks/chapa`,
-      publicBaseUrl: null,
-      webhookRetryDelaysMs: [],
-    },
-    { logger: false },
-  );
+  const sandbox = await createSandbox(`${bridge.base}/api/webhooks/chapa`);
   await sandbox.listen(0, '127.0.0.1');
   const sandboxUrl = `http://127.0.0.1:${(sandbox.getHttpServer().address() as AddressInfo).port}`;
   const svc = (await startTestService(paymentsMain, {
@@ -142,7 +151,7 @@ export async function startHarness(opts: { env?: Record<string, string>; db?: Te
   })) as TestService<PaymentsConfig>;
   const rpc = svc.app.get(RpcClient);
   bridge.rpc = rpc;
-  return {
+  const h: Harness = {
     svc,
     clock,
     sandbox,
@@ -152,10 +161,11 @@ export async function startHarness(opts: { env?: Record<string, string>; db?: Te
     rpc,
     async close() {
       await svc.close();
-      await sandbox.close();
+      await h.sandbox.close().catch(() => undefined);
       await bridge.stop();
     },
   };
+  return h;
 }
 
 export const student = (): Actor => ({ userId: randomUUID(), role: 'student' });

@@ -8,6 +8,7 @@ import type { PaymentsConfig } from '../config';
 import { RefundProcessor } from '../refunds/refund.processor';
 import { EscrowService } from './escrow.service';
 import { lockEscrowByBooking, type BookingRow, type EscrowRow } from './escrow.store';
+import { releaseAtAfter } from './release-time';
 
 type TerminalStatus = 'cancelled' | 'expired' | 'declined' | 'no_show';
 
@@ -169,7 +170,7 @@ export class EscrowEventsHandler {
   }
 
   private releaseAt(from: Date): Date {
-    return new Date(from.getTime() + Math.round(this.config.ESCROW_RELEASE_DELAY_HOURS * 3_600_000));
+    return releaseAtAfter(from, this.config.ESCROW_RELEASE_DELAY_HOURS);
   }
 
   private async settle(em: EntityManager, escrow: EscrowRow, action: 'release' | 'refund' | 'split', bps: number, reason: string, source: string) {
