@@ -66,6 +66,9 @@ export async function startPlatform(overrides: Partial<Record<string, string>> =
   };
   const logs = Object.fromEntries(APPS.map((a) => [a, [] as string[]])) as Record<AppName, string[]>;
   const children = new Map<AppName, ChildProcess>();
+  // Never leave app processes behind, whatever happens to the test run (a failed hook, Ctrl-C).
+  const reap = () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
+  process.once('exit', reap);
 
   const start = async (app: AppName) => {
     const env: Record<string, string> = { ...(process.env as Record<string, string>), ...common, PORT: String(ports[app]) };
@@ -111,6 +114,7 @@ export async function startPlatform(overrides: Partial<Record<string, string>> =
     start,
     async stop() {
       await Promise.all([...children.keys()].map((a) => kill(a)));
+      process.removeListener('exit', reap);
       await deleteNamespace(namespace, ['gateway', 'bookings', 'sessions', 'payments', 'notifications']).catch(() => undefined);
       await db.drop();
     },
