@@ -27,7 +27,10 @@ export function dataSourceOptions(o: PersistenceOptions): DataSourceOptions {
     migrationsTransactionMode: 'each',
     migrationsRun: false,
     synchronize: false,
-    logging: ['error'],
+    // TypeORM's error logging prints every failed query with its parameters (emails, tokens)
+    // to stdout, including the constraint violations we expect and map to 409s. Unexpected
+    // errors are logged by the RPC server, the consumer and the problem filter instead.
+    logging: false,
     applicationName: o.applicationName ?? o.schema,
     extra: {
       max: o.poolSize ?? 10,
