@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiClient, waitFor } from './api-client';
+import { ApiClient, ApiError, waitFor } from './api-client';
 
 /** What a step tells the reader (the demo prints it; tests ignore it or keep it for failures). */
 export type Narrate = (step: string, detail?: Record<string, unknown>) => void;
@@ -100,7 +100,18 @@ export async function accept(ctx: JourneyContext, tutor: Account, bookingId: str
 
 /** Opens the Chapa checkout and pays on the hosted page, as the student's browser would. */
 export async function pay(ctx: JourneyContext, student: Account, bookingId: string): Promise<{ txRef: string }> {
-  const init = await ctx.api.post<{ paymentId: string; txRef: string; checkoutUrl: string; status: string }>(`/bookings/${bookingId}/payment`, {}, student.token, '/bookings/:id/payment', [201]);
+  // The acceptance reaches the payments service as an event, so for a moment after `accept`
+  // payments may not know the booking yet (404): a client retries briefly, as the app does.
+  const init = await waitFor('the booking to be payable', async () => {
+    const res = await ctx.api.request<{ paymentId: string; txRef: string; checkoutUrl: string; status: string }>('POST', `/bookings/${bookingId}/payment`, {
+      token: student.token,
+      body: {},
+      route: '/bookings/:id/payment',
+    });
+    if (res.status === 201 || res.status === 200) return res;
+    if (res.status === 404) return undefined;
+    throw new ApiError('POST', `/bookings/${bookingId}/payment`, res, [201]);
+  });
   const page = await fetch(init.body.checkoutUrl);
   const html = await page.text();
   if (!page.ok || !/Pay/i.test(html)) throw new Error(`checkout page did not load: ${page.status}`);
