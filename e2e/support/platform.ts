@@ -1,7 +1,6 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createTestDatabase, deleteNamespace, testAmqpUrl, testNamespace, type TestDatabase } from '@tutorhub/testing';
+import { createTestDatabase, deleteNamespace, freePort, startAppProcess, testAmqpUrl, testNamespace, type AppProcess, type TestDatabase } from '@tutorhub/testing';
 
 const ROOT = join(__dirname, '..', '..');
 export const APPS = ['chapa-sandbox', 'gateway', 'bookings', 'sessions', 'payments', 'notifications'] as const;
@@ -16,17 +15,6 @@ export interface Platform {
   stop(): Promise<void>;
   kill(app: AppName, signal?: NodeJS.Signals): Promise<void>;
   start(app: AppName): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 /**
@@ -65,32 +53,19 @@ export async function startPlatform(overrides: Partial<Record<string, string>> =
     ...overrides,
   };
   const logs = Object.fromEntries(APPS.map((a) => [a, [] as string[]])) as Record<AppName, string[]>;
-  const children = new Map<AppName, ChildProcess>();
-  // Never leave app processes behind, whatever happens to the test run (a failed hook, Ctrl-C).
-  const reap = () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
-  process.once('exit', reap);
+  const children = new Map<AppName, AppProcess>();
 
   const start = async (app: AppName) => {
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), ...common, PORT: String(ports[app]) };
+    const env: Record<string, string> = { ...common };
     // The sandbox's PUBLIC_BASE_URL is its own address (the hosted checkout page).
     if (app === 'chapa-sandbox') env.PUBLIC_BASE_URL = urls['chapa-sandbox'];
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (chunk: Buffer) => {
-      logs[app].push(...chunk.toString().split('\n').filter(Boolean));
-      if (logs[app].length > 2000) logs[app].splice(0, logs[app].length - 2000);
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    children.set(app, child);
-    await waitReady(app, urls[app], child, logs[app]);
+    const proc = await startAppProcess(app, env, { from: 'dist', port: ports[app] });
+    logs[app] = proc.logs;
+    children.set(app, proc);
   };
 
   const kill = async (app: AppName, signal: NodeJS.Signals = 'SIGTERM') => {
-    const child = children.get(app);
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill(signal);
-    await exited;
+    await children.get(app)?.stop(signal);
     children.delete(app);
   };
 
@@ -114,24 +89,9 @@ export async function startPlatform(overrides: Partial<Record<string, string>> =
     start,
     async stop() {
       await Promise.all([...children.keys()].map((a) => kill(a)));
-      process.removeListener('exit', reap);
       await deleteNamespace(namespace, ['gateway', 'bookings', 'sessions', 'payments', 'notifications']).catch(() => undefined);
       await db.drop();
     },
   };
 }
 
-async function waitReady(app: AppName, url: string, child: ChildProcess, logs: string[]): Promise<void> {
-  const deadline = Date.now() + 60000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode}:\n${logs.slice(-30).join('\n')}`);
-    try {
-      const res = await fetch(`${url}/health/ready`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${app} not ready within 60 s:\n${logs.slice(-30).join('\n')}`);
-}

@@ -1,7 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import {
   bookingPageSchema,
   bookingSchema,
@@ -11,7 +8,7 @@ import {
   tutorProfilePageSchema,
   tutorProfileSchema,
 } from '@tutorhub/contracts';
-import { eventually, testAmqpUrl } from '@tutorhub/testing';
+import { eventually, startAppProcess, testAmqpUrl, type AppProcess } from '@tutorhub/testing';
 import { HOUR, T0, deliver, outboxTypes, sessionEnded, startBookings, type Harness } from './support/bookings-harness';
 
 /**
@@ -21,19 +18,8 @@ import { HOUR, T0, deliver, outboxTypes, sessionEnded, startBookings, type Harne
  * from the gateway's own registration, whose `identity.user.registered.v1` events bookings
  * consumes. Nothing imports the gateway's code (apps never import apps).
  */
-const ROOT = join(__dirname, '..', '..', '..');
 const ADMIN = { email: 'root@tutorhub.test', password: 'root-password-123456' };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 interface User {
   id: string;
@@ -42,54 +28,30 @@ interface User {
 
 describe('bookings routes through the gateway (HTTP → gateway process → RPC → bookings)', () => {
   let h: Harness;
-  let gateway: ChildProcess;
+  let gateway: AppProcess | undefined;
   let base: string;
-  const logs: string[] = [];
 
   beforeAll(async () => {
     h = await startBookings({}, ['bookings', 'gateway']);
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    gateway = spawn(process.execPath, [join(__dirname, 'support', 'run-ts.cjs'), join(ROOT, 'apps/gateway/src/main.ts')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: h.db.url,
-        AMQP_URL: testAmqpUrl(),
-        AMQP_NAMESPACE: h.namespace,
-        MIGRATE_ON_START: 'true',
-        JOBS_ENABLED: 'false',
-        JWT_SECRET: 'bookings-http-test-secret-0123456789abcdef',
-        ADMIN_EMAIL: ADMIN.email,
-        ADMIN_PASSWORD: ADMIN.password,
-        PASSWORD_SCRYPT_LOG_N: '12',
-        AUTH_RATE_LIMIT_PER_MINUTE: '1000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    gateway = await startAppProcess('gateway', {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: h.db.url,
+      AMQP_URL: testAmqpUrl(),
+      AMQP_NAMESPACE: h.namespace,
+      MIGRATE_ON_START: 'true',
+      JOBS_ENABLED: 'false',
+      JWT_SECRET: 'bookings-http-test-secret-0123456789abcdef',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      PASSWORD_SCRYPT_LOG_N: '12',
+      AUTH_RATE_LIMIT_PER_MINUTE: '1000',
     });
-    const keep = (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean));
-    gateway.stdout?.on('data', keep);
-    gateway.stderr?.on('data', keep);
-    const deadline = Date.now() + 50_000;
-    for (;;) {
-      if (gateway.exitCode !== null) throw new Error(`gateway exited with ${gateway.exitCode}:\n${logs.slice(-40).join('\n')}`);
-      const ready = await fetch(`${base}/health/ready`).then((r) => r.ok, () => false);
-      if (ready) break;
-      if (Date.now() > deadline) throw new Error(`gateway not ready:\n${logs.slice(-40).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    base = gateway.baseUrl;
   });
 
   afterAll(async () => {
-    if (gateway && gateway.exitCode === null) {
-      const exited = new Promise((r) => gateway.once('exit', r));
-      gateway.kill('SIGTERM');
-      await exited;
-    }
+    await gateway?.stop();
     await h?.close();
   });
 

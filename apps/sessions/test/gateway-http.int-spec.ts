@@ -1,7 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import {
   sessionAccessResponseSchema,
@@ -9,7 +6,7 @@ import {
   sessionStatusResponseSchema,
   type Actor,
 } from '@tutorhub/contracts';
-import { testAmqpUrl } from '@tutorhub/testing';
+import { startAppProcess, testAmqpUrl, type AppProcess } from '@tutorhub/testing';
 import { decodeAccessToken2 } from '../src/agora/agora-token.decode';
 import { participantUid } from '../src/domain/participant-uid';
 import { APP_ID, MINUTE, confirmedBooking, countEvents, plus, startSessions, type SessionsHarness } from './support';
@@ -19,69 +16,34 @@ import { APP_ID, MINUTE, confirmedBooking, countEvents, plus, startSessions, typ
  * JWT auth, validation, problem+json), forwarding over RabbitMQ to the real sessions service
  * (in this process, with a ManualClock), on Postgres. Nothing imports the gateway's code.
  */
-const ROOT = join(__dirname, '..', '..', '..');
 const JWT_SECRET = 'sessions-http-test-secret-0123456789abcdef';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 describe('session routes through the gateway (HTTP → gateway process → RPC → sessions)', () => {
   let h: SessionsHarness;
-  let gateway: ChildProcess;
+  let gateway: AppProcess | undefined;
   let base: string;
-  const logs: string[] = [];
 
   beforeAll(async () => {
     h = await startSessions({ services: ['sessions', 'gateway'] });
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    gateway = spawn(process.execPath, [join(__dirname, 'run-ts.cjs'), join(ROOT, 'apps/gateway/src/main.ts')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: h.svc.db.url,
-        AMQP_URL: testAmqpUrl(),
-        AMQP_NAMESPACE: h.svc.namespace,
-        MIGRATE_ON_START: 'true',
-        JOBS_ENABLED: 'false',
-        JWT_SECRET,
-        ADMIN_EMAIL: 'root@tutorhub.test',
-        ADMIN_PASSWORD: 'root-password-123456',
-        PASSWORD_SCRYPT_LOG_N: '12',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    gateway = await startAppProcess('gateway', {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: h.svc.db.url,
+      AMQP_URL: testAmqpUrl(),
+      AMQP_NAMESPACE: h.svc.namespace,
+      MIGRATE_ON_START: 'true',
+      JOBS_ENABLED: 'false',
+      JWT_SECRET,
+      ADMIN_EMAIL: 'root@tutorhub.test',
+      ADMIN_PASSWORD: 'root-password-123456',
+      PASSWORD_SCRYPT_LOG_N: '12',
     });
-    const keep = (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean));
-    gateway.stdout?.on('data', keep);
-    gateway.stderr?.on('data', keep);
-    const deadline = Date.now() + 50_000;
-    for (;;) {
-      if (gateway.exitCode !== null) throw new Error(`gateway exited with ${gateway.exitCode}:\n${logs.slice(-40).join('\n')}`);
-      const ready = await fetch(`${base}/health/ready`).then((r) => r.ok, () => false);
-      if (ready) break;
-      if (Date.now() > deadline) throw new Error(`gateway not ready:\n${logs.slice(-40).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    base = gateway.baseUrl;
   });
 
   afterAll(async () => {
-    if (gateway && gateway.exitCode === null) {
-      const exited = new Promise((r) => gateway.once('exit', r));
-      gateway.kill('SIGTERM');
-      await exited;
-    }
+    await gateway?.stop();
     await h?.svc.close();
   });
 

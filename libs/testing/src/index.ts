@@ -2,3 +2,4 @@ export * from './broker';
 export * from './test-database';
 export * from './test-env';
 export * from './test-service';
+export * from './app-process';
