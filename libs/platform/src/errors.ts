@@ -93,3 +93,14 @@ export function toProblem(err: unknown): ProblemBody {
   }
   return problem(500, 'internal_error', 'An unexpected error occurred.');
 }
+
+/**
+ * A broken business rule, raised by pure domain code: `code` is stable and machine-readable
+ * (clients and the problem mapper key on it); `status` is a hint for the transport layer.
+ */
+export class DomainError extends AppError {
+  constructor(code: string, message: string, status = 409, details?: Record<string, unknown>) {
+    super(status, code, message, details);
+    this.name = 'DomainError';
+  }
+}

@@ -3,3 +3,4 @@ export * from './config';
 export * from './context';
 export * from './errors';
 export * from './metrics';
+export * from './money';
