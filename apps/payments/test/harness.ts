@@ -145,6 +145,8 @@ export async function startHarness(opts: { env?: Record<string, string>; db?: Te
       PUBLIC_BASE_URL: bridge.base,
       ESCROW_RELEASE_DELAY_HOURS: '24',
       PLATFORM_FEE_BPS: '1500',
+      // The test Postgres is shared with other suites running at the same time: stay lean.
+      DATABASE_POOL_SIZE: '5',
       ...opts.env,
     },
     module: (c) => AppModule.forRoot(c as PaymentsConfig, { clock }),
