@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { DataSource } from 'typeorm';
 import { envelopeSchema, eventDefinition, type EventEnvelope } from '@tutorhub/contracts';
-import { counter, histogram, runWithContext } from '@tutorhub/platform';
+import { counter, histogram, isTransientInfrastructureError, runWithContext } from '@tutorhub/platform';
 import type { AmqpConnection } from './amqp-connection';
 import type { DiscoveredHandler } from './handler-discovery';
 import type { Topology } from './topology';
@@ -22,12 +22,17 @@ export interface ConsumerOptions {
 
 class Malformed extends Error {}
 
+/** How long a message waits out a database outage in hand before the ordinary retry path applies. */
+const TRANSIENT_WAIT_MS = 10 * 60_000;
+
 /**
  * Consumes the service's events queue with manual acks.
  * - Malformed (not JSON, bad envelope, unknown type, invalid data): dead-lettered at once.
  * - Handled: inbox insert + handler in one transaction, then ack. A duplicate finds its id in
  *   the inbox and is acked without effect.
  * - Handler failure: requeued after a short backoff until `maxAttempts`, then dead-lettered.
+ * - Database unavailable (down, restarting, out of connections): the message is kept and the
+ *   handler retried in place with backoff, without spending its delivery attempts.
  * Messages about the same booking (or user) are handled one at a time in arrival order, while
  * unrelated ones run concurrently up to the prefetch.
  */
@@ -115,36 +120,57 @@ export class EventConsumer {
   private async handle(ch: Channel, msg: ConsumeMessage, envelope: EventEnvelope): Promise<void> {
     // parse() dead-letters types without a handler, so one exists here.
     const handler = this.handlers.get(envelope.type) as DiscoveredHandler;
-    const started = process.hrtime.bigint();
-    try {
-      const outcome = await runWithContext({ correlationId: envelope.correlationId, causationId: envelope.id }, () =>
-        this.dataSource.transaction(async (em) => {
-          const inserted: unknown[] = await em.query(
-            `INSERT INTO "${this.options.schema}".inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING RETURNING event_id`,
-            [envelope.id, this.options.service, envelope.type],
-          );
-          if (inserted.length === 0) return 'duplicate' as const;
-          await handler.invoke(envelope.data, { em, envelope });
-          return 'handled' as const;
-        }),
-      );
-      this.safe(() => ch.ack(msg));
-      this.lastHandledAt = Date.now();
-      consumed.inc({ service: this.options.service, type: envelope.type, outcome });
-      handleSeconds.observe({ service: this.options.service, type: envelope.type }, Number(process.hrtime.bigint() - started) / 1e9);
-      if (outcome === 'handled') lagSeconds.observe({ service: this.options.service }, Math.max(0, Date.now() - Date.parse(envelope.occurredAt)) / 1000);
-    } catch (err) {
-      const attempts = Number(msg.properties.headers?.['x-delivery-count'] ?? 0) + 1;
-      if (attempts >= this.options.maxAttempts) {
-        consumed.inc({ service: this.options.service, type: envelope.type, outcome: 'dead_lettered' });
-        this.logger.error(`${handler.name} failed ${attempts}x on ${envelope.type} ${envelope.id}; dead-lettering: ${(err as Error).stack ?? err}`);
-        this.safe(() => ch.nack(msg, false, false));
-      } else {
-        consumed.inc({ service: this.options.service, type: envelope.type, outcome: 'retried' });
-        this.logger.warn(`${handler.name} failed on ${envelope.type} ${envelope.id} (attempt ${attempts}): ${(err as Error).message}`);
-        await new Promise((r) => setTimeout(r, this.options.retryDelayMs * attempts));
-        this.safe(() => ch.nack(msg, false, true));
+    const waitingSince = Date.now();
+    for (let wait = 0; ; wait++) {
+      const started = process.hrtime.bigint();
+      try {
+        const outcome = await runWithContext({ correlationId: envelope.correlationId, causationId: envelope.id }, () =>
+          this.dataSource.transaction(async (em) => {
+            const inserted: unknown[] = await em.query(
+              `INSERT INTO "${this.options.schema}".inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)
+               ON CONFLICT DO NOTHING RETURNING event_id`,
+              [envelope.id, this.options.service, envelope.type],
+            );
+            if (inserted.length === 0) return 'duplicate' as const;
+            await handler.invoke(envelope.data, { em, envelope });
+            return 'handled' as const;
+          }),
+        );
+        this.safe(() => ch.ack(msg));
+        this.lastHandledAt = Date.now();
+        consumed.inc({ service: this.options.service, type: envelope.type, outcome });
+        handleSeconds.observe({ service: this.options.service, type: envelope.type }, Number(process.hrtime.bigint() - started) / 1e9);
+        if (outcome === 'handled') lagSeconds.observe({ service: this.options.service }, Math.max(0, Date.now() - Date.parse(envelope.occurredAt)) / 1000);
+        return;
+      } catch (err) {
+        if (isTransientInfrastructureError(err)) {
+          // The database failed, not the message (down, restarting, out of connections). A
+          // requeue would spend one of the message's deliveries (x-delivery-count, and the
+          // queue's delivery limit), so an outage longer than a few retries would dead-letter
+          // valid events and lose their effects. Keep the message and wait the outage out.
+          if (this.stopping) {
+            this.safe(() => ch.nack(msg, false, true));
+            return;
+          }
+          if (Date.now() - waitingSince < TRANSIENT_WAIT_MS) {
+            consumed.inc({ service: this.options.service, type: envelope.type, outcome: 'deferred' });
+            if (wait % 20 === 0) this.logger.warn(`${handler.name} on ${envelope.type} ${envelope.id}: database unavailable (${(err as Error).message}); waiting`);
+            await new Promise((r) => setTimeout(r, Math.min(5000, this.options.retryDelayMs * 2 ** Math.min(wait, 5))));
+            continue;
+          }
+        }
+        const attempts = Number(msg.properties.headers?.['x-delivery-count'] ?? 0) + 1;
+        if (attempts >= this.options.maxAttempts) {
+          consumed.inc({ service: this.options.service, type: envelope.type, outcome: 'dead_lettered' });
+          this.logger.error(`${handler.name} failed ${attempts}x on ${envelope.type} ${envelope.id}; dead-lettering: ${(err as Error).stack ?? err}`);
+          this.safe(() => ch.nack(msg, false, false));
+        } else {
+          consumed.inc({ service: this.options.service, type: envelope.type, outcome: 'retried' });
+          this.logger.warn(`${handler.name} failed on ${envelope.type} ${envelope.id} (attempt ${attempts}): ${(err as Error).message}`);
+          await new Promise((r) => setTimeout(r, this.options.retryDelayMs * attempts));
+          this.safe(() => ch.nack(msg, false, true));
+        }
+        return;
       }
     }
   }

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { ZodError } from 'zod';
 import { rpcRequestSchema, type RpcReply } from '@tutorhub/contracts';
-import { counter, histogram, isCallerError, runWithContext } from '@tutorhub/platform';
+import { counter, histogram, isCallerError, isTransientInfrastructureError, runWithContext } from '@tutorhub/platform';
 import type { AmqpConnection } from './amqp-connection';
 import type { DiscoveredHandler } from './handler-discovery';
 import type { Topology } from './topology';
@@ -116,6 +116,12 @@ export class RpcServer {
     const e = err as { status?: unknown; code?: unknown };
     if (typeof e?.status === 'number' && e.status === 503 && typeof e.code === 'string') {
       return { status: 503, code: e.code, detail: 'The service is temporarily unavailable.' };
+    }
+    // The database is down, restarting or out of connections: the caller may retry (503), this
+    // is not a bug in the handler (500 → 502 at the gateway).
+    if (isTransientInfrastructureError(err)) {
+      this.logger.warn(`${pattern} failed: database unavailable: ${(err as Error)?.message ?? String(err)}`);
+      return { status: 503, code: 'database.unavailable', detail: 'The database is temporarily unavailable; retry shortly.' };
     }
     failures.inc({ service: this.service, pattern });
     this.logger.error(`${pattern} failed: ${(err as Error)?.stack ?? String(err)}`);

@@ -91,7 +91,39 @@ export function toProblem(err: unknown): ProblemBody {
     }
     return problem(err.status, err.code, err.message, extras);
   }
+  if (isTransientInfrastructureError(err)) {
+    return problem(503, 'database.unavailable', 'The database is temporarily unavailable; retry shortly.');
+  }
   return problem(500, 'internal_error', 'An unexpected error occurred.');
+}
+
+/** SQLSTATE classes and codes that say "the database cannot serve now", not "this request is wrong". */
+const TRANSIENT_SQLSTATES = /^(08...|53...|57P0[123]|57014)$/;
+const TRANSIENT_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const TRANSIENT_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'Connection is closed',
+  'the database system is',
+  'terminating connection',
+];
+
+/**
+ * True for a failure of the database connection rather than of the work: refused or dropped
+ * connections, a restarting or shutting-down server (57P01–57P03), connection exceptions (08xxx),
+ * exhausted resources such as `too many clients` (53xxx), a statement cancelled by a timeout
+ * (57014). Such errors become 503 problems (the caller may retry) instead of 500s, and event
+ * consumers wait them out instead of counting them towards a message's dead-letter limit.
+ * Duck-typed (pg and TypeORM errors alike) so that this library needs no driver.
+ */
+export function isTransientInfrastructureError(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === 'string' && (TRANSIENT_SQLSTATES.test(e.code) || TRANSIENT_NETWORK.has(e.code))) return true;
+    if (typeof e.message === 'string' && TRANSIENT_MESSAGES.some((m) => (e?.message as string).includes(m))) return true;
+    e = (e.driverError ?? e.cause) as typeof e;
+  }
+  return false;
 }
 
 /**
