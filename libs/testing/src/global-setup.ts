@@ -16,6 +16,8 @@ export default async function globalSetup(): Promise<void> {
     const mq = await new RabbitMQContainer('rabbitmq:3.13-management-alpine').start();
     started.push(mq);
     process.env.TEST_AMQP_URL = mq.getAmqpUrl();
+    // Outage tests stop and start the broker application inside this container.
+    process.env.TEST_RABBITMQ_CONTAINER = mq.getId();
   }
   assertTestDatabaseUrl(process.env.TEST_DATABASE_URL ?? '');
   (globalThis as { __TUTORHUB_CONTAINERS__?: Stoppable[] }).__TUTORHUB_CONTAINERS__ = started;

@@ -3,3 +3,4 @@ export * from './test-database';
 export * from './test-env';
 export * from './test-service';
 export * from './app-process';
+export * from './broker-control';
