@@ -18,7 +18,7 @@ describe('broker outage (rabbitmqctl stop_app / start_app)', () => {
     await svc?.close();
   });
 
-  const emit = (bookingId: string) => svc.app.get(DataSource).transaction((em) => svc.app.get(ProbeHandlers).emitCompleted(em, bookingId));
+  const emit = (bookingId: ReturnType<typeof randomUUID>) => svc.app.get(DataSource).transaction((em) => svc.app.get(ProbeHandlers).emitCompleted(em, bookingId));
   const effectCounts = async (ids: string[]) =>
     (await svc.app.get(DataSource).query(
       `SELECT booking_id, count(*)::int AS n FROM probe.effects WHERE booking_id = ANY($1::uuid[]) GROUP BY booking_id`,
