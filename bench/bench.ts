@@ -1,0 +1,526 @@
+/**
+ * `npm run bench`: how fast the whole platform runs on this machine, and how close to the
+ * machine's own limits. Not a test (nothing is asserted; CI does not run it).
+ *
+ *  1. starts every app as its own process on a fresh database and broker namespace (the e2e
+ *     suite's startPlatform) and records each one's idle memory;
+ *  2. measures the ceilings on the same machine in the same run: raw Postgres single-row commits
+ *     and raw RabbitMQ persistent confirmed publishes to a quorum queue;
+ *  3. drives BENCH_LIFECYCLES full lessons through the gateway, BENCH_CONCURRENCY at a time
+ *     (search, book, accept, pay on the sandbox checkout, confirmed, start/join/end, escrow
+ *     released), with per-route HTTP latencies and the services' event lag;
+ *  4. puts BENCH_BACKLOG due escrows into the payments schema at once and times the release job
+ *     draining them, then verifies every escrow was released exactly once and the ledger is exact.
+ * Prints a summary and writes bench/results/latest.json. See docs/performance.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from 'amqplib';
+import { Client } from 'pg';
+import { ApiClient } from '../tools/journey/api-client';
+import type { JourneyContext } from '../tools/journey/lesson-journey';
+import { seedDueEscrows, syntheticTutors, verifyBacklog } from './lib/backlog';
+import { postgresCeiling, rabbitCeiling, type PgCeiling, type RabbitCeiling } from './lib/ceilings';
+import { newRunId, registerPairs, runLifecycles, stepSummary, type Pair } from './lib/lifecycles';
+import { addBuckets, bucketCount, counterSum, diffBuckets, histogramBuckets, histogramQuantile, scrape, type Buckets, type Sample } from './lib/metrics';
+import { findAppPids, loadPlatformModule, ROOT, type AppName, type Platform } from './lib/platform';
+import { CpuMeter, machineInfo, pidsByComm, round, rssMb } from './lib/proc';
+import { LatencyRecorder, summarize } from './lib/stats';
+
+process.env.TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
+process.env.TEST_AMQP_URL ??= 'amqp://guest:guest@127.0.0.1:5672';
+
+const int = (name: string, def: number) => {
+  const v = process.env[name];
+  const n = v === undefined || v === '' ? def : Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number (got ${v})`);
+  return n;
+};
+
+const phases = new Set((process.env.BENCH_PHASES ?? 'ceilings,lifecycles,backlog').split(',').map((s) => s.trim()));
+const config = {
+  lifecycles: int('BENCH_LIFECYCLES', 600),
+  concurrency: Math.max(1, int('BENCH_CONCURRENCY', 50)),
+  warmupLifecycles: process.env.BENCH_WARMUP ? int('BENCH_WARMUP', 0) : -1,
+  pollMs: int('BENCH_POLL_MS', 200),
+  backlog: int('BENCH_BACKLOG', 100_000),
+  backlogTutors: Math.max(1, int('BENCH_BACKLOG_TUTORS', 1000)),
+  releaseBatchSize: int('ESCROW_RELEASE_BATCH_SIZE', 1000),
+  releaseDelayHours: process.env.BENCH_RELEASE_DELAY_HOURS ?? '0',
+  platformFeeBps: int('PLATFORM_FEE_BPS', 1500),
+  ceilingSeconds: int('BENCH_CEILING_SECONDS', 3),
+  postgresCeilingClients: (process.env.BENCH_PG_CLIENTS ?? '1,4,16').split(',').map(Number).filter((n) => n > 0),
+  idleSettleSeconds: int('BENCH_IDLE_SETTLE_SECONDS', 5),
+  drainTimeoutSeconds: int('BENCH_DRAIN_TIMEOUT_SECONDS', 300),
+  phases: [...phases],
+};
+if (config.warmupLifecycles < 0) config.warmupLifecycles = config.concurrency;
+
+/** Anything the apps should run with: the bench's own settings, then BENCH_APP_<VAR>=value. */
+const appOverrides: Record<string, string> = {
+  // Generous limits: every simulated user comes from 127.0.0.1.
+  AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
+  RATE_LIMIT_PER_MINUTE: '1000000',
+  // The release follows the session's end at the next tick of the job (see docs/performance.md).
+  ESCROW_RELEASE_DELAY_HOURS: config.releaseDelayHours,
+  ESCROW_RELEASE_CRON: '* * * * * *',
+  ESCROW_RELEASE_BATCH_SIZE: String(config.releaseBatchSize),
+  PLATFORM_FEE_BPS: String(config.platformFeeBps),
+  ...Object.fromEntries(
+    Object.entries(process.env)
+      .filter(([k, v]) => k.startsWith('BENCH_APP_') && v !== undefined)
+      .map(([k, v]) => [k.slice('BENCH_APP_'.length), v as string]),
+  ),
+};
+
+const SERVICES = ['gateway', 'bookings', 'sessions', 'payments', 'notifications'] as const;
+const APPS: AppName[] = ['gateway', 'bookings', 'sessions', 'payments', 'notifications', 'chapa-sandbox'];
+const GOALS = { lifecyclesPerSecond: 100, httpP99Ms: 100, eventLagP99Ms: 50, backlogSeconds: 20, idleRssMb: 150 };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (msg: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+const r1 = (n: number | null | undefined) => (n === null || n === undefined || !Number.isFinite(n) ? null : round(n, 1));
+const r3 = (n: number | null | undefined) => (n === null || n === undefined || !Number.isFinite(n) ? null : round(n, 3));
+
+async function scrapeAll(platform: Platform): Promise<Record<string, Sample[]>> {
+  const entries = await Promise.all(SERVICES.map(async (s) => [s, await scrape(platform.urls[s])] as const));
+  return Object.fromEntries(entries);
+}
+
+/** Histogram quantiles over what happened between two scrapes, per service and summed. */
+function histogramReport(before: Record<string, Sample[]>, after: Record<string, Sample[]>, name: string, where?: (l: Record<string, string>) => boolean) {
+  let total: Buckets = new Map();
+  const perService: Record<string, { count: number; p50Ms: number | null; p99Ms: number | null }> = {};
+  for (const s of SERVICES) {
+    const d = diffBuckets(histogramBuckets(after[s], name, where), histogramBuckets(before[s], name, where));
+    total = addBuckets(total, d);
+    const n = bucketCount(d);
+    if (n > 0) perService[s] = { count: n, p50Ms: r1((histogramQuantile(0.5, d) ?? NaN) * 1000), p99Ms: r1((histogramQuantile(0.99, d) ?? NaN) * 1000) };
+  }
+  return {
+    count: bucketCount(total),
+    p50Ms: r1((histogramQuantile(0.5, total) ?? NaN) * 1000),
+    p90Ms: r1((histogramQuantile(0.9, total) ?? NaN) * 1000),
+    p99Ms: r1((histogramQuantile(0.99, total) ?? NaN) * 1000),
+    perService,
+  };
+}
+
+function counterDelta(before: Record<string, Sample[]>, after: Record<string, Sample[]>, name: string) {
+  const out: Record<string, number> = {};
+  let total = 0;
+  for (const s of SERVICES) {
+    const d = counterSum(after[s], name) - counterSum(before[s], name);
+    if (d) out[s] = d;
+    total += d;
+  }
+  return { total, perService: out };
+}
+
+async function xactCommits(client: Client, dbName: string): Promise<number> {
+  await client.query('SELECT pg_stat_clear_snapshot()');
+  const { rows } = await client.query(`SELECT xact_commit::bigint AS n FROM pg_stat_database WHERE datname = $1`, [dbName]);
+  return Number(rows[0]?.n ?? 0);
+}
+
+async function main() {
+  const startedAt = new Date();
+  const machine = machineInfo();
+  log(`tutorhub bench — ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`);
+  log(`config: ${JSON.stringify(config)}`);
+  log(`app overrides: ${JSON.stringify(appOverrides)}`);
+
+  const { startPlatform } = loadPlatformModule();
+  log('starting the platform (build, fresh database, every app as its own process) …');
+  const t0 = performance.now();
+  // startPlatform rebuilds dist/ first; another build running at the same moment (others share
+  // this tree) can make that fail, so try a few times.
+  let started: Platform | undefined;
+  for (let attempt = 1; !started; attempt++) {
+    try {
+      started = await startPlatform(appOverrides);
+    } catch (err) {
+      if (attempt >= 3 || !/build failed/.test((err as Error).message)) throw err;
+      log(`build failed (a concurrent build?), retrying: ${(err as Error).message.split('\n')[0]}`);
+      await sleep(3000);
+    }
+  }
+  const platform: Platform = started;
+  const platformStartSeconds = (performance.now() - t0) / 1000;
+  log(`platform up in ${platformStartSeconds.toFixed(1)} s: ${platform.api} (database ${platform.db.name}, namespace ${platform.namespace})`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping the platform …');
+    await platform.stop().catch((err) => log(`stop failed: ${(err as Error).message}`));
+  };
+  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+
+  const results: Record<string, unknown> = {};
+  try {
+    const pids = findAppPids(platform, APPS);
+    const missing = APPS.filter((a) => !pids[a]);
+    if (missing.length) log(`warning: no process found for ${missing.join(', ')}`);
+
+    // ---- idle memory ----
+    log(`letting the apps settle for ${config.idleSettleSeconds} s, then reading their resident memory …`);
+    await sleep(config.idleSettleSeconds * 1000);
+    const idleMemory = Object.fromEntries(APPS.map((a) => [a, { pid: pids[a] ?? null, rssMb: pids[a] ? rssMb(pids[a] as number) : null }]));
+    const idleMax = Math.max(...Object.values(idleMemory).map((m) => m.rssMb ?? 0));
+    log(`idle RSS (MB): ${APPS.map((a) => `${a} ${idleMemory[a].rssMb}`).join(', ')}`);
+
+    // ---- ceilings ----
+    const pgRuns: PgCeiling[] = [];
+    let pgPrimary: PgCeiling | null = null;
+    let rabbit: RabbitCeiling | null = null;
+    if (phases.has('ceilings')) {
+      for (const clients of config.postgresCeilingClients) {
+        try {
+          const r = await postgresCeiling(platform.db.url, clients, config.ceilingSeconds);
+          pgRuns.push(r);
+          log(`ceiling: Postgres single-row autocommit inserts, ${clients} client(s): ${r.commitsPerSecond} commits/s`);
+        } catch (err) {
+          // e.g. "too many clients": the server's connections are shared with everyone on the machine.
+          log(`ceiling: Postgres with ${clients} client(s) failed: ${(err as Error).message}`);
+        }
+      }
+      pgPrimary = pgRuns.find((r) => r.clients === 4) ?? pgRuns[pgRuns.length - 1] ?? null;
+      try {
+        rabbit = await rabbitCeiling(process.env.TEST_AMQP_URL as string, platform.namespace, config.ceilingSeconds);
+        log(`ceiling: RabbitMQ persistent confirmed publishes to a quorum queue: ${rabbit.confirmedPublishPerSecond} msg/s`);
+      } catch (err) {
+        log(`ceiling: RabbitMQ failed: ${(err as Error).message}`);
+      }
+    }
+    const pgCeiling = pgPrimary?.commitsPerSecond ?? null;
+    const rabbitCeilingRate = rabbit?.confirmedPublishPerSecond ?? null;
+    results.ceilings = { postgres: { primaryClients: pgPrimary?.clients ?? null, runs: pgRuns }, rabbitmq: rabbit };
+
+    // Postgres CPU is split: the backends serving the bench database, and every other postgres
+    // process (WAL writer, checkpointer, other databases' backends — others share this server).
+    const backends = new Set<number>();
+    const pgStats = new Client({ connectionString: platform.db.url, application_name: 'bench-backends' });
+    pgStats.on('error', () => undefined);
+    await pgStats.connect();
+    const refreshBackends = async () => {
+      const { rows } = await pgStats.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [platform.db.name]);
+      backends.clear();
+      for (const r of rows as Array<{ pid: number }>) backends.add(r.pid);
+    };
+    const backendTimer = setInterval(() => void refreshBackends().catch(() => undefined), 1000).unref();
+    await refreshBackends();
+    const cpuGroups: Record<string, () => number[]> = {
+      ...Object.fromEntries(APPS.filter((a) => pids[a]).map((a) => [a, () => [pids[a] as number]])),
+      postgres: () => [...backends],
+      postgresOther: () => pidsByComm((c) => c === 'postgres').filter((p) => !backends.has(p)),
+      rabbitmq: () => pidsByComm((c) => c === 'beam.smp'),
+      bench: () => [process.pid],
+    };
+
+    // ---- lifecycles ----
+    let pairs: Pair[] = [];
+    const poolRecorder = new LatencyRecorder();
+    const warmRecorder = new LatencyRecorder();
+    const mainRecorder = new LatencyRecorder();
+    let recorder = poolRecorder;
+    const api = new ApiClient(platform.api, (route, ms, status) => recorder.record(route, ms, status));
+    const ctx: JourneyContext = { api, sandboxUrl: platform.urls['chapa-sandbox'], runId: newRunId() };
+    let lifecyclesPerSecond: number | null = null;
+    let eventLag: ReturnType<typeof histogramReport> | null = null;
+    let httpAll: ReturnType<typeof summarize> | null = null;
+
+    if (phases.has('lifecycles') || phases.has('backlog')) {
+      const n = config.concurrency;
+      log(`registering ${2 * n} users (${n} tutors, ${n} students; scrypt) and ${n} tutor profiles …`);
+      const reg = await registerPairs(ctx, n, n, ctx.runId as string);
+      pairs = reg.pairs;
+      results.pool = {
+        users: 2 * n,
+        registerSeconds: r3(reg.registerSeconds),
+        registrationsPerSecond: r1((2 * n) / reg.registerSeconds),
+        profileSeconds: r3(reg.profileSeconds),
+        http: poolRecorder.summary().routes,
+      };
+      log(`registered ${2 * n} users in ${reg.registerSeconds.toFixed(1)} s (${((2 * n) / reg.registerSeconds).toFixed(1)}/s), profiles in ${reg.profileSeconds.toFixed(1)} s`);
+    }
+
+    if (phases.has('lifecycles') && config.lifecycles > 0) {
+      if (config.warmupLifecycles > 0) {
+        recorder = warmRecorder;
+        log(`warm-up: ${config.warmupLifecycles} lifecycles (not counted) …`);
+        const w = await runLifecycles({ ctx, pairs, total: config.warmupLifecycles, pollMs: config.pollMs });
+        log(`warm-up done: ${w.stats.done} ok, ${w.stats.failed} failed in ${w.seconds.toFixed(1)} s`);
+        await sleep(2000);
+      }
+      recorder = mainRecorder;
+      const before = await scrapeAll(platform);
+      const commitsBefore = await xactCommits(pgStats, platform.db.name);
+      const cpu = new CpuMeter(cpuGroups);
+      cpu.start();
+      log(`lifecycles: ${config.lifecycles} with ${pairs.length} concurrent tutor/student pairs …`);
+      let lastDone = 0;
+      let lastMark = mainRecorder.mark();
+      let state = { done: 0, failed: 0, inFlight: 0 };
+      const tStart = performance.now();
+      const ticker = setInterval(() => {
+        cpu.sample();
+        const recent = mainRecorder.since(lastMark).sort((a, b) => a - b);
+        lastMark = mainRecorder.mark();
+        const s = summarize(recent);
+        const elapsed = (performance.now() - tStart) / 1000;
+        log(
+          `  ${String(state.done).padStart(5)}/${config.lifecycles} done, ${state.failed} failed, ${state.inFlight} in flight | ` +
+            `${state.done - lastDone}/s now, ${(state.done / elapsed).toFixed(1)}/s avg | http ${s.count} req/s p50 ${s.p50Ms ?? '-'} ms p99 ${s.p99Ms ?? '-'} ms`,
+        );
+        lastDone = state.done;
+      }, 1000);
+      const run = await runLifecycles({ ctx, pairs, total: config.lifecycles, pollMs: config.pollMs, onTick: (s) => (state = s) }).finally(() => clearInterval(ticker));
+      const cpuUse = cpu.stop();
+      // Let the last events of the last lessons be handled before reading the lag histograms.
+      await sleep(2000);
+      const after = await scrapeAll(platform);
+      const commitsAfter = await xactCommits(pgStats, platform.db.name);
+      lifecyclesPerSecond = run.stats.done / run.seconds;
+      eventLag = histogramReport(before, after, 'event_lag_seconds');
+      const http = mainRecorder.summary();
+      httpAll = http.all;
+      const commits = commitsAfter - commitsBefore;
+      const published = counterDelta(before, after, 'outbox_published_total');
+      const rpcServer = histogramReport(before, after, 'rpc_server_seconds');
+      const eventHandle = histogramReport(before, after, 'event_handle_seconds');
+      results.lifecycles = {
+        requested: config.lifecycles,
+        concurrency: pairs.length,
+        done: run.stats.done,
+        failed: run.stats.failed,
+        seconds: r3(run.seconds),
+        lifecyclesPerSecond: r1(lifecyclesPerSecond),
+        lifecycleMs: summarize(run.stats.durationsMs),
+        stepsMs: stepSummary(run.stats),
+        eventualConsistencyRetries: run.stats.retries,
+        errors: run.stats.errors,
+        http: { all: http.all, routes: http.routes, requestsPerLifecycle: r1(http.all.count / Math.max(1, run.stats.done)) },
+        eventLag,
+        rpcServer,
+        eventHandle,
+        postgres: {
+          commits,
+          commitsPerSecond: r1(commits / run.seconds),
+          commitsPerLifecycle: r1(commits / Math.max(1, run.stats.done)),
+          ratioOfCeiling: pgCeiling ? r3(commits / run.seconds / pgCeiling) : null,
+        },
+        rabbitmq: {
+          eventsPublished: published.total,
+          perService: published.perService,
+          publishesPerSecond: r1(published.total / run.seconds),
+          eventsPerLifecycle: r1(published.total / Math.max(1, run.stats.done)),
+          ratioOfCeiling: rabbitCeilingRate ? r3(published.total / run.seconds / rabbitCeilingRate) : null,
+        },
+        cpuCores: cpuUse,
+        cpuMsPerLifecycle: Object.fromEntries(
+          Object.entries(cpuUse)
+            .filter(([k]) => k !== 'machineBusyFraction')
+            .map(([k, v]) => [k, r1((v * run.seconds * 1000) / Math.max(1, run.stats.done))]),
+        ),
+        loadAverageAfter: machineInfo().loadAverageAtStart,
+      };
+      log(
+        `lifecycles: ${run.stats.done} done, ${run.stats.failed} failed in ${run.seconds.toFixed(1)} s = ${lifecyclesPerSecond.toFixed(1)}/s; ` +
+          `http p50 ${http.all.p50Ms} ms p99 ${http.all.p99Ms} ms; event lag p99 ${eventLag.p99Ms} ms; ` +
+          `${(commits / run.seconds).toFixed(0)} commits/s, ${(published.total / run.seconds).toFixed(0)} events/s; cpu ${JSON.stringify(cpuUse)}`,
+      );
+      if (run.stats.errors.length) log(`first errors:\n  ${run.stats.errors.slice(0, 5).join('\n  ')}`);
+    }
+
+    // ---- release backlog ----
+    let releasesPerSecond: number | null = null;
+    let backlogSeconds: number | null = null;
+    if (phases.has('backlog') && config.backlog > 0) {
+      const tutorIds = [...pairs.map((p) => p.tutor.id), ...syntheticTutors(Math.max(0, config.backlogTutors - pairs.length))];
+      const releasedCount = async () => counterSum(await scrape(platform.urls.payments), 'payments_escrows_released_total');
+      const baseline = await releasedCount();
+      log(`backlog: writing ${config.backlog} due escrows (${tutorIds.length} tutors) into the payments schema in one transaction …`);
+      const seeded = await seedDueEscrows(platform.db.url, { n: config.backlog, tutorIds, sandboxUrl: platform.urls['chapa-sandbox'] });
+      const tDue = performance.now();
+      log(`backlog: ${config.backlog} escrows due as of the commit (written in ${seeded.seconds.toFixed(1)} s); the release job (every second, batch ${config.releaseBatchSize}) drains them …`);
+      const cpu = new CpuMeter(cpuGroups);
+      cpu.start();
+      let firstAt: number | null = null;
+      let lastLog = tDue;
+      let released = 0;
+      const timeline: Array<[number, number]> = [];
+      const deadline = tDue + 600_000;
+      while (released < config.backlog && performance.now() < deadline) {
+        await sleep(100);
+        released = (await releasedCount()) - baseline;
+        const now = performance.now();
+        if (released > 0 && firstAt === null) firstAt = now;
+        if (now - lastLog >= 1000) {
+          cpu.sample();
+          timeline.push([r1((now - tDue) / 1000) as number, released]);
+          log(`  ${String(released).padStart(6)}/${config.backlog} released after ${((now - tDue) / 1000).toFixed(1)} s`);
+          lastLog = now;
+        }
+      }
+      const tDone = performance.now();
+      const cpuUse = cpu.stop();
+      backlogSeconds = (tDone - tDue) / 1000;
+      releasesPerSecond = released / backlogSeconds;
+      const activeSeconds = firstAt === null ? null : (tDone - firstAt) / 1000;
+      log(`backlog: ${released} released in ${backlogSeconds.toFixed(2)} s from due (${releasesPerSecond.toFixed(0)}/s; ${activeSeconds?.toFixed(2)} s from the first release)`);
+
+      // What the release causes downstream: the payments relay publishes one event per escrow,
+      // bookings and notifications consume them, notifications emits notification.created.
+      log('backlog: waiting for the released events to be published and consumed …');
+      const tDrain = performance.now();
+      const drain = await waitForDrain(platform, config.drainTimeoutSeconds * 1000, (m) => log(`  ${m}`));
+      const drainSeconds = (performance.now() - tDrain) / 1000;
+      log(`backlog: events ${drain.drained ? 'drained' : 'NOT drained'} ${drainSeconds.toFixed(1)} s after the last release (${(backlogSeconds + drainSeconds).toFixed(1)} s after due)`);
+
+      log('backlog: verifying every escrow was released exactly once and the ledger is exact …');
+      const verification = await verifyBacklog(platform.db.url, config.platformFeeBps);
+      log(`backlog: verification ${verification.ok ? 'OK' : 'FAILED'} ${JSON.stringify(verification)}`);
+      results.backlog = {
+        escrows: config.backlog,
+        tutors: tutorIds.length,
+        batchSize: config.releaseBatchSize,
+        seedSeconds: r3(seeded.seconds),
+        released,
+        secondsFromDue: r3(backlogSeconds),
+        secondsFromFirstRelease: r3(activeSeconds),
+        releasesPerSecond: r1(releasesPerSecond),
+        releasesPerSecondFromFirstRelease: activeSeconds ? r1(released / activeSeconds) : null,
+        ratioOfPostgresCeiling: pgCeiling ? r3(releasesPerSecond / pgCeiling) : null,
+        releasedEventsRatioOfRabbitCeiling: rabbitCeilingRate ? r3(releasesPerSecond / rabbitCeilingRate) : null,
+        timeline,
+        cpuCores: cpuUse,
+        downstream: { ...drain, secondsAfterLastRelease: r1(drainSeconds) },
+        verification,
+      };
+    }
+
+    clearInterval(backendTimer);
+    await pgStats.end().catch(() => undefined);
+
+    // ---- summary ----
+    const idleOk = Object.values(idleMemory).every((m) => (m.rssMb ?? Infinity) <= GOALS.idleRssMb);
+    const goals = [
+      { goal: `>= ${GOALS.lifecyclesPerSecond} full lifecycles/s`, measured: r1(lifecyclesPerSecond), met: lifecyclesPerSecond !== null && lifecyclesPerSecond >= GOALS.lifecyclesPerSecond },
+      { goal: `HTTP p99 <= ${GOALS.httpP99Ms} ms at that load`, measured: httpAll?.p99Ms ?? null, met: httpAll?.p99Ms !== null && httpAll?.p99Ms !== undefined && httpAll.p99Ms <= GOALS.httpP99Ms },
+      { goal: `event lag p99 <= ${GOALS.eventLagP99Ms} ms`, measured: eventLag?.p99Ms ?? null, met: eventLag?.p99Ms !== null && eventLag?.p99Ms !== undefined && eventLag.p99Ms <= GOALS.eventLagP99Ms },
+      { goal: `${config.backlog} due escrows released in <= ${GOALS.backlogSeconds} s`, measured: r1(backlogSeconds), met: backlogSeconds !== null && backlogSeconds <= GOALS.backlogSeconds },
+      { goal: `each app's idle RSS <= ${GOALS.idleRssMb} MB`, measured: idleMax, met: idleOk },
+    ];
+    const http = (results.lifecycles as { http?: { routes: Record<string, { p50Ms: number | null; p99Ms: number | null }> } } | undefined)?.http;
+    const out = {
+      benchVersion: 1,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine,
+      config: { ...config, appOverrides, platformStartSeconds: r1(platformStartSeconds), database: platform.db.name, namespace: platform.namespace },
+      // Headline figures (details below).
+      lifecyclesPerSecond: r1(lifecyclesPerSecond),
+      httpP50Ms: httpAll?.p50Ms ?? null,
+      httpP99Ms: httpAll?.p99Ms ?? null,
+      http: http ? Object.fromEntries(Object.entries(http.routes).map(([route, s]) => [route, { p50Ms: s.p50Ms, p99Ms: s.p99Ms }])) : {},
+      eventLagP99Ms: eventLag?.p99Ms ?? null,
+      eventLagMethod: 'event_lag_seconds histograms of every service (envelope occurredAt, set at outbox write, to the consumer transaction committing), bucket deltas over the lifecycle phase summed across services, p99 by linear interpolation inside the bucket',
+      releasesPerSecond: r1(releasesPerSecond),
+      postgresCommitsPerSecond: pgCeiling,
+      rabbitConfirmedPublishPerSecond: rabbitCeilingRate,
+      ratios: {
+        lifecyclePostgresCommitsOfCeiling: (results.lifecycles as { postgres?: { ratioOfCeiling: number | null } } | undefined)?.postgres?.ratioOfCeiling ?? null,
+        lifecycleEventPublishesOfRabbitCeiling: (results.lifecycles as { rabbitmq?: { ratioOfCeiling: number | null } } | undefined)?.rabbitmq?.ratioOfCeiling ?? null,
+        releasesOfPostgresCommitCeiling: (results.backlog as { ratioOfPostgresCeiling?: number | null } | undefined)?.ratioOfPostgresCeiling ?? null,
+        releasedEventsOfRabbitCeiling: (results.backlog as { releasedEventsRatioOfRabbitCeiling?: number | null } | undefined)?.releasedEventsRatioOfRabbitCeiling ?? null,
+      },
+      idleMemory,
+      goals,
+      ...results,
+    };
+    const dir = join(ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
+
+    process.stdout.write('\n==== tutorhub bench summary ====\n');
+    process.stdout.write(`machine: ${machine.cpus} cores, ${machine.memoryGiB} GiB, node ${machine.node}\n`);
+    process.stdout.write(`ceilings: Postgres ${pgCeiling ?? '-'} commits/s (${pgPrimary?.clients ?? '-'} clients), RabbitMQ ${rabbitCeilingRate ?? '-'} confirmed publishes/s\n`);
+    const lc = results.lifecycles as { cpuCores?: Record<string, number>; cpuMsPerLifecycle?: Record<string, number> } | undefined;
+    if (lc?.cpuCores) {
+      const own = Object.entries(lc.cpuMsPerLifecycle ?? {})
+        .filter(([k]) => !['otherProcesses', 'bench', 'postgresOther'].includes(k))
+        .reduce((a, [, v]) => a + v, 0);
+      process.stdout.write(
+        `lifecycle phase: machine ${Math.round((lc.cpuCores.machineBusyFraction ?? 0) * 100)} % busy; processes outside the bench used ${lc.cpuCores.otherProcesses} cores; ` +
+          `the platform (apps + its Postgres backends + RabbitMQ) spent ${round(own, 1)} ms CPU per lifecycle\n`,
+      );
+    }
+    for (const g of goals) process.stdout.write(`${g.met ? 'MET    ' : 'NOT MET'}  ${g.goal.padEnd(44)} measured ${g.measured ?? '-'}\n`);
+    if (http) {
+      process.stdout.write('HTTP per route (lifecycle phase):\n');
+      for (const [route, s] of Object.entries(http.routes)) process.stdout.write(`  ${route.padEnd(40)} p50 ${String(s.p50Ms).padStart(7)} ms  p99 ${String(s.p99Ms).padStart(7)} ms\n`);
+    }
+    process.stdout.write(`written: bench/results/latest.json\n`);
+  } finally {
+    await stop();
+  }
+}
+
+/** Waits until the payments and notifications outboxes are published and every events queue is empty. */
+async function waitForDrain(platform: Platform, timeoutMs: number, progress: (m: string) => void) {
+  const db = new Client({ connectionString: platform.db.url, application_name: 'bench-drain' });
+  await db.connect();
+  const conn = await connect(process.env.TEST_AMQP_URL as string);
+  // A missing queue closes the channel that asked (404): one short-lived channel per check.
+  const depth = async (queue: string): Promise<number | null> => {
+    const ch = await conn.createChannel();
+    ch.on('error', () => undefined);
+    try {
+      return (await ch.checkQueue(queue)).messageCount;
+    } catch {
+      return null;
+    } finally {
+      await ch.close().catch(() => undefined);
+    }
+  };
+  const deadline = performance.now() + timeoutMs;
+  let last = { outbox: {} as Record<string, number>, queues: {} as Record<string, number> };
+  let calm = 0;
+  let lastLog = 0;
+  try {
+    while (performance.now() < deadline) {
+      const outbox: Record<string, number> = {};
+      for (const s of SERVICES) {
+        const schema = s === 'gateway' ? 'identity' : s;
+        const { rows } = await db.query(`SELECT count(*)::int AS n FROM "${schema}".outbox WHERE published_at IS NULL`);
+        outbox[s] = rows[0].n;
+      }
+      const queues: Record<string, number> = {};
+      for (const s of SERVICES) {
+        const n = await depth(`${platform.namespace}.${s}.events`);
+        if (n !== null) queues[s] = n;
+      }
+      last = { outbox, queues };
+      const pending = [...Object.values(outbox), ...Object.values(queues)].reduce((a, b) => a + b, 0);
+      if (performance.now() - lastLog > 2000) {
+        progress(`unpublished ${JSON.stringify(outbox)}, queued ${JSON.stringify(queues)}`);
+        lastLog = performance.now();
+      }
+      calm = pending === 0 ? calm + 1 : 0;
+      // Ready counts exclude messages in a consumer's hands: require a few empty readings in a row.
+      if (calm >= 3) return { drained: true, ...last };
+      await sleep(500);
+    }
+    return { drained: false, ...last };
+  } finally {
+    await conn.close().catch(() => undefined);
+    await db.end();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
