@@ -150,7 +150,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     if (!inst) throw new Error(`no instance ${key(app, index)}`);
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (!inst.child || inst.child.exitCode !== null) {
+      if (!inst.child || inst.child.exitCode !== null || inst.child.signalCode !== null) {
         throw new Error(`${inst.id} exited (${inst.exits.join(', ')}):\n${inst.logs.slice(-30).join('\n')}`);
       }
       try {
@@ -166,7 +166,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 
   const start = async (app: AppName, index = 0, o: { waitReady?: boolean } = {}) => {
     let inst = instances.get(key(app, index));
-    if (inst?.child && inst.child.exitCode === null) throw new Error(`${inst.id} is already running`);
+    if (inst?.child && inst.child.exitCode === null && inst.child.signalCode === null) throw new Error(`${inst.id} is already running`);
     if (!inst) {
       const port = app === 'gateway' && index === 0 ? gatewayPort : app === 'chapa-sandbox' ? sandboxPort : await freePort();
       inst = { id: key(app, index), app, index, port, url: `http://127.0.0.1:${port}`, logs: [], exits: [] };

@@ -236,7 +236,9 @@ export async function runJourney(c: Client, o: JourneyOptions): Promise<JourneyR
     await step('profile');
     await setUpTutor(c, tutor, subject, rate);
     await step('book');
-    const startsAt = o.kind === 'cancel' ? new Date(Date.now() + 3 * 24 * 3600_000) : new Date(Date.now() + 60_000);
+    // Four minutes ahead: inside the start window (5 min early), with room to pay before the
+    // lesson starts even when a fault holds the payment up (an unpaid booking expires at startsAt).
+    const startsAt = o.kind === 'cancel' ? new Date(Date.now() + 3 * 24 * 3600_000) : new Date(Date.now() + 4 * 60_000);
     const booking = await book(c, student, tutor, subject, startsAt, 30);
     const base = { kind: o.kind, bookingId: booking.id, student, tutor, price: booking.price, trail };
     await step('accept');
