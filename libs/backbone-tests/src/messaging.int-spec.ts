@@ -107,6 +107,18 @@ describe('messaging backbone (real RabbitMQ + Postgres)', () => {
     expect(await effects(bookingId)).toBe(0);
   });
 
+  it('waits out a database outage without spending delivery attempts: more failures than the limit, still handled once', async () => {
+    const bookingId = randomUUID();
+    const handlers = a.app.get(ProbeHandlers);
+    handlers.databaseDownLeft.set(bookingId, 6);
+    const topology = new Topology(namespace);
+    const before = await queueDepth(topology.deadLetterQueue('probe'));
+    await ds().transaction((em) => handlers.emitCompleted(em, bookingId));
+    await eventually(async () => (await effects(bookingId)) === 1, 30000);
+    expect(handlers.databaseDownLeft.get(bookingId)).toBe(0);
+    expect(await queueDepth(topology.deadLetterQueue('probe'))).toBe(before);
+  });
+
   it('dead-letters a malformed message at once and keeps the queue flowing', async () => {
     const conn = await rawBroker();
     const ch = await conn.createConfirmChannel();

@@ -23,6 +23,8 @@ class ProbeInitial1700000000000 implements MigrationInterface {
 export class ProbeHandlers {
   /** Bookings whose handler should fail this many more times (a transient fault). */
   readonly failuresLeft = new Map<string, number>();
+  /** Bookings whose handler should fail this many more times as if the database were restarting. */
+  readonly databaseDownLeft = new Map<string, number>();
 
   constructor(private readonly outbox: OutboxService) {}
 
@@ -34,6 +36,11 @@ export class ProbeHandlers {
     if (left > 0) {
       this.failuresLeft.set(data.bookingId, left - 1);
       throw new Error('simulated handler failure');
+    }
+    const down = this.databaseDownLeft.get(data.bookingId) ?? 0;
+    if (down > 0) {
+      this.databaseDownLeft.set(data.bookingId, down - 1);
+      throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
     }
   }
 
