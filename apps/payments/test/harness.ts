@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { eventDefinition, type Actor, type EventDataOf, type EventType } from '@tutorhub/contracts';
-import { RpcClient, RpcError, Topology } from '@tutorhub/messaging';
+import { RpcClient, RpcError } from '@tutorhub/messaging';
 import { ManualClock } from '@tutorhub/platform';
-import { createTestDatabase, eventually, rawBroker, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
+import { createTestDatabase, eventually, publishEvents, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
 // The sandbox is the Chapa stand-in of every payments test: started in-process, spoken to over
 // real HTTP, exactly as the service would talk to Chapa.
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -188,18 +188,7 @@ export async function publish<K extends EventType>(h: Harness, type: K, data: Ev
     causationId: null,
     data: def.schema.parse(data),
   };
-  const conn = await rawBroker();
-  try {
-    const ch = await conn.createConfirmChannel();
-    ch.publish(new Topology(h.svc.namespace).eventsExchange, type, Buffer.from(JSON.stringify(envelope)), {
-      persistent: true,
-      messageId: envelope.id,
-      contentType: 'application/json',
-    });
-    await ch.waitForConfirms();
-  } finally {
-    await conn.close();
-  }
+  await publishEvents(h.svc.namespace, envelope);
   await eventually(async () => {
     const r = (await h.ds.query(`SELECT 1 FROM payments.inbox WHERE event_id = $1`, [envelope.id])) as unknown[];
     return r.length === 1;

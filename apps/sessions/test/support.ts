@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Actor, EventDataOf, EventEnvelope, EventType, RpcProblem } from '@tutorhub/contracts';
-import { RpcClient, RpcError, Topology } from '@tutorhub/messaging';
+import { RpcClient, RpcError } from '@tutorhub/messaging';
 import { ManualClock } from '@tutorhub/platform';
-import { eventually, rawBroker, startTestService, type TestDatabase, type TestService } from '@tutorhub/testing';
+import { eventually, publishEvents, startTestService, type TestDatabase, type TestService } from '@tutorhub/testing';
 import { AppModule } from '../src/app.module';
 import type { SessionsConfig } from '../src/config';
 import { sessionsMain } from '../src/main-definition';
@@ -95,21 +95,7 @@ export const cancelledEvent = (b: TestBooking) =>
 
 /** Publishes real envelopes on the namespace's exchange, as the bookings service's relay would. */
 export async function publish(h: SessionsHarness, ...envelopes: EventEnvelope[]): Promise<void> {
-  const conn = await rawBroker();
-  try {
-    const ch = await conn.createConfirmChannel();
-    const exchange = new Topology(h.svc.namespace).eventsExchange;
-    for (const e of envelopes) {
-      ch.publish(exchange, e.type, Buffer.from(JSON.stringify(e)), {
-        persistent: true,
-        messageId: e.id,
-        contentType: 'application/json',
-      });
-    }
-    await ch.waitForConfirms();
-  } finally {
-    await conn.close();
-  }
+  await publishEvents(h.svc.namespace, ...envelopes);
 }
 
 /** Waits until the service has handled (committed) each of these events. */

@@ -46,3 +46,18 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** Publishes real envelopes on a namespace's events exchange with confirms, as a producer's relay would. */
+export async function publishEvents(namespace: string, ...envelopes: Array<{ id: string; type: string }>): Promise<void> {
+  const conn = await rawBroker();
+  try {
+    const ch = await conn.createConfirmChannel();
+    const exchange = namespace ? `${namespace}.tutorhub.events` : 'tutorhub.events';
+    for (const e of envelopes) {
+      ch.publish(exchange, e.type, Buffer.from(JSON.stringify(e)), { persistent: true, contentType: 'application/json', messageId: e.id });
+    }
+    await ch.waitForConfirms();
+  } finally {
+    await conn.close();
+  }
+}

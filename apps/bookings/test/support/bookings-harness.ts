@@ -13,7 +13,7 @@ import {
 } from '@tutorhub/contracts';
 import { OutboxRelay, RpcClient, RpcError, Topology } from '@tutorhub/messaging';
 import { ManualClock } from '@tutorhub/platform';
-import { eventually, rawBroker, startTestService, type TestDatabase, type TestService } from '@tutorhub/testing';
+import { eventually, publishEvents, rawBroker, startTestService, type TestDatabase, type TestService } from '@tutorhub/testing';
 import { AppModule } from '../../src/app.module';
 import type { BookingsConfig } from '../../src/config';
 import { ExpireBookingsJob } from '../../src/expiry/expire-bookings.job';
@@ -104,21 +104,7 @@ export function envelope<K extends EventType>(type: K, data: EventDataOf<K>, id:
 
 /** Publishes real envelopes to the namespace's events exchange, as another service's relay would. */
 export async function publish(h: Harness, ...envelopes: EventEnvelope[]): Promise<void> {
-  const conn = await rawBroker();
-  try {
-    const ch = await conn.createConfirmChannel();
-    const exchange = new Topology(h.namespace).eventsExchange;
-    for (const e of envelopes) {
-      ch.publish(exchange, e.type, Buffer.from(JSON.stringify(e)), {
-        persistent: true,
-        contentType: 'application/json',
-        messageId: e.id,
-      });
-    }
-    await ch.waitForConfirms();
-  } finally {
-    await conn.close();
-  }
+  await publishEvents(h.namespace, ...envelopes);
 }
 
 /** Waits until bookings has handled (committed) the event with this id. */

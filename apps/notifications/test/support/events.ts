@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { eventDefinition, type EventDataOf, type EventEnvelope, type EventType } from '@tutorhub/contracts';
 import { Topology } from '@tutorhub/messaging';
-import { eventually, rawBroker } from '@tutorhub/testing';
+import { eventually, publishEvents, rawBroker } from '@tutorhub/testing';
 
 /** A real envelope, as a producer's outbox relay would publish it. */
 export function envelope<K extends EventType>(type: K, data: EventDataOf<K>, id: string = randomUUID()): EventEnvelope<EventDataOf<K>, K> {
@@ -22,21 +22,7 @@ export function envelope<K extends EventType>(type: K, data: EventDataOf<K>, id:
 
 /** Publishes envelopes to the namespace's events exchange with publisher confirms. */
 export async function publish(namespace: string, ...envelopes: EventEnvelope[]): Promise<void> {
-  const conn = await rawBroker();
-  try {
-    const ch = await conn.createConfirmChannel();
-    const exchange = new Topology(namespace).eventsExchange;
-    for (const e of envelopes) {
-      ch.publish(exchange, e.type, Buffer.from(JSON.stringify(e)), {
-        persistent: true,
-        contentType: 'application/json',
-        messageId: e.id,
-      });
-    }
-    await ch.waitForConfirms();
-  } finally {
-    await conn.close();
-  }
+  await publishEvents(namespace, ...envelopes);
 }
 
 /** Waits until the service has consumed (committed) every given envelope. */
