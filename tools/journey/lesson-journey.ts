@@ -137,7 +137,13 @@ export async function waitForEscrow(ctx: JourneyContext, who: Account, bookingId
 }
 
 export async function startSession(ctx: JourneyContext, who: Account, bookingId: string): Promise<SessionAnswer> {
-  return (await ctx.api.post<SessionAnswer>(`/sessions/${bookingId}/start`, {}, who.token, '/sessions/:bookingId/start')).body;
+  // The confirmation reaches the sessions service as an event: retry a 404 for a moment.
+  return waitFor('the session to be startable', async () => {
+    const res = await ctx.api.request<SessionAnswer>('POST', `/sessions/${bookingId}/start`, { token: who.token, body: {}, route: '/sessions/:bookingId/start' });
+    if (res.status === 200 || res.status === 201) return res.body;
+    if (res.status === 404) return undefined;
+    throw new ApiError('POST', `/sessions/${bookingId}/start`, res, [200]);
+  });
 }
 
 export async function joinSession(ctx: JourneyContext, who: Account, bookingId: string): Promise<SessionAnswer> {

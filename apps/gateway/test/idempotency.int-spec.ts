@@ -16,6 +16,7 @@ describe('Idempotency-Key on mutating POSTs (real HTTP, RabbitMQ, Postgres)', ()
     probe = await fakeService(gw.namespace, 'probe', ({ data }) => {
       const mode = (data as { mode: string }).mode;
       if (mode === 'refuse') return { ok: false, error: { status: 409, code: 'probe.conflict', detail: 'No.' } };
+      if (mode === 'missing') return { ok: false, error: { status: 404, code: 'probe.not_found', detail: 'Not yet.' } };
       if (mode === 'crash') return { ok: false, error: { status: 500, code: 'internal_error', detail: 'An unexpected error occurred.' } };
       return { ok: true, data: { done: true } };
     });
@@ -98,6 +99,16 @@ describe('Idempotency-Key on mutating POSTs (real HTTP, RabbitMQ, Postgres)', ()
     expect((await post('/api/test/forward', { mode: 'crash' }, { 'Idempotency-Key': k2 })).status).toBe(502);
     const retry = await post('/api/test/forward', { mode: 'crash' }, { 'Idempotency-Key': k2 });
     expect(retry.status).toBe(502);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    expect(probe.requests.length).toBe(calls + 2);
+  });
+
+  it('does not store a 404: an object may appear once its event arrives, and the retry must see it', async () => {
+    const k = key();
+    const calls = probe.requests.length;
+    expect((await post('/api/test/forward', { mode: 'missing' }, { 'Idempotency-Key': k })).status).toBe(404);
+    const retry = await post('/api/test/forward', { mode: 'missing' }, { 'Idempotency-Key': k });
+    expect(retry.status).toBe(404);
     expect(retry.headers.get('idempotent-replayed')).toBeNull();
     expect(probe.requests.length).toBe(calls + 2);
   });

@@ -29,7 +29,10 @@ export function requestHash(body: unknown, query: unknown): string {
  * `Idempotency-Key` on authenticated POSTs. The first request with a key runs and its answer
  * (status, content type, body — success or 4xx problem) is stored before it is sent; a retry
  * with the same key and the same body gets that answer again with `Idempotent-Replayed: true`
- * and the handler does not run. 5xx and 429 answers are not stored (the retry runs again).
+ * and the handler does not run. 5xx and 429 answers are not stored (the retry runs again), nor
+ * is 404: services learn of objects through events, so "not found" right after a change (a
+ * payment for a booking whose acceptance is still on its way) may be "found" a moment later,
+ * and a retry with the same key must be able to see that.
  * Public routes (login, webhooks) ignore the header: their answers carry secrets or come
  * from anonymous callers, and there is no user to scope a key to.
  */
@@ -96,7 +99,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const status = res.statusCode;
       const text = body === undefined ? null : Buffer.isBuffer(body) ? body.toString('utf8') : body;
       const contentType = (res.getHeader('Content-Type') as string | undefined) ?? null;
-      const done = status >= 500 || status === 429 ? this.store.release(scope) : this.store.complete(scope, { status, contentType, body: text });
+      const done = status >= 500 || status === 429 || status === 404 ? this.store.release(scope) : this.store.complete(scope, { status, contentType, body: text });
       done
         .catch((err: unknown) => this.logger.error(`could not record the answer for an Idempotency-Key: ${(err as Error).message}`))
         .finally(() => send(body));
