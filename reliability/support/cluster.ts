@@ -2,8 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { connect } from 'amqplib';
-import { createTestDatabase, testAmqpUrl, testNamespace, type TestDatabase } from '@tutorhub/testing';
+import { createTestDatabase, deleteNamespace, testAmqpUrl, testNamespace, type TestDatabase } from '@tutorhub/testing';
 
 /**
  * The reliability suite's platform: every app as its own process (the production build), like
@@ -251,34 +250,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     async stop() {
       await stopAll();
       process.removeListener('exit', reap);
-      await deleteNamespace(amqpUrl, namespace).catch(() => undefined);
+      await deleteNamespace(namespace, CONSUMERS, amqpUrl).catch(() => undefined);
       if (!opts.db) await db.drop().catch(() => undefined);
       removeBuild();
     },
   };
 }
 
-/** Deletes the run's queues and exchanges on the broker it used (best effort). */
-async function deleteNamespace(amqpUrl: string, namespace: string): Promise<void> {
-  const conn = await connect(amqpUrl);
-  try {
-    const names = [...CONSUMERS.flatMap((s) => [`${namespace}.${s}.events`, `${namespace}.${s}.events.dlq`, `${namespace}.${s}.rpc`])];
-    for (const q of names) {
-      const ch = await conn.createChannel();
-      ch.on('error', () => undefined);
-      await ch.deleteQueue(q).catch(() => undefined);
-      await ch.close().catch(() => undefined);
-    }
-    for (const x of [`${namespace}.tutorhub.events`, `${namespace}.tutorhub.dlx`]) {
-      const ch = await conn.createChannel();
-      ch.on('error', () => undefined);
-      await ch.deleteExchange(x).catch(() => undefined);
-      await ch.close().catch(() => undefined);
-    }
-  } finally {
-    await conn.close().catch(() => undefined);
-  }
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -8,7 +8,7 @@ import {
   tutorProfilePageSchema,
   tutorProfileSchema,
 } from '@tutorhub/contracts';
-import { eventually, startAppProcess, testAmqpUrl, type AppProcess } from '@tutorhub/testing';
+import { eventually, startGatewayProcess, type AppProcess } from '@tutorhub/testing';
 import { HOUR, T0, deliver, outboxTypes, sessionEnded, startBookings, type Harness } from './support/bookings-harness';
 
 /**
@@ -33,20 +33,10 @@ describe('bookings routes through the gateway (HTTP → gateway process → RPC 
 
   beforeAll(async () => {
     h = await startBookings({}, ['bookings', 'gateway']);
-    gateway = await startAppProcess('gateway', {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: h.db.url,
-      AMQP_URL: testAmqpUrl(),
-      AMQP_NAMESPACE: h.namespace,
-      MIGRATE_ON_START: 'true',
-      JOBS_ENABLED: 'false',
-      JWT_SECRET: 'bookings-http-test-secret-0123456789abcdef',
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      PASSWORD_SCRYPT_LOG_N: '12',
-      AUTH_RATE_LIMIT_PER_MINUTE: '1000',
-    });
+    gateway = await startGatewayProcess(
+      { databaseUrl: h.db.url, namespace: h.namespace },
+      { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, AUTH_RATE_LIMIT_PER_MINUTE: '1000' },
+    );
     base = gateway.baseUrl;
   });
 

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { notificationItemSchema, notificationListSchema, type Actor } from '@tutorhub/contracts';
 import { ManualClock } from '@tutorhub/platform';
-import { startAppProcess, startTestService, testAmqpUrl, type AppProcess, type TestService } from '@tutorhub/testing';
+import { accessTokenFor, startGatewayProcess, startTestService, type AppProcess, type TestService } from '@tutorhub/testing';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import type { NotificationsConfig } from '../src/config';
@@ -14,8 +13,6 @@ import { deliver, envelope, queueReady } from './support/events';
  * validation, problem+json), forwarding over RabbitMQ to the real notifications service (in
  * this process), on Postgres. Nothing imports the gateway's code.
  */
-const JWT_SECRET = 'notifications-http-test-secret-0123456789abcdef';
-
 
 const tutor: Actor = { userId: randomUUID(), role: 'tutor' };
 const student: Actor = { userId: randomUUID(), role: 'student' };
@@ -49,19 +46,7 @@ describe('inbox routes through the gateway (HTTP → gateway process → RPC →
       }),
     );
 
-    gateway = await startAppProcess('gateway', {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: svc.db.url,
-      AMQP_URL: testAmqpUrl(),
-      AMQP_NAMESPACE: svc.namespace,
-      MIGRATE_ON_START: 'true',
-      JOBS_ENABLED: 'false',
-      JWT_SECRET,
-      ADMIN_EMAIL: 'root@tutorhub.test',
-      ADMIN_PASSWORD: 'root-password-123456',
-      PASSWORD_SCRYPT_LOG_N: '12',
-    });
+    gateway = await startGatewayProcess({ databaseUrl: svc.db.url, namespace: svc.namespace });
     base = gateway.baseUrl;
   });
 
@@ -70,22 +55,9 @@ describe('inbox routes through the gateway (HTTP → gateway process → RPC →
     await svc?.close();
   });
 
-  async function bearer(actor: Actor): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ role: actor.role })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(actor.userId)
-      .setIssuer('tutorhub')
-      .setAudience('tutorhub-app')
-      .setJti(randomUUID())
-      .setIssuedAt(now)
-      .setExpirationTime(now + 600)
-      .sign(new TextEncoder().encode(JWT_SECRET));
-  }
-
   async function http(method: 'GET' | 'POST' | 'DELETE', path: string, actor: Actor | null, json?: unknown) {
     const headers: Record<string, string> = {};
-    if (actor) headers.authorization = `Bearer ${await bearer(actor)}`;
+    if (actor) headers.authorization = `Bearer ${await accessTokenFor(actor)}`;
     if (json !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${base}${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
     const text = await res.text();

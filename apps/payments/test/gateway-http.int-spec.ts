@@ -1,49 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '@tutorhub/contracts';
-import { startTestService, type TestService } from '@tutorhub/testing';
-// The gateway is started in-process next to payments, on the same database and broker
-// namespace, so these requests go HTTP → gateway → RPC → payments → Chapa sandbox for real.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { AppModule as GatewayModule } from '../../gateway/src/app.module';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import type { GatewayConfig } from '../../gateway/src/config';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { AccessTokenService } from '../../gateway/src/http';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { gatewayMain } from '../../gateway/src/main-definition';
+import { accessTokenFor, startGatewayProcess, type AppProcess } from '@tutorhub/testing';
+// The real gateway runs as its own process on the same database and broker namespace, so these
+// requests go HTTP → gateway → RPC → payments → Chapa sandbox for real.
 import { acceptedBooking, admin, checkout, ledgerInvariants, startHarness, tutor, type Harness } from './harness';
 
 jest.setTimeout(60_000);
 
 let h: Harness;
-let gw: TestService<GatewayConfig>;
+let gw: AppProcess | undefined;
+let base: string;
 
 beforeAll(async () => {
   h = await startHarness();
-  gw = (await startTestService(gatewayMain, {
-    db: h.svc.db,
-    namespace: h.svc.namespace,
-    env: {
-      JWT_SECRET: 'payments-gateway-test-secret-0123456789abcdef',
-      ADMIN_EMAIL: 'root@tutorhub.test',
-      ADMIN_PASSWORD: 'root-password-123456',
-      PASSWORD_SCRYPT_LOG_N: '12',
-    },
-    module: (c) => GatewayModule.forRoot(c as GatewayConfig),
-  })) as TestService<GatewayConfig>;
+  gw = await startGatewayProcess({ databaseUrl: h.svc.db.url, namespace: h.svc.namespace });
   // Chapa's webhook and callback now reach the real gateway routes.
-  h.bridge.proxyTo = gw.baseUrl;
+  base = gw.baseUrl;
+  h.bridge.proxyTo = base;
 });
 afterAll(async () => {
-  await gw?.close();
+  await gw?.stop();
   await h?.close();
 });
 
 async function call(path: string, actor: Actor | null, init: { method?: string; json?: unknown; headers?: Record<string, string> } = {}) {
   const headers: Record<string, string> = { ...init.headers };
-  if (actor) headers.authorization = `Bearer ${(await gw.app.get(AccessTokenService).issue(actor)).token}`;
+  if (actor) headers.authorization = `Bearer ${await accessTokenFor(actor)}`;
   if (init.json !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${gw.baseUrl}${path}`, { method: init.method ?? 'GET', headers, body: init.json === undefined ? undefined : JSON.stringify(init.json) });
+  const res = await fetch(`${base}${path}`, { method: init.method ?? 'GET', headers, body: init.json === undefined ? undefined : JSON.stringify(init.json) });
   const text = await res.text();
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: (text ? JSON.parse(text) : undefined) as Record<string, never> };
 }

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
 import {
   sessionAccessResponseSchema,
   sessionEndResponseSchema,
   sessionStatusResponseSchema,
   type Actor,
 } from '@tutorhub/contracts';
-import { startAppProcess, testAmqpUrl, type AppProcess } from '@tutorhub/testing';
+import { accessTokenFor, startGatewayProcess, type AppProcess } from '@tutorhub/testing';
 import { decodeAccessToken2 } from '../src/agora/agora-token.decode';
 import { participantUid } from '../src/domain/participant-uid';
 import { APP_ID, MINUTE, confirmedBooking, countEvents, plus, startSessions, type SessionsHarness } from './support';
@@ -16,8 +15,6 @@ import { APP_ID, MINUTE, confirmedBooking, countEvents, plus, startSessions, typ
  * JWT auth, validation, problem+json), forwarding over RabbitMQ to the real sessions service
  * (in this process, with a ManualClock), on Postgres. Nothing imports the gateway's code.
  */
-const JWT_SECRET = 'sessions-http-test-secret-0123456789abcdef';
-
 
 describe('session routes through the gateway (HTTP → gateway process → RPC → sessions)', () => {
   let h: SessionsHarness;
@@ -26,19 +23,7 @@ describe('session routes through the gateway (HTTP → gateway process → RPC �
 
   beforeAll(async () => {
     h = await startSessions({ services: ['sessions', 'gateway'] });
-    gateway = await startAppProcess('gateway', {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: h.svc.db.url,
-      AMQP_URL: testAmqpUrl(),
-      AMQP_NAMESPACE: h.svc.namespace,
-      MIGRATE_ON_START: 'true',
-      JOBS_ENABLED: 'false',
-      JWT_SECRET,
-      ADMIN_EMAIL: 'root@tutorhub.test',
-      ADMIN_PASSWORD: 'root-password-123456',
-      PASSWORD_SCRYPT_LOG_N: '12',
-    });
+    gateway = await startGatewayProcess({ databaseUrl: h.svc.db.url, namespace: h.svc.namespace });
     base = gateway.baseUrl;
   });
 
@@ -47,22 +32,9 @@ describe('session routes through the gateway (HTTP → gateway process → RPC �
     await h?.svc.close();
   });
 
-  async function bearer(actor: Actor): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ role: actor.role })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(actor.userId)
-      .setIssuer('tutorhub')
-      .setAudience('tutorhub-app')
-      .setJti(randomUUID())
-      .setIssuedAt(now)
-      .setExpirationTime(now + 600)
-      .sign(new TextEncoder().encode(JWT_SECRET));
-  }
-
   async function http(method: 'GET' | 'POST', path: string, actor: Actor | null, json?: unknown) {
     const headers: Record<string, string> = {};
-    if (actor) headers.authorization = `Bearer ${await bearer(actor)}`;
+    if (actor) headers.authorization = `Bearer ${await accessTokenFor(actor)}`;
     if (json !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${base}${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
     const text = await res.text();

@@ -6,9 +6,9 @@ export async function rawBroker(): Promise<ChannelModel> {
   return connect(testAmqpUrl());
 }
 
-/** Deletes every queue and exchange of a test namespace (best effort). */
-export async function deleteNamespace(namespace: string, services: string[]): Promise<void> {
-  const conn = await rawBroker();
+/** Deletes every queue and exchange of a test namespace (best effort), on the test broker or another. */
+export async function deleteNamespace(namespace: string, services: readonly string[], amqpUrl = testAmqpUrl()): Promise<void> {
+  const conn = await connect(amqpUrl);
   try {
     for (const s of services) {
       for (const q of [`${namespace}.${s}.events`, `${namespace}.${s}.events.dlq`, `${namespace}.${s}.rpc`]) {

@@ -4,3 +4,4 @@ export * from './test-env';
 export * from './test-service';
 export * from './app-process';
 export * from './broker-control';
+export * from './gateway-process';
