@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, sharedConfigShape } from '@tutorhub/platform';
+import { cancellationConfigShape, env, sharedConfigShape } from '@tutorhub/platform';
 
 export const configSchema = z
   .object({
@@ -9,11 +9,7 @@ export const configSchema = z
     BOOKING_MIN_NOTICE_MINUTES: env.int(60, 0, 60 * 24 * 30),
     /** The tutor must accept by startsAt − this (0 allowed). */
     BOOKING_ACCEPT_DEADLINE_MINUTES: env.int(60, 0, 60 * 24 * 30),
-    /** A student who cancels at least this many hours ahead gets everything back. */
-    CANCEL_FULL_REFUND_HOURS: env.decimal(24),
-    /** … at least this many hours ahead (but less than the above) gets CANCEL_PARTIAL_REFUND_BPS back. */
-    CANCEL_PARTIAL_REFUND_HOURS: env.decimal(2),
-    CANCEL_PARTIAL_REFUND_BPS: env.int(5000, 0, 10000),
+    ...cancellationConfigShape,
     /** How often the expiry job looks for requests not accepted / bookings not paid in time. */
     BOOKING_EXPIRY_CRON: env.cron('*/30 * * * * *'),
   })

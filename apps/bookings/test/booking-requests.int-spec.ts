@@ -7,6 +7,7 @@ import {
   admin,
   bookingInput,
   call,
+  confirmedBooking,
   createTutor,
   outboxEvents,
   outboxTypes,
@@ -263,10 +264,9 @@ describe('bookings: requesting, answering and cancelling lessons (real RPC, Post
       ['10 h ahead', 10, 5000],
       ['exactly 2 h ahead', 2, 5000],
       ['1.5 h ahead', 1.5, 0],
-    ])('a student cancelling an accepted lesson %s (%p h) gets %p bps back', async (_what, hoursAhead, bps) => {
+    ])('a student cancelling a confirmed (paid) lesson %s (%p h) gets %p bps back', async (_what, hoursAhead, bps) => {
       const startsAt = new Date(T0.getTime() + 72 * HOUR);
-      const { tutor: t, student: s, booking } = await requestedBooking(h, { startsAt: startsAt.toISOString() });
-      await call(h, BOOKINGS_RPC.accept, { bookingId: booking.id }, t);
+      const { student: s, booking } = await confirmedBooking(h, { startsAt: startsAt.toISOString() });
       h.clock.set(new Date(startsAt.getTime() - hoursAhead * HOUR));
       try {
         const cancelled = await call(h, BOOKINGS_RPC.cancel, { bookingId: booking.id, reason: 'Exam moved' }, s);
@@ -279,19 +279,63 @@ describe('bookings: requesting, answering and cancelling lessons (real RPC, Post
           cancelledAt: h.clock.now().toISOString(),
         });
         const events = await outboxEvents(h, booking.id);
-        expect(events.map((e) => e.type)).toEqual(['bookings.booking.requested.v1', 'bookings.booking.accepted.v1', 'bookings.booking.cancelled.v1']);
-        expect(events[2]!.data).toEqual({
+        expect(events.map((e) => e.type)).toEqual([
+          'bookings.booking.requested.v1',
+          'bookings.booking.accepted.v1',
+          'bookings.booking.confirmed.v1',
+          'bookings.booking.cancelled.v1',
+        ]);
+        expect(events[3]!.data).toEqual({
           ...cancelledData(booking),
           cancelledBy: s.userId,
           cancelledByRole: 'student',
           reason: 'Exam moved',
           refundBasisPoints: bps,
-          previousStatus: 'accepted',
+          previousStatus: 'confirmed',
           startsAt: booking.startsAt,
+          cancelledAt: h.clock.now().toISOString(),
+          via: 'request',
         });
       } finally {
         h.clock.set(T0);
       }
+    });
+
+    // Issue 13, defect 1: the student paid, but escrow.held had not reached bookings yet, so the
+    // booking still showed `accepted`. The tiers apply only to what the student saw as confirmed.
+    it.each([10, 1.5])('a student cancelling an accepted (not yet confirmed) lesson %p h ahead is quoted a full refund', async (hoursAhead) => {
+      const startsAt = new Date(T0.getTime() + 72 * HOUR);
+      const { tutor: t, student: s, booking } = await requestedBooking(h, { startsAt: startsAt.toISOString() });
+      await call(h, BOOKINGS_RPC.accept, { bookingId: booking.id }, t);
+      h.clock.set(new Date(startsAt.getTime() - hoursAhead * HOUR));
+      try {
+        const cancelled = await call(h, BOOKINGS_RPC.cancel, { bookingId: booking.id }, s);
+        expect(cancelled.cancellation).toMatchObject({ cancelledByRole: 'student', refundBasisPoints: 10000 });
+        const events = await outboxEvents(h, booking.id);
+        expect(events[2]!.data).toMatchObject({ refundBasisPoints: 10000, previousStatus: 'accepted', via: 'request' });
+      } finally {
+        h.clock.set(T0);
+      }
+    });
+
+    // Issue 13, defect 4: once startsAt has passed, the session (or its absence) decides the money.
+    it('answers 409 booking.already_started from the lesson’s start on, whoever asks', async () => {
+      const { tutor: t, student: s, booking } = await confirmedBooking(h);
+      for (const at of [0, 1, 10 * MINUTE]) {
+        h.clock.set(new Date(Date.parse(booking.startsAt) + at));
+        try {
+          for (const actor of [s, t, admin()]) {
+            expect(await refusal(call(h, BOOKINGS_RPC.cancel, { bookingId: booking.id }, actor))).toMatchObject({
+              status: 409,
+              code: 'booking.already_started',
+            });
+          }
+        } finally {
+          h.clock.set(T0);
+        }
+      }
+      expect((await call(h, BOOKINGS_RPC.get, { bookingId: booking.id }, s)).status).toBe('confirmed');
+      expect(await outboxTypes(h, booking.id)).not.toContain('bookings.booking.cancelled.v1');
     });
 
     it('refunds everything when the tutor or an admin cancels, even at the last minute', async () => {

@@ -161,10 +161,12 @@ describe('bookings routes through the gateway (HTTP → gateway process → RPC 
     const dispute = await http('POST', `/api/bookings/${booking.id}/dispute`, student, { reason: 'The lesson ended early.' });
     expect(dispute.status).toBe(201);
     const opened = disputeResultSchema.parse(dispute.body);
-    expect(opened.booking).toMatchObject({ status: 'disputed', moneyStatus: 'frozen' });
+    expect(opened.booking).toMatchObject({ status: 'disputed', moneyStatus: 'held' });
     expect((await http('GET', '/api/admin/disputes?status=open', student)).status).toBe(403);
     const list = await http('GET', '/api/admin/disputes?status=open', admin);
     expect(disputePageSchema.parse(list.body).items.map((d) => d.id)).toContain(opened.dispute.id);
+    // Payments confirms the freeze (here: its event, as payments would publish it).
+    await deliver(h, 'payments.escrow.frozen.v1', { escrowId, ...ids, disputeId: opened.dispute.id, amount: booking.price });
     const resolved = await http('POST', `/api/admin/disputes/${opened.dispute.id}/resolve`, admin, { outcome: 'refund' });
     expect(resolved.status).toBe(200);
     expect(disputeResultSchema.parse(resolved.body)).toMatchObject({

@@ -12,6 +12,7 @@ import {
   parties,
   refusal,
   requestedBooking,
+  sessionEnded,
   startBookings,
   student,
   tutor,
@@ -98,7 +99,8 @@ describe('bookings: reviews and disputes', () => {
       const { tutor: t, student: s, escrowId, booking } = await completedBooking(h);
       await deliver(h, 'payments.escrow.release_scheduled.v1', { escrowId, ...parties(booking), amount: booking.price, releaseAt: booking.endsAt });
       const opened = await call(h, BOOKINGS_RPC.dispute, { bookingId: booking.id, reason: 'The tutor left after 20 minutes.' }, s);
-      expect(opened.booking).toMatchObject({ status: 'disputed', moneyStatus: 'frozen', dispute: { id: opened.dispute.id, status: 'open', outcome: null } });
+      // The money status is what payments last said; frozen only once payments confirms it.
+      expect(opened.booking).toMatchObject({ status: 'disputed', moneyStatus: 'release_scheduled', dispute: { id: opened.dispute.id, status: 'open', outcome: null } });
       expect(opened.dispute).toMatchObject({
         bookingId: booking.id,
         studentId: s.userId,
@@ -108,6 +110,8 @@ describe('bookings: reviews and disputes', () => {
         price: booking.price,
         outcome: null,
         refundBasisPoints: null,
+        frozenAt: null,
+        closedReason: null,
       });
       expect(await refusal(call(h, BOOKINGS_RPC.dispute, { bookingId: booking.id, reason: 'again' }, s))).toMatchObject({ status: 409, code: 'dispute.already_open' });
       // No reviews while the dispute is open.
@@ -117,6 +121,13 @@ describe('bookings: reviews and disputes', () => {
       expect(open.items.map((d) => d.id)).toContain(opened.dispute.id);
 
       const boss = admin();
+      // Not before payments confirmed the freeze: the money might still be on its way out.
+      expect(await refusal(call(h, BOOKINGS_RPC.disputesResolve, { disputeId: opened.dispute.id, outcome: 'refund' }, boss))).toMatchObject({
+        status: 409,
+        code: 'dispute.not_ready',
+      });
+      await deliver(h, 'payments.escrow.frozen.v1', { escrowId, ...parties(booking), disputeId: opened.dispute.id, amount: booking.price });
+      expect((await call(h, BOOKINGS_RPC.get, { bookingId: booking.id }, s)).moneyStatus).toBe('frozen');
       expect(await refusal(call(h, BOOKINGS_RPC.disputesResolve, { disputeId: opened.dispute.id, outcome: 'split' }, boss))).toMatchObject({
         status: 422,
         code: 'dispute.invalid_resolution',
@@ -143,14 +154,65 @@ describe('bookings: reviews and disputes', () => {
     });
 
     it('applies exactly one of two resolutions that race', async () => {
-      const { student: s, booking } = await completedBooking(h);
+      const { student: s, escrowId, booking } = await completedBooking(h);
       const { dispute } = await call(h, BOOKINGS_RPC.dispute, { bookingId: booking.id, reason: 'No show of materials' }, s);
+      await deliver(h, 'payments.escrow.frozen.v1', { escrowId, ...parties(booking), disputeId: dispute.id, amount: booking.price });
       const results = await Promise.allSettled([
         call(h, BOOKINGS_RPC.disputesResolve, { disputeId: dispute.id, outcome: 'refund' }, admin()),
         call(h, BOOKINGS_RPC.disputesResolve, { disputeId: dispute.id, outcome: 'release' }, admin()),
       ]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect((await outboxTypes(h, booking.id)).filter((t) => t === 'bookings.dispute.resolved.v1')).toHaveLength(1);
+    });
+
+    // Issue 13, defect 3: the release job released at 10:00:00.2, the student disputed at
+    // 10:00:00.5 (bookings had not heard of the release yet). Payments could not freeze the money:
+    // the dispute is closed with the outcome the money had, and resolving it is a clear 409.
+    it('closes a dispute that lost the race with the release, and never resolves it on paper', async () => {
+      const { student: s, escrowId, booking } = await completedBooking(h);
+      const { dispute } = await call(h, BOOKINGS_RPC.dispute, { bookingId: booking.id, reason: 'The tutor was late.' }, s);
+      const rejected = { escrowId, ...parties(booking), disputeId: dispute.id, escrowStatus: 'released' as const, reason: 'already_released' as const };
+      // The released event and the rejection arrive in either order, and twice under new ids.
+      await deliver(h, 'payments.escrow.freeze_rejected.v1', rejected);
+      await deliver(h, 'payments.escrow.released.v1', {
+        escrowId,
+        ...parties(booking),
+        tutorAmount: { amountMinor: booking.price.amountMinor - 150, currency: booking.price.currency },
+        platformFee: { amountMinor: 150, currency: booking.price.currency },
+      });
+      await deliver(h, 'payments.escrow.freeze_rejected.v1', rejected);
+      const after = await call(h, BOOKINGS_RPC.get, { bookingId: booking.id }, s);
+      expect(after).toMatchObject({ status: 'completed', moneyStatus: 'released', dispute: { id: dispute.id, status: 'closed', outcome: null } });
+      const boss = admin();
+      expect(await refusal(call(h, BOOKINGS_RPC.disputesResolve, { disputeId: dispute.id, outcome: 'refund' }, boss))).toMatchObject({
+        status: 409,
+        code: 'dispute.closed',
+      });
+      const [closed] = (await call(h, BOOKINGS_RPC.disputesList, { status: 'closed' }, boss)).items.filter((d) => d.id === dispute.id);
+      expect(closed).toMatchObject({ status: 'closed', closedReason: 'already_released', outcome: null, resolvedAt: null });
+      expect(await outboxTypes(h, booking.id)).not.toContain('bookings.dispute.resolved.v1');
+      // A second dispute is not possible: the money is gone.
+      expect(await refusal(call(h, BOOKINGS_RPC.dispute, { bookingId: booking.id, reason: 'again' }, s))).toMatchObject({ status: 409 });
+    });
+
+    // Issue 13, defect 2: a no-show that pays the tutor (the student "absent") may be disputed
+    // in the same window as a completed lesson, and returns to no_show when resolved.
+    it('lets the student dispute a no-show that pays the tutor, and not one that refunds them', async () => {
+      const paid = await confirmedBooking(h);
+      await deliver(h, 'sessions.session.ended.v1', sessionEnded(paid.booking, randomUUID(), 'student'));
+      await deliver(h, 'payments.escrow.release_scheduled.v1', { escrowId: paid.escrowId, ...parties(paid.booking), amount: paid.booking.price, releaseAt: paid.booking.endsAt });
+      const { dispute, booking } = await call(h, BOOKINGS_RPC.dispute, { bookingId: paid.booking.id, reason: 'I was there; the tutor never let me in.' }, paid.student);
+      expect(booking).toMatchObject({ status: 'disputed', absentParty: 'student' });
+      await deliver(h, 'payments.escrow.frozen.v1', { escrowId: paid.escrowId, ...parties(paid.booking), disputeId: dispute.id, amount: paid.booking.price });
+      const resolved = await call(h, BOOKINGS_RPC.disputesResolve, { disputeId: dispute.id, outcome: 'refund' }, admin());
+      expect(resolved.booking).toMatchObject({ status: 'no_show', dispute: { status: 'resolved', outcome: 'refund' } });
+
+      const refunded = await confirmedBooking(h);
+      await deliver(h, 'sessions.session.ended.v1', sessionEnded(refunded.booking, randomUUID(), 'tutor'));
+      expect(await refusal(call(h, BOOKINGS_RPC.dispute, { bookingId: refunded.booking.id, reason: 'x' }, refunded.student))).toMatchObject({
+        status: 409,
+        code: 'dispute.not_allowed',
+      });
     });
 
     it('is only for the booking’s student, only after the session, and only admins see and resolve disputes', async () => {

@@ -11,7 +11,6 @@ import {
   publish,
   sandboxStore,
   startHarness,
-  student,
   tutor,
   wallet,
   type Harness,
@@ -54,7 +53,16 @@ async function endSession(b: TestBooking, o: { tutorJoined?: boolean; studentJoi
   });
 }
 
-async function cancel(b: TestBooking, refundBasisPoints: number, by: 'student' | 'tutor' = 'student') {
+/**
+ * Bookings' cancellation event. `refundBasisPoints` is bookings' quote only: payments decides from
+ * the facts (who, the status the student saw, when, the start), so `quote` may differ on purpose.
+ */
+async function cancel(
+  b: TestBooking,
+  o: { hoursAhead?: number; by?: 'student' | 'tutor'; previousStatus?: 'accepted' | 'confirmed'; quote?: number; via?: 'request' | 'session' } = {},
+) {
+  const by = o.by ?? 'student';
+  const cancelledAt = new Date(b.startsAt.getTime() - (o.hoursAhead ?? 48) * HOUR);
   await publish(h, 'bookings.booking.cancelled.v1', {
     bookingId: b.bookingId,
     studentId: b.student.userId,
@@ -62,146 +70,26 @@ async function cancel(b: TestBooking, refundBasisPoints: number, by: 'student' |
     cancelledBy: by === 'student' ? b.student.userId : b.tutor.userId,
     cancelledByRole: by,
     reason: null,
-    refundBasisPoints,
-    previousStatus: 'confirmed',
+    refundBasisPoints: o.quote ?? 10000,
+    previousStatus: o.previousStatus ?? 'confirmed',
     startsAt: b.startsAt.toISOString(),
+    cancelledAt: cancelledAt.toISOString(),
+    via: o.via ?? 'request',
   });
 }
 
-describe('paid → held → scheduled → released', () => {
-  it('holds a verified payment, schedules the release at session end + delay, and pays the tutor less 15 %', async () => {
-    const t = tutor();
-    const b = await acceptedBooking(h, { tutor: t, price: { amountMinor: 150001, currency: 'ETB' } });
-    const cashBefore = await balance(h, 'platform_cash', null);
-    const revenueBefore = await balance(h, 'platform_revenue', null);
-
-    const p = await payFor(h, b);
-    expect(p.status).toBe('initiated');
-    expect(p.checkoutUrl).toContain(`/checkout/${p.txRef}`);
-
-    let view = await paymentView(h, b.bookingId, b.student);
-    expect(view.payment).toMatchObject({ id: p.paymentId, status: 'succeeded', amount: { amountMinor: 150001, currency: 'ETB' } });
-    expect(view.escrow).toMatchObject({ status: 'held', amount: { amountMinor: 150001, currency: 'ETB' }, releaseScheduledFor: null });
-    expect(await balance(h, 'escrow', b.bookingId)).toBe(150001);
-    expect(await balance(h, 'platform_cash', null)).toBe(cashBefore + 150001);
-    expect(await wallet(h, t)).toMatchObject({
-      available: { amountMinor: 0, currency: 'ETB' },
-      pendingEscrow: { amountMinor: 150001, currency: 'ETB' },
-      lifetimeEarnings: { amountMinor: 0, currency: 'ETB' },
-    });
-
-    await endSession(b);
-    view = await paymentView(h, b.bookingId, b.tutor);
-    const releaseAt = new Date(b.endsAt.getTime() + 24 * HOUR);
-    expect(view.escrow).toMatchObject({ status: 'release_scheduled', releaseScheduledFor: releaseAt.toISOString() });
-
-    // Not due yet: the job leaves it alone.
-    h.clock.set(new Date(releaseAt.getTime() - 1000));
-    await jobs(h).release();
-    expect((await paymentView(h, b.bookingId, b.tutor)).escrow?.status).toBe('release_scheduled');
-
-    h.clock.set(releaseAt);
-    expect(await jobs(h).release()).toBeGreaterThanOrEqual(1);
-    view = await paymentView(h, b.bookingId, b.tutor);
-    // 15 % of 150001 = 22500.15 → the fee is rounded down, the tutor keeps the fraction.
-    expect(view.escrow).toMatchObject({
-      status: 'released',
-      releasedAt: releaseAt.toISOString(),
-      tutorAmount: { amountMinor: 127501, currency: 'ETB' },
-      platformFee: { amountMinor: 22500, currency: 'ETB' },
-      refundAmount: { amountMinor: 0, currency: 'ETB' },
-    });
-    expect(await balance(h, 'escrow', b.bookingId)).toBe(0);
-    expect(await balance(h, 'platform_revenue', null)).toBe(revenueBefore + 22500);
-    const w = await wallet(h, t);
-    expect(w).toMatchObject({
-      available: { amountMinor: 127501, currency: 'ETB' },
-      pendingEscrow: { amountMinor: 0, currency: 'ETB' },
-      lifetimeEarnings: { amountMinor: 127501, currency: 'ETB' },
-    });
-    expect(w.history).toEqual([
-      expect.objectContaining({ type: 'escrow_released', direction: 'credit', amount: { amountMinor: 127501, currency: 'ETB' }, bookingId: b.bookingId }),
-    ]);
-
-    // A second run releases nothing twice.
-    await jobs(h).release();
-    expect((await wallet(h, t)).available.amountMinor).toBe(127501);
-    const postings = (await h.ds.query(`SELECT kind FROM payments.ledger_transactions WHERE booking_id = $1 ORDER BY created_at`, [b.bookingId])) as Array<{ kind: string }>;
-    expect(postings.map((x) => x.kind)).toEqual(['payment_captured', 'escrow_released']);
-    const events = (await h.ds.query(`SELECT type FROM payments.outbox WHERE envelope->'data'->>'bookingId' = $1 ORDER BY seq`, [b.bookingId])) as Array<{ type: string }>;
-    expect(events.map((e) => e.type)).toEqual([
-      'payments.payment.initiated.v1',
-      'payments.escrow.held.v1',
-      'payments.payment.succeeded.v1',
-      'payments.escrow.release_scheduled.v1',
-      'payments.escrow.released.v1',
-    ]);
-  });
-
-  it('releases at once on an admin request, and refuses a second settlement', async () => {
-    const b = await acceptedBooking(h);
-    await payFor(h, b);
-    const a = admin();
-    const view = await h.rpc.call<{ escrow: { status: string; tutorAmount: { amountMinor: number } } }>(
-      'payments',
-      'payments.admin.release',
-      { bookingId: b.bookingId },
-      { actor: a },
-    );
-    expect(view.escrow).toMatchObject({ status: 'released', tutorAmount: { amountMinor: 127500 } });
-    await expect(h.rpc.call('payments', 'payments.admin.release', { bookingId: b.bookingId }, { actor: a })).rejects.toMatchObject({
-      status: 409,
-      code: 'escrow.invalid_transition',
-    });
-    await expect(h.rpc.call('payments', 'payments.admin.refund', { bookingId: b.bookingId }, { actor: a })).rejects.toMatchObject({
-      status: 409,
-    });
-    await expect(h.rpc.call('payments', 'payments.admin.release', { bookingId: b.bookingId }, { actor: b.student })).rejects.toMatchObject({
-      status: 403,
-    });
-  });
-});
-
-describe('initiation rules', () => {
-  it('returns the live payment on a second call, and only to the booking\'s student', async () => {
-    const b = await acceptedBooking(h);
-    // A double tap: both calls get the same checkout, and a later call too.
-    const [first, second] = await Promise.all([initiate(h, b), initiate(h, b)]);
-    expect(second).toEqual(first);
-    expect(await initiate(h, b)).toEqual(first);
-    const count = (await h.ds.query(`SELECT count(*)::int AS n FROM payments.payments WHERE booking_id = $1`, [b.bookingId])) as Array<{ n: number }>;
-    expect(count[0].n).toBe(1);
-
-    await expect(initiate(h, b, student())).rejects.toMatchObject({ status: 404, code: 'booking.not_found' });
-    await expect(initiate(h, b, b.tutor)).rejects.toMatchObject({ status: 403 });
-    await expect(paymentView(h, b.bookingId, student())).rejects.toMatchObject({ status: 404 });
-    await expect(paymentView(h, b.bookingId, tutor())).rejects.toMatchObject({ status: 404 });
-    await expect(paymentView(h, b.bookingId, admin())).resolves.toMatchObject({ payment: { status: 'initiated' }, escrow: null });
-    // The amount crossed to Chapa as a decimal string only at the boundary.
-    expect(sandboxStore(h).findTransaction(first.txRef)).toMatchObject({ amountMinor: 150000, currency: 'ETB' });
-  });
-
-  it('refuses to open a checkout after the lesson starts, or for a booking that is no longer payable', async () => {
-    const late = await acceptedBooking(h, { startsInHours: 1 });
-    h.clock.advance(HOUR);
-    await expect(initiate(h, late)).rejects.toMatchObject({ status: 409, code: 'booking.payment_window_closed' });
-    const gone = await acceptedBooking(h);
-    await cancel(gone, 10000);
-    await expect(initiate(h, gone)).rejects.toMatchObject({ status: 409, code: 'booking.not_payable' });
-  });
-});
-
-describe('cancellation refunds (DESIGN §3 tiers)', () => {
+describe('cancellation refunds (DESIGN §3 tiers, decided by payments from the facts)', () => {
   it.each([
-    ['student ≥ 24 h ahead: everything back', 10000, 'student' as const, { refund: 150000, tutor: 0, fee: 0, status: 'refunded' }],
-    ['student 2–24 h ahead: half back, half to the tutor less the fee', 5000, 'student' as const, { refund: 75000, tutor: 63750, fee: 11250, status: 'refunded' }],
-    ['student < 2 h ahead: nothing back, all to the tutor less the fee', 0, 'student' as const, { refund: 0, tutor: 127500, fee: 22500, status: 'released' }],
-    ['tutor cancels: everything back', 10000, 'tutor' as const, { refund: 150000, tutor: 0, fee: 0, status: 'refunded' }],
-  ])('%s', async (_name, bps, by, expected) => {
+    ['student ≥ 24 h ahead: everything back', 48, 'student' as const, { refund: 150000, tutor: 0, fee: 0, status: 'refunded' }],
+    ['student 2–24 h ahead: half back, half to the tutor less the fee', 10, 'student' as const, { refund: 75000, tutor: 63750, fee: 11250, status: 'refunded' }],
+    ['student < 2 h ahead: nothing back, all to the tutor less the fee', 1, 'student' as const, { refund: 0, tutor: 127500, fee: 22500, status: 'released' }],
+    ['tutor cancels: everything back', 1, 'tutor' as const, { refund: 150000, tutor: 0, fee: 0, status: 'refunded' }],
+  ])('%s', async (_name, hoursAhead, by, expected) => {
     const t = tutor();
     const b = await acceptedBooking(h, { tutor: t });
     const p = await payFor(h, b);
-    await cancel(b, bps, by);
+    // Bookings' quote is deliberately wrong here: the money follows the facts, not the quote.
+    await cancel(b, { hoursAhead, by, quote: 10000 - (expected.refund * 10000) / 150000 });
     const view = await paymentView(h, b.bookingId, b.student);
     expect(view.escrow).toMatchObject({
       status: expected.status,
@@ -218,13 +106,42 @@ describe('cancellation refunds (DESIGN §3 tiers)', () => {
       expect(sandboxStore(h).findTransaction(p.txRef)).toMatchObject({ refundedMinor: expected.refund });
       expect(await balance(h, 'refunds_payable', b.bookingId)).toBe(0);
       expect((await paymentView(h, b.bookingId, b.student)).escrow?.refunds).toEqual([expect.objectContaining({ status: 'succeeded' })]);
-      expect((await paymentView(h, b.bookingId, b.student)).payment?.status).toBe(bps === 10000 ? 'refunded' : 'succeeded');
+      expect((await paymentView(h, b.bookingId, b.student)).payment?.status).toBe(expected.refund === 150000 ? 'refunded' : 'succeeded');
     } else {
       expect(view.escrow?.refunds).toEqual([]);
     }
     // Replaying the cancellation (a new event id with the same facts) changes nothing.
-    await cancel(b, bps, by);
+    await cancel(b, { hoursAhead, by });
     expect((await wallet(h, t)).available.amountMinor).toBe(expected.tutor);
+  });
+
+  // Issue 13, defect 1: the student paid and payments holds the escrow, but bookings still said
+  // `accepted` (escrow.held on its way). The student cancels 1 h before the start; bookings'
+  // tier would have been 0 % and the tutor paid 85 %. The student never saw it confirmed: all back.
+  it('refunds in full a cancellation of a booking the student had not seen confirmed, whatever the tier', async () => {
+    const t = tutor();
+    const b = await acceptedBooking(h, { tutor: t });
+    await payFor(h, b);
+    await cancel(b, { hoursAhead: 1, previousStatus: 'accepted', quote: 0 });
+    const view = await paymentView(h, b.bookingId, b.student);
+    expect(view.escrow).toMatchObject({ status: 'refunded', refundAmount: { amountMinor: 150000 }, tutorAmount: { amountMinor: 0 } });
+    expect((await wallet(h, t)).available.amountMinor).toBe(0);
+    const [audit] = (await h.ds.query(`SELECT detail FROM payments.escrow_audit WHERE booking_id = $1 AND action = 'refund'`, [b.bookingId])) as Array<{
+      detail: { refundBps: number };
+    }>;
+    expect(audit.detail.refundBps).toBe(10000);
+  });
+
+  // Issue 13, defect 4: the cancellation raced session.started; the lesson took place and the
+  // session scheduled the release. A late cancellation must not refund it.
+  it('ignores a cancellation that reaches an escrow the session already decided', async () => {
+    const t = tutor();
+    const b = await acceptedBooking(h, { tutor: t });
+    await payFor(h, b);
+    await endSession(b);
+    await cancel(b, { hoursAhead: 0.01, by: 'tutor' });
+    expect((await paymentView(h, b.bookingId, b.student)).escrow).toMatchObject({ status: 'release_scheduled', refundAmount: null });
+    expect(await balance(h, 'refunds_payable', b.bookingId)).toBe(0);
   });
 
   it('retries a refund Chapa refused, and settles it once Chapa accepts', async () => {
@@ -233,7 +150,7 @@ describe('cancellation refunds (DESIGN §3 tiers)', () => {
     const tx = sandboxStore(h).findTransaction(p.txRef);
     if (!tx) throw new Error('sandbox lost the transaction');
     tx.status = 'pending'; // Chapa will refuse to refund it for now
-    await cancel(b, 10000);
+    await cancel(b);
     await jobs(h).refunds();
     let refunds = (await paymentView(h, b.bookingId, b.student)).escrow?.refunds;
     expect(refunds).toEqual([expect.objectContaining({ status: 'pending' })]);
@@ -257,7 +174,7 @@ describe('cancellation refunds (DESIGN §3 tiers)', () => {
     const t = tutor();
     const b = await acceptedBooking(h, { tutor: t });
     const p = await initiate(h, b);
-    await cancel(b, 10000);
+    await cancel(b, { previousStatus: 'accepted' });
     const res = await fetch(`${h.sandboxUrl}/checkout/${p.txRef}/pay`, { method: 'POST', redirect: 'manual' });
     expect(res.status).toBe(303);
     const view = await paymentView(h, b.bookingId, b.student);
@@ -289,6 +206,43 @@ describe('attendance (DESIGN §4)', () => {
     await payFor(h, b);
     await endSession(b, { studentJoined: false });
     expect((await paymentView(h, b.bookingId, b.student)).escrow?.status).toBe('release_scheduled');
+  });
+
+  // Issue 13, defect 2: one participant ends the session before the other joined, in the start
+  // window. The tutor doing so has cancelled (all back); the student, late (the < 2 h tier: 0 %).
+  it.each([
+    ['tutor', { status: 'refunded', refund: 150000, tutor: 0 }],
+    ['student', { status: 'released', refund: 0, tutor: 127500 }],
+  ] as const)('decides an abandoned session (ended by the %s before the other joined) as a cancellation', async (by, expected) => {
+    const t = tutor();
+    const b = await acceptedBooking(h, { tutor: t });
+    await payFor(h, b);
+    const startedAt = new Date(b.startsAt.getTime() - 5 * 60_000);
+    const endedAt = new Date(startedAt.getTime() + 5000);
+    const ended = {
+      sessionId: randomUUID(),
+      bookingId: b.bookingId,
+      studentId: b.student.userId,
+      tutorId: b.tutor.userId,
+      endedBy: by === 'tutor' ? b.tutor.userId : b.student.userId,
+      startedAt: startedAt.toISOString(),
+      endedAt: endedAt.toISOString(),
+      durationSeconds: 5,
+      scheduledDurationSeconds: 3600,
+      attendance: { studentJoinedAt: by === 'student' ? startedAt.toISOString() : null, tutorJoinedAt: by === 'tutor' ? startedAt.toISOString() : null },
+      absentParty: null,
+      abandonedBy: by,
+      scheduledStartsAt: b.startsAt.toISOString(),
+    };
+    // Bookings' cancellation (via the session) may arrive first, and twice: it decides nothing.
+    await cancel(b, { by, hoursAhead: 0.08, via: 'session', quote: by === 'tutor' ? 10000 : 0 });
+    expect((await paymentView(h, b.bookingId, b.student)).escrow?.status).toBe('held');
+    await publish(h, 'sessions.session.ended.v1', ended);
+    await publish(h, 'sessions.session.ended.v1', ended);
+    await cancel(b, { by, hoursAhead: 0.08, via: 'session' });
+    const view = await paymentView(h, b.bookingId, b.student);
+    expect(view.escrow).toMatchObject({ status: expected.status, refundAmount: { amountMinor: expected.refund }, tutorAmount: { amountMinor: expected.tutor } });
+    expect((await wallet(h, t)).available.amountMinor).toBe(expected.tutor);
   });
 
   it('refunds on a both-absent no-show, and ignores a session.ended that comes after', async () => {
@@ -359,7 +313,36 @@ describe('disputes', () => {
     expect((await wallet(h, b.tutor)).available.amountMinor).toBe(expected.tutor);
   });
 
-  it('records and ignores a dispute opened after the escrow was released', async () => {
+  it('tells bookings that the escrow is frozen, once', async () => {
+    const { b, disputeId } = await disputed();
+    await publish(h, 'bookings.dispute.opened.v1', { disputeId, bookingId: b.bookingId, studentId: b.student.userId, tutorId: b.tutor.userId, reason: 'again' });
+    const frozen = (await h.ds.query(`SELECT envelope FROM payments.outbox WHERE type = 'payments.escrow.frozen.v1' AND envelope->'data'->>'bookingId' = $1`, [
+      b.bookingId,
+    ])) as Array<{ envelope: { data: { disputeId: string; amount: { amountMinor: number } } } }>;
+    expect(frozen.map((r) => r.envelope.data)).toEqual([expect.objectContaining({ disputeId, amount: { amountMinor: 150000, currency: 'ETB' } })]);
+  });
+
+  // Issue 13, defect 3: a resolution must never move money from an escrow its dispute did not freeze.
+  it('never settles from a resolution that reaches an escrow its dispute did not freeze', async () => {
+    const b = await acceptedBooking(h);
+    await payFor(h, b);
+    await endSession(b);
+    await resolve(b, randomUUID(), 'refund', 10000);
+    expect((await paymentView(h, b.bookingId, b.student)).escrow?.status).toBe('release_scheduled');
+    expect(await balance(h, 'refunds_payable', b.bookingId)).toBe(0);
+  });
+
+  it('refuses an admin release or refund of a frozen escrow: the dispute decides', async () => {
+    const { b } = await disputed();
+    for (const pattern of ['payments.admin.release', 'payments.admin.refund']) {
+      await expect(h.rpc.call('payments', pattern, { bookingId: b.bookingId }, { actor: admin() })).rejects.toMatchObject({
+        problem: expect.objectContaining({ status: 409, code: 'escrow.frozen_by_dispute' }),
+      });
+    }
+    expect((await paymentView(h, b.bookingId, b.student)).escrow?.status).toBe('frozen');
+  });
+
+  it('records a dispute opened after the escrow was released, and tells bookings the freeze came too late', async () => {
     const b = await acceptedBooking(h);
     await payFor(h, b);
     await h.rpc.call('payments', 'payments.admin.release', { bookingId: b.bookingId }, { actor: admin() });
@@ -375,6 +358,11 @@ describe('disputes', () => {
       b.bookingId,
     ])) as unknown[];
     expect(audit).toEqual([{ action: 'freeze', outcome: 'ignored', from_status: 'released' }]);
+    const rejected = (await h.ds.query(
+      `SELECT envelope FROM payments.outbox WHERE type = 'payments.escrow.freeze_rejected.v1' AND envelope->'data'->>'bookingId' = $1`,
+      [b.bookingId],
+    )) as Array<{ envelope: { data: Record<string, unknown> } }>;
+    expect(rejected.map((r) => r.envelope.data)).toEqual([expect.objectContaining({ escrowStatus: 'released', reason: 'already_released' })]);
   });
 });
 

@@ -77,6 +77,8 @@ describe('session jobs: auto-end and missed sessions (ManualClock, two replicas)
       scheduledDurationSeconds: 60 * 60,
       attendance: { studentJoinedAt: bk!.startsAt.toISOString(), tutorJoinedAt: null },
       absentParty: 'tutor',
+      abandonedBy: null,
+      scheduledStartsAt: bk!.startsAt.toISOString(),
     });
 
     // A participant ending afterwards gets the system's end and nothing is emitted again.

@@ -270,7 +270,51 @@ describe('sessions RPC (real RabbitMQ + Postgres, ManualClock)', () => {
       scheduledDurationSeconds: 3600,
       attendance: { studentJoinedAt: plus(b.startsAt, -2 * MINUTE).toISOString(), tutorJoinedAt: b.startsAt.toISOString() },
       absentParty: null,
+      abandonedBy: null,
+      scheduledStartsAt: b.startsAt.toISOString(),
     });
+  });
+
+  // Issue 13, defect 2: the tutor starts 5 minutes early and ends 5 seconds later; the student
+  // arrives on time. The student is not absent: the tutor has cancelled (payments refunds in full).
+  it('a participant who ends the session before the other joined, while the start window is open, abandoned it: nobody is absent', async () => {
+    const early = await confirmedBooking(h);
+    h.clock.set(plus(early.startsAt, -5 * MINUTE));
+    await start(early, early.tutor);
+    h.clock.set(plus(early.startsAt, -5 * MINUTE + 5000));
+    const ended = await end(early, early.tutor);
+    expect(ended.session).toMatchObject({ endedBy: early.tutor.userId, attendance: { absentParty: null, abandonedBy: 'tutor' } });
+    const [ev] = (await outboxFor(h, early.bookingId)).filter((e) => e.type === 'sessions.session.ended.v1');
+    expect(ev!.data).toMatchObject({
+      absentParty: null,
+      abandonedBy: 'tutor',
+      scheduledStartsAt: early.startsAt.toISOString(),
+      attendance: { studentJoinedAt: null, tutorJoinedAt: plus(early.startsAt, -5 * MINUTE).toISOString() },
+    });
+
+    // The mirror case: the student gives up at the last moment of the window (inclusive).
+    const waited = await confirmedBooking(h);
+    h.clock.set(waited.startsAt);
+    await start(waited, waited.student);
+    h.clock.set(plus(waited.startsAt, 15 * MINUTE));
+    expect((await end(waited, waited.student)).session.attendance).toMatchObject({ absentParty: null, abandonedBy: 'student' });
+
+    // After the window has closed, the one who never came is absent, as before.
+    const closed = await confirmedBooking(h);
+    h.clock.set(closed.startsAt);
+    await start(closed, closed.student);
+    h.clock.set(plus(closed.startsAt, 15 * MINUTE + 1));
+    expect((await end(closed, closed.student)).session.attendance).toMatchObject({ absentParty: 'tutor', abandonedBy: null });
+    const [late] = (await outboxFor(h, closed.bookingId)).filter((e) => e.type === 'sessions.session.ended.v1');
+    expect(late!.data).toMatchObject({ absentParty: 'tutor', abandonedBy: null });
+
+    // Both joined: an ordinary end, whenever it happens.
+    const both = await confirmedBooking(h);
+    h.clock.set(both.startsAt);
+    await start(both, both.student);
+    await join(both, both.tutor);
+    h.clock.set(plus(both.startsAt, MINUTE));
+    expect((await end(both, both.tutor)).session.attendance).toMatchObject({ absentParty: null, abandonedBy: null });
   });
 
   it('end twice answers the first end and emits nothing more; after the end nobody gets a token', async () => {

@@ -68,6 +68,18 @@ export const sharedConfigShape = {
   RPC_TIMEOUT_MS: env.int(5000, 100, 120000),
 };
 
+/**
+ * The student's cancellation tiers (DESIGN §3). Bookings quotes them to the client and payments
+ * decides the money with them, so both read the same variables.
+ */
+export const cancellationConfigShape = {
+  /** A student who cancels at least this many hours ahead gets everything back. */
+  CANCEL_FULL_REFUND_HOURS: env.decimal(24),
+  /** … at least this many hours ahead (but less than the above) gets CANCEL_PARTIAL_REFUND_BPS back. */
+  CANCEL_PARTIAL_REFUND_HOURS: env.decimal(2),
+  CANCEL_PARTIAL_REFUND_BPS: env.int(5000, 0, 10000),
+};
+
 export type SharedConfig = {
   NODE_ENV: 'development' | 'test' | 'production';
   LOG_LEVEL: string;

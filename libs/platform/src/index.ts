@@ -1,3 +1,4 @@
+export * from './cancellation-policy';
 export * from './clock';
 export * from './config';
 export * from './context';

@@ -4,6 +4,7 @@ import { BOOKINGS_RPC, acceptBookingInput, cancelBookingInput, declineBookingInp
 import { OnRpc, OutboxService, parseInput, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
 import { bookingNotFound, canSee, requireRole } from '../shared/access';
+import { canTransition } from '../domain/booking-status';
 import { BookingPolicies } from '../shared/booking-policies';
 import { BookingStore, parties, slot, type BookingRecord } from '../shared/booking.store';
 
@@ -73,7 +74,22 @@ export class BookingChangesRpc {
       const booking = await this.store.lock(em, input.bookingId);
       if (!booking || !canSee(caller, booking)) throw bookingNotFound();
       const now = this.clock.now();
-      const refundBps = this.policies.refundBasisPoints(caller.role, booking.startsAt, now);
+      // DESIGN §3: once the lesson's start has passed, the session (or its absence) decides the
+      // money; a cancellation racing `session.started` must not refund a lesson that took place.
+      if (now.getTime() >= booking.startsAt.getTime() && canTransition(booking.status, 'cancel')) {
+        throw new AppError(409, 'booking.already_started', 'The lesson has started; it can no longer be cancelled.', {
+          startsAt: booking.startsAt.toISOString(),
+          status: booking.status,
+        });
+      }
+      // A quote for the client: payments decides the money from the same facts (the status the
+      // student saw, the time, who cancelled), whatever its own copy of the booking says.
+      const refundBps = this.policies.refundBasisPoints({
+        cancelledBy: caller.role,
+        previousStatus: booking.status,
+        startsAt: booking.startsAt,
+        cancelledAt: now,
+      });
       const cancelled = await this.store.transition(em, booking, 'cancel', {
         cancelledAt: now,
         cancelledBy: caller.userId,
@@ -89,6 +105,8 @@ export class BookingChangesRpc {
         refundBasisPoints: refundBps,
         previousStatus: booking.status,
         startsAt: booking.startsAt.toISOString(),
+        cancelledAt: now.toISOString(),
+        via: 'request',
       });
       return this.view(em, input.bookingId);
     });

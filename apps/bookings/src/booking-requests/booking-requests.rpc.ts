@@ -14,7 +14,7 @@ import {
 import { OnRpc, OutboxService, parseInput, type RpcContext } from '@tutorhub/messaging';
 import { PG, pgCode, pgConstraint } from '@tutorhub/persistence';
 import { AppError, Clock } from '@tutorhub/platform';
-import { priceFor } from '../domain/price';
+import { assertPayablePrice, priceFor } from '../domain/price';
 import { bookingNotFound, canSee, requireActor, requireRole, tutorNotFound } from '../shared/access';
 import { BookingPolicies } from '../shared/booking-policies';
 import { BOOKING_VIEW_SELECT, BookingStore, toBooking, type BookingViewRow } from '../shared/booking.store';
@@ -79,7 +79,9 @@ export class BookingRequestsRpc {
       durationMinutes: input.durationMinutes,
       now,
     });
-    const priceMinor = priceFor(toSafeInt(tutor.hourly_rate_minor, 'hourly_rate_minor'), input.durationMinutes);
+    const hourlyRateMinor = toSafeInt(tutor.hourly_rate_minor, 'hourly_rate_minor');
+    const priceMinor = priceFor(hourlyRateMinor, input.durationMinutes);
+    assertPayablePrice(priceMinor, { hourlyRateMinor, durationMinutes: input.durationMinutes });
     await this.users.ensure(em, student);
     const id = randomUUID();
     const note = input.note ? input.note : null;

@@ -13,10 +13,9 @@ import {
 } from '@tutorhub/contracts';
 import { OnRpc, OutboxService, parseInput, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
-import { openDispute, resolveDispute, validateDisputeResolution } from '../domain/dispute-rules';
-import { applyMoneyEvent } from '../domain/money-status';
+import { endDisputeAction, openDispute, resolveDispute, validateDisputeResolution } from '../domain/dispute-rules';
 import { bookingNotFound, disputeNotFound, requireRole } from '../shared/access';
-import { BookingStore, moneyState, parties } from '../shared/booking.store';
+import { BookingStore, parties } from '../shared/booking.store';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage } from '../shared/cursor';
 import { iso, isoOrNull, toSafeInt } from '../shared/sql';
 
@@ -26,7 +25,7 @@ interface DisputeRow {
   student_id: string;
   tutor_id: string;
   reason: string;
-  status: 'open' | 'resolved';
+  status: 'open' | 'resolved' | 'closed';
   outcome: 'release' | 'refund' | 'split' | null;
   refund_bps: number | null;
   resolution_note: string | null;
@@ -35,11 +34,16 @@ interface DisputeRow {
   currency: Currency;
   opened_at: Date;
   resolved_at: Date | null;
+  frozen_at: Date | null;
+  closed_reason: 'already_released' | 'already_refunded' | 'no_escrow' | null;
+  closed_at: Date | null;
+  booking_status_before: 'completed' | 'no_show';
 }
 
 const SELECT = `
   SELECT d.id, d.booking_id, b.student_id, b.tutor_id, d.reason, d.status, d.outcome, d.refund_bps,
-         d.resolution_note, d.resolved_by, b.price_minor, b.currency, d.opened_at, d.resolved_at
+         d.resolution_note, d.resolved_by, b.price_minor, b.currency, d.opened_at, d.resolved_at,
+         d.frozen_at, d.closed_reason, d.closed_at, d.booking_status_before
     FROM bookings.disputes d
     JOIN bookings.bookings b ON b.id = d.booking_id`;
 
@@ -58,16 +62,21 @@ function toDispute(r: DisputeRow): Dispute {
     price: { amountMinor: toSafeInt(r.price_minor, 'price_minor'), currency: r.currency },
     openedAt: iso(r.opened_at),
     resolvedAt: isoOrNull(r.resolved_at),
+    frozenAt: isoOrNull(r.frozen_at),
+    closedReason: r.closed_reason,
+    closedAt: isoOrNull(r.closed_at),
   };
 }
 
-const alreadyResolved = () =>
-  new AppError(409, 'dispute.already_resolved', 'The dispute about this lesson has been resolved; it cannot be reopened.');
+const alreadyEnded = () =>
+  new AppError(409, 'dispute.already_resolved', 'The dispute about this lesson has ended; it cannot be reopened.');
 
 /**
- * The student disputes a completed lesson while its money is still in escrow; payments freezes
- * the release on `dispute.opened`. An admin resolves it (release, refund, or split) and payments
- * moves the money on `dispute.resolved`. One dispute per booking: once resolved, the decision stands.
+ * The student disputes a completed lesson (or a no-show that pays the tutor) while its money is
+ * still in escrow; payments freezes the release on `dispute.opened` and answers `escrow.frozen`,
+ * or `escrow.freeze_rejected` when the money had already left (see DisputeEventsHandler). An
+ * admin resolves a frozen dispute (release, refund, or split) and payments moves the money on
+ * `dispute.resolved`. One dispute per booking: once it has ended, the decision stands.
  */
 @Injectable()
 export class DisputesRpc {
@@ -86,15 +95,16 @@ export class DisputesRpc {
       const booking = await this.store.lock(em, input.bookingId);
       if (!booking || booking.studentId !== student.userId) throw bookingNotFound();
       const previous = await this.findByBooking(em, booking.id);
-      if (previous?.status === 'resolved') throw alreadyResolved();
-      openDispute({ bookingStatus: booking.status, escrowStatus: booking.moneyStatus, actorRole: student.role });
-      const disputed = await this.store.transition(em, booking, 'open_dispute', {
-        moneyStatus: applyMoneyEvent(moneyState(booking), { kind: 'frozen' }).status,
-      });
+      if (previous && previous.status !== 'open') throw alreadyEnded();
+      openDispute({ bookingStatus: booking.status, escrowStatus: booking.moneyStatus, actorRole: student.role, absentParty: booking.absentParty });
+      const statusBefore = booking.status === 'no_show' ? 'no_show' : 'completed';
+      // The money status stays what payments last told us: `frozen` only once it confirms.
+      const disputed = await this.store.transition(em, booking, 'open_dispute');
       const id = randomUUID();
       await em.query(
-        `INSERT INTO bookings.disputes (id, booking_id, opened_by, reason, status, opened_at) VALUES ($1, $2, $3, $4, 'open', $5)`,
-        [id, booking.id, student.userId, input.reason, this.clock.now()],
+        `INSERT INTO bookings.disputes (id, booking_id, opened_by, reason, status, opened_at, booking_status_before)
+         VALUES ($1, $2, $3, $4, 'open', $5, $6)`,
+        [id, booking.id, student.userId, input.reason, this.clock.now(), statusBefore],
       );
       await this.outbox.add(em, 'bookings.dispute.opened.v1', { disputeId: id, ...parties(disputed), reason: input.reason });
       return this.result(em, id, booking.id);
@@ -135,14 +145,18 @@ export class DisputesRpc {
       // Booking first, then the dispute: the same lock order as opening one.
       const booking = await this.store.lock(em, found[0].booking_id);
       if (!booking) throw bookingNotFound();
-      const [dispute]: Array<{ status: 'open' | 'resolved' }> = await em.query(
-        `SELECT status FROM bookings.disputes WHERE id = $1 FOR UPDATE`,
+      const [dispute]: Array<Pick<DisputeRow, 'status' | 'frozen_at' | 'booking_status_before'>> = await em.query(
+        `SELECT status, frozen_at, booking_status_before FROM bookings.disputes WHERE id = $1 FOR UPDATE`,
         [input.disputeId],
       );
-      if (dispute?.status !== 'open') throw alreadyResolved();
+      if (!dispute) throw disputeNotFound();
       const resolution = validateDisputeResolution({ outcome: input.outcome, refundBps: input.refundBasisPoints });
-      resolveDispute({ bookingStatus: booking.status, actorRole: admin.role });
-      const resolved = await this.store.transition(em, booking, 'resolve_dispute');
+      resolveDispute({
+        bookingStatus: booking.status,
+        actorRole: admin.role,
+        dispute: { status: dispute.status, frozen: dispute.frozen_at !== null, statusBefore: dispute.booking_status_before },
+      });
+      const resolved = await this.store.transition(em, booking, endDisputeAction(dispute.booking_status_before, 'resolve'));
       const note = input.note ? input.note : null;
       await em.query(
         `UPDATE bookings.disputes SET status = 'resolved', outcome = $2, refund_bps = $3, resolution_note = $4, resolved_by = $5, resolved_at = $6

@@ -28,6 +28,11 @@ const ALLOWED: ReadonlyArray<[BookingStatus, BookingAction, BookingStatus]> = [
   ['in_progress', 'mark_no_show', 'no_show'],
   ['completed', 'open_dispute', 'disputed'],
   ['disputed', 'resolve_dispute', 'completed'],
+  ['disputed', 'close_dispute', 'completed'],
+  ['disputed', 'restore_no_show', 'no_show'],
+  ['no_show', 'open_dispute', 'disputed'],
+  ['confirmed', 'abandon', 'cancelled'],
+  ['in_progress', 'abandon', 'cancelled'],
 ];
 
 describe('booking status machine', () => {
@@ -68,7 +73,7 @@ describe('booking status machine', () => {
   });
 
   it('lists the allowed actions of a status', () => {
-    expect(allowedActions('confirmed')).toEqual(['cancel', 'start', 'mark_no_show']);
+    expect(allowedActions('confirmed')).toEqual(['cancel', 'abandon', 'start', 'mark_no_show']);
     expect(allowedActions('cancelled')).toEqual([]);
   });
 
@@ -78,7 +83,8 @@ describe('booking status machine', () => {
   });
 
   it('final statuses have no way out; completed stays open to a dispute', () => {
-    expect(BOOKING_STATUSES.filter(isFinal)).toEqual(['declined', 'expired', 'cancelled', 'no_show']);
+    // A no-show that paid the tutor may still be disputed, like a completed lesson.
+    expect(BOOKING_STATUSES.filter(isFinal)).toEqual(['declined', 'expired', 'cancelled']);
     expect(isFinal('completed')).toBe(false);
     expect(isFinal('disputed')).toBe(false);
   });

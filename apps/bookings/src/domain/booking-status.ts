@@ -13,10 +13,15 @@ export type BookingStatus = (typeof BOOKING_STATUSES)[number];
  * - `confirm`: payments reports the escrow held;
  * - `expire`: not accepted by the accept deadline, or not paid by `startsAt`;
  * - `cancel`: a participant, an admin or the system cancels (refund by the cancellation policy);
+ * - `abandon`: a participant ended the session before the other joined, while the start window
+ *   was open (DESIGN §4): that participant has cancelled; nobody is absent;
  * - `start` / `complete`: the session starts / ends;
  * - `mark_no_show`: nobody started in the window (from `confirmed`), or the session ended with a
  *   party that never joined, if the caller chooses to record that as a no-show (from `in_progress`);
- * - `open_dispute` / `resolve_dispute`: the student disputes a completed lesson; an admin resolves it.
+ * - `open_dispute` / `resolve_dispute`: the student disputes a completed lesson (or a no-show that
+ *   paid the tutor); an admin resolves it, or payments reports that the money had already left
+ *   escrow (`close_dispute`). Either way the booking returns to what it was before the dispute:
+ *   `resolve_dispute`/`close_dispute` lead back to `completed`, `restore_no_show` to `no_show`.
  */
 export const BOOKING_ACTIONS = [
   'accept',
@@ -24,11 +29,14 @@ export const BOOKING_ACTIONS = [
   'confirm',
   'expire',
   'cancel',
+  'abandon',
   'start',
   'complete',
   'mark_no_show',
   'open_dispute',
   'resolve_dispute',
+  'close_dispute',
+  'restore_no_show',
 ] as const;
 export type BookingAction = (typeof BOOKING_ACTIONS)[number];
 
@@ -41,14 +49,14 @@ export type BookingAction = (typeof BOOKING_ACTIONS)[number];
 const TRANSITIONS: Readonly<Record<BookingStatus, Readonly<Partial<Record<BookingAction, BookingStatus>>>>> = {
   requested: { accept: 'accepted', decline: 'declined', expire: 'expired', cancel: 'cancelled' },
   accepted: { confirm: 'confirmed', expire: 'expired', cancel: 'cancelled' },
-  confirmed: { start: 'in_progress', mark_no_show: 'no_show', cancel: 'cancelled' },
-  in_progress: { complete: 'completed', mark_no_show: 'no_show' },
+  confirmed: { start: 'in_progress', mark_no_show: 'no_show', cancel: 'cancelled', abandon: 'cancelled' },
+  in_progress: { complete: 'completed', mark_no_show: 'no_show', abandon: 'cancelled' },
   completed: { open_dispute: 'disputed' },
-  disputed: { resolve_dispute: 'completed' },
+  disputed: { resolve_dispute: 'completed', close_dispute: 'completed', restore_no_show: 'no_show' },
   declined: {},
   expired: {},
   cancelled: {},
-  no_show: {},
+  no_show: { open_dispute: 'disputed' },
 };
 
 // Own-property lookups only: callers may pass strings read from the database or a message, and

@@ -32,10 +32,23 @@ describe('openDispute', () => {
 
   it('refuses a booking whose session has not ended', () => {
     for (const bookingStatus of BOOKING_STATUSES.filter((s) => s !== 'completed' && s !== 'disputed')) {
+      // (a no_show without an absent student: see the no-show case below)
       expect(() => openDispute({ bookingStatus, escrowStatus: 'held', actorRole: 'student' })).toThrow(
         expect.objectContaining({ code: 'dispute.not_allowed', status: 409 }),
       );
     }
+  });
+
+  it('lets the student dispute a no-show that pays the tutor, and only that one', () => {
+    expect(openDispute({ bookingStatus: 'no_show', absentParty: 'student', escrowStatus: 'release_scheduled', actorRole: 'student' })).toBe('disputed');
+    for (const absentParty of ['tutor', 'both', null] as const) {
+      expect(() => openDispute({ bookingStatus: 'no_show', absentParty, escrowStatus: 'held', actorRole: 'student' })).toThrow(
+        expect.objectContaining({ code: 'dispute.not_allowed', status: 409 }),
+      );
+    }
+    expect(() => openDispute({ bookingStatus: 'no_show', absentParty: 'student', escrowStatus: 'released', actorRole: 'student' })).toThrow(
+      expect.objectContaining({ code: 'dispute.window_closed' }),
+    );
   });
 
   it.each(['tutor', 'admin'] as const)('refuses the %s', (actorRole) => {
@@ -71,16 +84,31 @@ describe('validateDisputeResolution', () => {
 });
 
 describe('resolveDispute', () => {
-  it('returns a disputed booking to completed when an admin resolves it', () => {
-    expect(resolveDispute({ bookingStatus: 'disputed', actorRole: 'admin' })).toBe('completed');
+  const frozen = { status: 'open', frozen: true, statusBefore: 'completed' } as const;
+
+  it('returns a disputed booking to what it was when an admin resolves it', () => {
+    expect(resolveDispute({ bookingStatus: 'disputed', actorRole: 'admin', dispute: frozen })).toBe('completed');
+    expect(resolveDispute({ bookingStatus: 'disputed', actorRole: 'admin', dispute: { ...frozen, statusBefore: 'no_show' } })).toBe('no_show');
   });
 
   it('refuses anyone but an admin, and a booking without an open dispute', () => {
-    expect(() => resolveDispute({ bookingStatus: 'disputed', actorRole: 'student' })).toThrow(
+    expect(() => resolveDispute({ bookingStatus: 'disputed', actorRole: 'student', dispute: frozen })).toThrow(
       expect.objectContaining({ code: 'dispute.forbidden' }),
     );
-    expect(() => resolveDispute({ bookingStatus: 'completed', actorRole: 'admin' })).toThrow(
+    expect(() => resolveDispute({ bookingStatus: 'completed', actorRole: 'admin', dispute: frozen })).toThrow(
       expect.objectContaining({ code: 'booking.invalid_transition' }),
+    );
+  });
+
+  it('refuses a dispute whose freeze payments has not confirmed, a closed one and a resolved one', () => {
+    expect(() => resolveDispute({ bookingStatus: 'disputed', actorRole: 'admin', dispute: { ...frozen, frozen: false } })).toThrow(
+      expect.objectContaining({ code: 'dispute.not_ready', status: 409 }),
+    );
+    expect(() => resolveDispute({ bookingStatus: 'completed', actorRole: 'admin', dispute: { ...frozen, status: 'closed' } })).toThrow(
+      expect.objectContaining({ code: 'dispute.closed', status: 409 }),
+    );
+    expect(() => resolveDispute({ bookingStatus: 'completed', actorRole: 'admin', dispute: { ...frozen, status: 'resolved' } })).toThrow(
+      expect.objectContaining({ code: 'dispute.already_resolved', status: 409 }),
     );
   });
 });

@@ -17,17 +17,20 @@ export type ActorRole = Role;
  * Returns the booking's next status (`disputed`) or throws.
  *
  * The student may open a dispute from the end of the session until the escrow is released
- * (DESIGN §3): the booking must be `completed` and its money still in escrow (`held` or
- * `release_scheduled`). Once released or refunded there is nothing left to freeze.
+ * (DESIGN §3): the booking must be `completed`, or a `no_show` in which the student was the
+ * absent party (the tutor is being paid: the student may say they were there), and its money
+ * still in escrow (`held` or `release_scheduled`). Once released or refunded there is nothing
+ * left to freeze.
  *
  * Bookings checks against its read model; payments may still have released the escrow in the
- * meantime, so the consumer of `dispute.opened` must cope with an escrow that can no longer be
- * frozen (escrow-status.ts refuses the transition).
+ * meantime. Payments then answers `escrow.freeze_rejected` and the dispute is closed with the
+ * outcome the money had: it is never resolved on paper only.
  */
 export function openDispute(input: {
   bookingStatus: BookingStatus;
   escrowStatus: EscrowMoneyStatus;
   actorRole: ActorRole;
+  absentParty?: 'student' | 'tutor' | 'both' | null;
 }): BookingStatus {
   const { bookingStatus, escrowStatus, actorRole } = input;
   if (actorRole !== 'student') {
@@ -39,8 +42,10 @@ export function openDispute(input: {
       escrowStatus,
     });
   }
-  if (bookingStatus !== 'completed') {
-    throw new DomainError('dispute.not_allowed', `a ${bookingStatus} booking cannot be disputed`, 409, { bookingStatus });
+  const paidNoShow = bookingStatus === 'no_show' && input.absentParty === 'student';
+  if (bookingStatus !== 'completed' && !paidNoShow) {
+    const what = bookingStatus === 'no_show' ? 'refunded no-show' : bookingStatus;
+    throw new DomainError('dispute.not_allowed', `a ${what} booking cannot be disputed`, 409, { bookingStatus });
   }
   if (escrowStatus === 'unpaid') {
     // Unreachable through the state machine (completed implies paid); refused rather than assumed.
@@ -93,10 +98,33 @@ export function validateDisputeResolution(input: { outcome: string; refundBps?: 
   }
 }
 
-/** Only an admin resolves, and only an open dispute; returns the booking's next status. */
-export function resolveDispute(input: { bookingStatus: BookingStatus; actorRole: ActorRole }): BookingStatus {
+/** The action that ends a dispute and returns the booking to what it was before it. */
+export function endDisputeAction(statusBefore: 'completed' | 'no_show', how: 'resolve' | 'close'): 'resolve_dispute' | 'close_dispute' | 'restore_no_show' {
+  if (statusBefore === 'no_show') return 'restore_no_show';
+  return how === 'resolve' ? 'resolve_dispute' : 'close_dispute';
+}
+
+/**
+ * Only an admin resolves, only an open dispute, and only once payments confirmed the freeze:
+ * before that, the money may still be on its way out (the release job racing the dispute), and a
+ * resolution would be on paper only. Returns the booking's next status.
+ */
+export function resolveDispute(input: {
+  bookingStatus: BookingStatus;
+  actorRole: ActorRole;
+  dispute: { status: 'open' | 'resolved' | 'closed'; frozen: boolean; statusBefore: 'completed' | 'no_show' };
+}): BookingStatus {
   if (input.actorRole !== 'admin') {
     throw new DomainError('dispute.forbidden', 'only an admin may resolve a dispute', 403, { actorRole: input.actorRole });
   }
-  return transition(input.bookingStatus, 'resolve_dispute');
+  if (input.dispute.status === 'resolved') {
+    throw new DomainError('dispute.already_resolved', 'The dispute about this lesson has been resolved; it cannot be reopened.', 409);
+  }
+  if (input.dispute.status === 'closed') {
+    throw new DomainError('dispute.closed', 'The money had already left escrow when the dispute reached it; the dispute is closed.', 409);
+  }
+  if (!input.dispute.frozen) {
+    throw new DomainError('dispute.not_ready', 'Payments has not confirmed the escrow freeze yet; retry shortly.', 409, { retryAfterSeconds: 1 });
+  }
+  return transition(input.bookingStatus, endDisputeAction(input.dispute.statusBefore, 'resolve'));
 }

@@ -31,6 +31,13 @@ describe('applyMoneyEvent', () => {
     expect(b).toEqual(a);
   });
 
+  it('counts the same settlement once, however often it is delivered (a new id each time)', () => {
+    const once = run([{ kind: 'held' }, { kind: 'released', amountMinor: 850 }, { kind: 'refunded', amountMinor: 150 }]);
+    const twice = run([{ kind: 'held' }, { kind: 'released', amountMinor: 850 }, { kind: 'refunded', amountMinor: 150 }, { kind: 'released', amountMinor: 850 }, { kind: 'refunded', amountMinor: 150 }]);
+    expect(twice).toEqual(once);
+    expect(once).toEqual({ status: 'partially_refunded', refundedMinor: 150, releasedMinor: 850 });
+  });
+
   it('a zero-amount event names its kind but does not undo a settled state', () => {
     expect(run([{ kind: 'held' }, { kind: 'refunded', amountMinor: 0 }]).status).toBe('refunded');
     expect(run([{ kind: 'released', amountMinor: 10 }, { kind: 'refunded', amountMinor: 0 }]).status).toBe('released');

@@ -9,8 +9,10 @@ export type { MoneyStatus };
  * order with respect to our own dispute; the rules below make the result independent of that:
  * - `held`, `release_scheduled` and `frozen` only ever move the status forward (never back from
  *   a later stage), so a late `held` or `release_scheduled` changes nothing;
- * - `released` and `refunded` are the final word and accumulate their amounts: both together
- *   (a partial refund, a split) give `partially_refunded`, whichever arrives first.
+ * - `released` and `refunded` are the final word: both together (a partial refund, a split) give
+ *   `partially_refunded`, whichever arrives first. Payments settles an escrow once, so each of
+ *   the two comes with one amount; the same event again (a redelivery under a new id) must not
+ *   count twice, so an amount is kept as the largest seen, not added up.
  */
 export interface MoneyState {
   readonly status: MoneyStatus;
@@ -54,12 +56,12 @@ export function applyMoneyEvent(state: MoneyState, event: MoneyEvent): MoneyStat
       return STAGE[state.status] < STAGE[event.kind] ? { ...state, status: event.kind } : state;
     case 'released': {
       assertMinorUnits(event.amountMinor, 'amountMinor');
-      const releasedMinor = state.releasedMinor + event.amountMinor;
+      const releasedMinor = Math.max(state.releasedMinor, event.amountMinor);
       return { ...state, releasedMinor, status: settled(state.status, 'released', state.refundedMinor, releasedMinor) };
     }
     case 'refunded': {
       assertMinorUnits(event.amountMinor, 'amountMinor');
-      const refundedMinor = state.refundedMinor + event.amountMinor;
+      const refundedMinor = Math.max(state.refundedMinor, event.amountMinor);
       return { ...state, refundedMinor, status: settled(state.status, 'refunded', refundedMinor, state.releasedMinor) };
     }
   }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DomainError } from './domain-error';
-import { priceFor } from './price';
+import { assertPayablePrice, priceFor } from './price';
 
 const durations = fc.integer({ min: 1, max: 16 }).map((quarters) => quarters * 15);
 const rates = fc.integer({ min: 0, max: 10_000_000_000 });
@@ -77,5 +77,19 @@ describe('priceFor', () => {
         expect(priceFor(low, minutes)).toBeLessThanOrEqual(priceFor(high, minutes));
       }),
     );
+  });
+});
+
+describe('assertPayablePrice', () => {
+  it('refuses a lesson that prices at 0 (a rate of 1 santim an hour for 15 minutes rounds to 0)', () => {
+    const price = priceFor(1, 15);
+    expect(price).toBe(0);
+    expect(() => assertPayablePrice(price, { hourlyRateMinor: 1, durationMinutes: 15 })).toThrow(
+      expect.objectContaining({ code: 'booking.price_too_low', status: 422 }),
+    );
+  });
+
+  it('accepts the smallest payable price', () => {
+    expect(() => assertPayablePrice(priceFor(2, 30), { hourlyRateMinor: 2, durationMinutes: 30 })).not.toThrow();
   });
 });

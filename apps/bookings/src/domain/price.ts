@@ -27,3 +27,17 @@ export function priceFor(hourlyRateMinor: number, durationMinutes: number): numb
   }
   return Number(price);
 }
+
+/**
+ * A booking must cost something: payments cannot hold, split or refund a zero amount (Chapa
+ * refuses one, and a zero escrow would dead-letter `booking.accepted`). A rate so low that the
+ * lesson rounds to 0 is refused when the student books (422), not discovered downstream.
+ */
+export function assertPayablePrice(priceMinor: number, input: { hourlyRateMinor: number; durationMinutes: number }): void {
+  if (priceMinor < 1) {
+    throw new DomainError('booking.price_too_low', "This lesson would cost nothing at the tutor's rate; choose a longer lesson or another tutor.", 422, {
+      priceMinor,
+      ...input,
+    });
+  }
+}

@@ -49,7 +49,7 @@ export function assertCanReview(input: {
 }): void {
   const { bookingStatus, reviewer, existingReviewers } = input;
   if (bookingStatus !== 'completed') {
-    throw new DomainError('review.not_allowed', `a ${bookingStatus} booking cannot be reviewed`, 409, { bookingStatus });
+    throw new DomainError('review.not_allowed', `Only a completed lesson can be reviewed; this booking is ${bookingStatus.replace('_', ' ')}.`, 409, { bookingStatus });
   }
   if (existingReviewers.includes(reviewer)) {
     throw new DomainError('review.already_submitted', `the ${reviewer} has already reviewed this booking`, 409, { reviewer });

@@ -4,6 +4,7 @@ import type { EventDataOf } from '@tutorhub/contracts';
 import { OnEvent, OutboxService, type EventContext } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
 import { canTransition } from '../domain/booking-status';
+import { endDisputeAction } from '../domain/dispute-rules';
 import { applyMoneyEvent, type MoneyEvent } from '../domain/money-status';
 import { BookingStore, moneyState, parties, slot, type BookingPatch, type BookingRecord } from '../shared/booking.store';
 
@@ -63,6 +64,41 @@ export class EscrowEventsHandler {
   async onRefunded(data: EventDataOf<'payments.escrow.refunded.v1'>, { em }: EventContext): Promise<void> {
     const booking = await this.lockKnown(em, data.bookingId, 'payments.escrow.refunded.v1');
     if (booking) await this.updateMoney(em, booking, { kind: 'refunded', amountMinor: data.refundAmount.amountMinor });
+  }
+
+  /** Payments froze the escrow for our dispute: the admin may now resolve it. */
+  @OnEvent('payments.escrow.frozen.v1')
+  async onFrozen(data: EventDataOf<'payments.escrow.frozen.v1'>, { em }: EventContext): Promise<void> {
+    const booking = await this.lockKnown(em, data.bookingId, 'payments.escrow.frozen.v1');
+    if (!booking) return;
+    await this.updateMoney(em, booking, { kind: 'frozen' });
+    await em.query(`UPDATE bookings.disputes SET frozen_at = $2 WHERE id = $1 AND frozen_at IS NULL`, [data.disputeId, this.clock.now()]);
+  }
+
+  /**
+   * The dispute reached payments after the money had left escrow (the release job won the race):
+   * the dispute is closed with the outcome the money already had, and the booking returns to
+   * what it was. Notifications tells the student from the same event. Resolving it is a 409.
+   */
+  @OnEvent('payments.escrow.freeze_rejected.v1')
+  async onFreezeRejected(data: EventDataOf<'payments.escrow.freeze_rejected.v1'>, { em }: EventContext): Promise<void> {
+    const booking = await this.lockKnown(em, data.bookingId, 'payments.escrow.freeze_rejected.v1');
+    if (!booking) return;
+    const [dispute]: Array<{ status: string; booking_status_before: 'completed' | 'no_show' }> = await em.query(
+      `SELECT status, booking_status_before FROM bookings.disputes WHERE id = $1 FOR UPDATE`,
+      [data.disputeId],
+    );
+    if (!dispute || dispute.status !== 'open') {
+      this.logger.log(`payments.escrow.freeze_rejected.v1 for dispute ${data.disputeId} (${dispute?.status ?? 'unknown'}); nothing to do`);
+      return;
+    }
+    await em.query(`UPDATE bookings.disputes SET status = 'closed', closed_reason = $2, closed_at = $3 WHERE id = $1`, [
+      data.disputeId,
+      data.reason,
+      this.clock.now(),
+    ]);
+    const action = endDisputeAction(dispute.booking_status_before, 'close');
+    if (canTransition(booking.status, action)) await this.store.transition(em, booking, action);
   }
 
   private money(booking: BookingRecord, event: MoneyEvent): BookingPatch {

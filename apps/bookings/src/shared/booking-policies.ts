@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@tutorhub/service';
 import type { BookingsConfig } from '../config';
 import { BookingRules, DEFAULT_BOOKING_RULES } from '../domain/booking-rules';
-import { assertValidCancellationPolicy, refundBasisPoints, type CancellationPolicyConfig, type CancelledBy } from '../domain/cancellation-policy';
+import { assertValidCancellationPolicy, cancellationRefundBps, type CancellationFacts, type CancellationPolicyConfig } from '@tutorhub/platform';
 
 /** The domain rules configured from the environment (checked once, at start). */
 @Injectable()
@@ -24,7 +24,8 @@ export class BookingPolicies {
     assertValidCancellationPolicy(this.cancellation);
   }
 
-  refundBasisPoints(cancelledBy: CancelledBy, startsAt: Date, now: Date): number {
-    return refundBasisPoints({ cancelledBy, startsAt, now }, this.cancellation);
+  /** The refund share to quote to the client; payments decides the money from the same facts. */
+  refundBasisPoints(facts: CancellationFacts): number {
+    return cancellationRefundBps(facts, this.cancellation);
   }
 }

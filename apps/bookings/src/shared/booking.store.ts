@@ -27,6 +27,7 @@ export interface BookingRecord {
   escrowId: string | null;
   refundedMinor: number;
   releasedMinor: number;
+  absentParty: AbsentParty | null;
   version: number;
 }
 
@@ -84,7 +85,7 @@ const RECORD_COLUMNS = `
   b.price_minor AS "priceMinor", b.currency, b.starts_at AS "startsAt", b.ends_at AS "endsAt",
   b.duration_minutes AS "durationMinutes", b.accept_deadline AS "acceptDeadline",
   b.payment_deadline AS "paymentDeadline", b.money_status AS "moneyStatus", b.escrow_id AS "escrowId",
-  b.refunded_minor AS "refundedMinor", b.released_minor AS "releasedMinor", b.version`;
+  b.refunded_minor AS "refundedMinor", b.released_minor AS "releasedMinor", b.absent_party AS "absentParty", b.version`;
 
 type RawRecord = Omit<BookingRecord, 'priceMinor' | 'refundedMinor' | 'releasedMinor'> & {
   priceMinor: string;
@@ -144,7 +145,7 @@ export interface BookingViewRow {
   refund_bps: number | null;
   reviewed_by: Array<'student' | 'tutor'>;
   dispute_id: string | null;
-  dispute_status: 'open' | 'resolved' | null;
+  dispute_status: 'open' | 'resolved' | 'closed' | null;
   dispute_outcome: 'release' | 'refund' | 'split' | null;
   version: number;
 }

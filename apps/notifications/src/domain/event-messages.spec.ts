@@ -15,6 +15,7 @@ describe('event messages', () => {
     const leftOut = [
       'payments.payment.initiated.v1', // the student just opened the checkout
       'sessions.session.missed.v1', // booking.no_show follows and is what people are told
+      'payments.escrow.frozen.v1', // dispute.opened already told the tutor the payment is on hold
       'notifications.notification.created.v1', // our own
     ];
     expect(Object.keys(eventMessages).sort()).toEqual(

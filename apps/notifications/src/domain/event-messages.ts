@@ -315,6 +315,27 @@ export const eventMessages = {
     ];
   },
 
+  /** The dispute reached the escrow after its money had left it: closed, and the student is told why. */
+  'payments.escrow.freeze_rejected.v1'(d: EventDataOf<'payments.escrow.freeze_rejected.v1'>): NotificationDraft[] {
+    const body = {
+      already_released:
+        'Your dispute arrived just after the payment was released to the tutor, so it could not be put on hold and the dispute is closed. ' +
+        'Contact support if you still need help with this lesson.',
+      already_refunded: 'Your payment for this lesson had already been refunded, so there was nothing left to dispute. The dispute is closed.',
+      no_escrow: 'There was no payment held for this lesson, so there was nothing to dispute. The dispute is closed.',
+    }[d.reason];
+    return [
+      {
+        userId: d.studentId,
+        kind: 'dispute.closed',
+        title: 'Dispute closed',
+        body,
+        data: { bookingId: d.bookingId, disputeId: d.disputeId, reason: d.reason },
+        dedupeKey: `dispute.closed:${d.disputeId}`,
+      },
+    ];
+  },
+
   'bookings.review.submitted.v1'(d: EventDataOf<'bookings.review.submitted.v1'>, names: Names): NotificationDraft[] {
     const fallback = d.authorId === d.studentId ? 'your student' : 'your tutor';
     return [

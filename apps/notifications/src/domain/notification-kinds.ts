@@ -18,6 +18,7 @@ export const NOTIFICATION_KINDS = [
   'session.rating_requested',
   'dispute.opened',
   'dispute.resolved',
+  'dispute.closed',
   'review.received',
   'payment.succeeded',
   'payment.failed',

@@ -17,8 +17,9 @@ type D<K extends keyof typeof eventMessages | 'identity.user.registered.v1'> = E
  * their planned deliveries and any reminder changes commit together, once.
  *
  * Deliberately not consumed: `payments.payment.initiated.v1` (the student just opened the
- * checkout themselves) and `sessions.session.missed.v1` (`bookings.booking.no_show.v1`
- * follows it and is what people are told).
+ * checkout themselves), `sessions.session.missed.v1` (`bookings.booking.no_show.v1`
+ * follows it and is what people are told) and `payments.escrow.frozen.v1` (`dispute.opened`
+ * already told the tutor that the payment is on hold).
  */
 @Injectable()
 export class NotificationEventHandlers {
@@ -67,6 +68,11 @@ export class NotificationEventHandlers {
   async onBookingCancelled(d: D<'bookings.booking.cancelled.v1'>, ctx: EventContext) {
     await this.reminders.closeBooking(ctx.em, d.bookingId, 'cancelled');
     await this.tell(ctx, [d.studentId, d.tutorId], (n) => eventMessages['bookings.booking.cancelled.v1'](d, n));
+  }
+
+  @OnEvent('payments.escrow.freeze_rejected.v1')
+  async onFreezeRejected(d: D<'payments.escrow.freeze_rejected.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [d.studentId], () => eventMessages['payments.escrow.freeze_rejected.v1'](d));
   }
 
   @OnEvent('bookings.booking.confirmed.v1')

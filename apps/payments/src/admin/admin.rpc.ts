@@ -92,6 +92,11 @@ export class AdminRpc {
       await em.query(`SELECT 1 FROM payments.bookings WHERE booking_id = $1 FOR UPDATE`, [bookingId]);
       const escrow = await lockEscrowByBooking(em, bookingId);
       if (!escrow) throw new AppError(404, 'escrow.not_found', 'This booking has no escrow.');
+      // A frozen escrow belongs to its dispute: settling it here would leave the dispute's
+      // resolution with nothing to move, and bookings showing an outcome nobody carried out.
+      if (escrow.status === 'frozen') {
+        throw new AppError(409, 'escrow.frozen_by_dispute', 'A dispute holds this escrow; resolve the dispute instead.', { status: escrow.status });
+      }
       if (!this.escrows.canSettle(escrow, action, bps)) {
         throw new AppError(409, 'escrow.invalid_transition', `The escrow is ${escrow.status}; it cannot be settled again.`, {
           status: escrow.status,

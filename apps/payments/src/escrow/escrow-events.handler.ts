@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { EventDataOf } from '@tutorhub/contracts';
-import { OnEvent, type EventContext } from '@tutorhub/messaging';
-import { Clock } from '@tutorhub/platform';
+import { OnEvent, OutboxService, type EventContext } from '@tutorhub/messaging';
+import { cancellationRefundBps, Clock, type CancellationPolicyConfig } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import type { PaymentsConfig } from '../config';
 import { RefundProcessor } from '../refunds/refund.processor';
+import { minor } from '../shared/db';
 import { EscrowService } from './escrow.service';
 import { lockEscrowByBooking, type BookingRow, type EscrowRow } from './escrow.store';
 import { releaseAtAfter } from './release-time';
@@ -26,7 +27,16 @@ export class EscrowEventsHandler {
     private readonly clock: Clock,
     private readonly escrows: EscrowService,
     private readonly refunds: RefundProcessor,
-  ) {}
+    private readonly outbox: OutboxService,
+  ) {
+    this.cancellationPolicy = {
+      fullRefundHours: config.CANCEL_FULL_REFUND_HOURS,
+      partialRefundHours: config.CANCEL_PARTIAL_REFUND_HOURS,
+      partialRefundBps: config.CANCEL_PARTIAL_REFUND_BPS,
+    };
+  }
+
+  private readonly cancellationPolicy: CancellationPolicyConfig;
 
   @OnEvent('bookings.booking.accepted.v1')
   async onAccepted(d: EventDataOf<'bookings.booking.accepted.v1'>, { em }: EventContext) {
@@ -41,18 +51,37 @@ export class EscrowEventsHandler {
     );
   }
 
+  /**
+   * DESIGN §3: payments decides the refund share from the facts of the cancellation (who, from
+   * which status the student saw, when, the lesson's start), never from a tier computed on a
+   * copy that may have been late. `refundBasisPoints` is bookings' quote; a difference is audited.
+   */
   @OnEvent('bookings.booking.cancelled.v1')
-  async onCancelled(d: EventDataOf<'bookings.booking.cancelled.v1'>, { em }: EventContext) {
-    await this.markTerminal(em, d, 'cancelled', d.refundBasisPoints);
+  async onCancelled(d: EventDataOf<'bookings.booking.cancelled.v1'>, { em, envelope }: EventContext) {
+    const cancelledAt = new Date(d.cancelledAt ?? envelope.occurredAt);
+    const refundBps = cancellationRefundBps(
+      { cancelledBy: d.cancelledByRole, previousStatus: d.previousStatus, startsAt: new Date(d.startsAt), cancelledAt },
+      this.cancellationPolicy,
+    );
+    await this.markTerminal(em, d, 'cancelled', refundBps);
     const escrow = await lockEscrowByBooking(em, d.bookingId);
     if (!escrow) return; // not paid (yet): a payment that still succeeds is refunded in full on arrival
-    // DESIGN §3: the refund share goes back to the student; the rest is released to the tutor at
-    // once, less the fee. A frozen escrow is the dispute's to decide, not the cancellation's.
-    if (escrow.status === 'frozen') {
-      await this.ignore(em, escrow, 'cancel', 'bookings.booking.cancelled', { refundBasisPoints: d.refundBasisPoints });
+    const source = 'bookings.booking.cancelled';
+    const detail = { refundBasisPoints: refundBps, quotedBasisPoints: d.refundBasisPoints, previousStatus: d.previousStatus, via: d.via ?? 'request' };
+    // Ended before the other party joined (DESIGN §4): session.ended carries the facts, and
+    // onSessionEnded decides from them (whichever of the two events arrives first).
+    if (d.via === 'session') {
+      await this.ignore(em, escrow, 'cancel', source, { ...detail, reason: 'the session decides' });
       return;
     }
-    await this.settle(em, escrow, 'split', d.refundBasisPoints, 'booking_cancelled', 'bookings.booking.cancelled');
+    // Only money that nothing else has decided yet: `release_scheduled` means the session took
+    // place (a cancellation that raced the start must not refund a lesson that happened),
+    // `frozen` belongs to a dispute, and released/refunded are final.
+    if (escrow.status !== 'held') {
+      await this.ignore(em, escrow, 'cancel', source, detail);
+      return;
+    }
+    await this.settle(em, escrow, 'split', refundBps, 'booking_cancelled', source);
   }
 
   @OnEvent('bookings.booking.expired.v1')
@@ -114,6 +143,23 @@ export class EscrowEventsHandler {
       await this.ignore(em, escrow, 'session_ended', source, { sessionId: d.sessionId });
       return;
     }
+    if (d.abandonedBy === 'tutor') {
+      // DESIGN §4: the tutor ended it before the student joined, in the start window: a tutor's
+      // cancellation, so the student gets everything back.
+      await this.settle(em, escrow, 'refund', 10000, 'tutor_abandoned', source);
+      return;
+    }
+    if (d.abandonedBy === 'student') {
+      // … the student did: a late cancellation by a student who had seen the booking confirmed.
+      const booking = await this.bookingRow(em, d.bookingId);
+      const startsAt = d.scheduledStartsAt ? new Date(d.scheduledStartsAt) : booking?.starts_at ? new Date(booking.starts_at) : new Date(d.startedAt);
+      const bps = cancellationRefundBps(
+        { cancelledBy: 'student', previousStatus: 'confirmed', startsAt, cancelledAt: new Date(d.endedAt) },
+        this.cancellationPolicy,
+      );
+      await this.settle(em, escrow, 'split', bps, 'student_abandoned', source);
+      return;
+    }
     if (tutorAbsent) {
       await this.settle(em, escrow, 'refund', 10000, studentAbsent ? 'no_show' : 'tutor_absent', source);
       return;
@@ -121,11 +167,18 @@ export class EscrowEventsHandler {
     await this.escrows.scheduleRelease(em, escrow, this.releaseAt(new Date(d.endedAt)), this.clock.now(), source);
   }
 
+  /**
+   * The dispute freezes the escrow if its money is still there, and says so either way: bookings
+   * lets an admin resolve only a dispute whose freeze payments confirmed, and closes one whose
+   * freeze came too late (the release won the race) with that outcome, telling the student. So
+   * bookings never shows a money outcome that payments did not carry out.
+   */
   @OnEvent('bookings.dispute.opened.v1')
   async onDisputeOpened(d: EventDataOf<'bookings.dispute.opened.v1'>, { em }: EventContext) {
     await this.lockBookingIfKnown(em, d.bookingId);
     const escrow = await lockEscrowByBooking(em, d.bookingId);
     const detail = { disputeId: d.disputeId };
+    const parties = { bookingId: d.bookingId, studentId: d.studentId, tutorId: d.tutorId, disputeId: d.disputeId };
     if (!escrow) {
       await this.escrows.audit(em, {
         bookingId: d.bookingId,
@@ -137,13 +190,34 @@ export class EscrowEventsHandler {
         source: 'bookings.dispute.opened',
         detail: { ...detail, reason: 'no escrow for this booking' },
       });
+      await this.outbox.add(em, 'payments.escrow.freeze_rejected.v1', { ...parties, escrowId: null, escrowStatus: 'none', reason: 'no_escrow' });
+      return;
+    }
+    if (escrow.status === 'frozen') {
+      // The same dispute again (a redelivery under a new id): it is frozen, and bookings was told.
+      await this.ignore(em, escrow, 'freeze', 'bookings.dispute.opened', detail);
       return;
     }
     // Already released (the release won the race with the dispute) or refunded: the money has
     // left escrow and may already be withdrawn; taking it back would mean a negative wallet.
-    // The freeze is recorded in escrow_audit and ignored; the admin resolving the dispute sees
-    // that the escrow is settled and deals with it outside the escrow.
-    await this.escrows.freeze(em, escrow, this.clock.now(), 'bookings.dispute.opened', detail);
+    if (escrow.status === 'released' || escrow.status === 'refunded') {
+      await this.ignore(em, escrow, 'freeze', 'bookings.dispute.opened', detail);
+      await this.outbox.add(em, 'payments.escrow.freeze_rejected.v1', {
+        ...parties,
+        escrowId: escrow.id,
+        escrowStatus: escrow.status,
+        reason: escrow.status === 'released' ? 'already_released' : 'already_refunded',
+      });
+      return;
+    }
+    const frozen = await this.escrows.freeze(em, escrow, this.clock.now(), 'bookings.dispute.opened', detail);
+    if (frozen) {
+      await this.outbox.add(em, 'payments.escrow.frozen.v1', {
+        ...parties,
+        escrowId: escrow.id,
+        amount: { amountMinor: minor(escrow.amount_minor), currency: escrow.currency },
+      });
+    }
   }
 
   @OnEvent('bookings.dispute.resolved.v1')
@@ -162,6 +236,12 @@ export class EscrowEventsHandler {
         source,
         detail: { disputeId: d.disputeId, reason: 'no escrow for this booking' },
       });
+      return;
+    }
+    // Bookings resolves only a dispute whose freeze we confirmed, so the escrow is frozen; any
+    // other state (a replay after settlement) is recorded and ignored, never settled from here.
+    if (escrow.status !== 'frozen') {
+      await this.ignore(em, escrow, `resolve:${d.outcome}`, source, { disputeId: d.disputeId, reason: 'escrow not frozen' });
       return;
     }
     if (d.outcome === 'release') await this.settle(em, escrow, 'release', 0, 'dispute_release', source);
@@ -201,6 +281,11 @@ export class EscrowEventsHandler {
       source,
       detail,
     });
+  }
+
+  private async bookingRow(em: EntityManager, bookingId: string): Promise<{ starts_at: Date | null } | undefined> {
+    const rows: Array<{ starts_at: Date | null }> = await em.query(`SELECT starts_at FROM payments.bookings WHERE booking_id = $1`, [bookingId]);
+    return rows[0];
   }
 
   private async lockBookingIfKnown(em: EntityManager, bookingId: string): Promise<void> {

@@ -293,7 +293,7 @@ export class EscrowService {
     await this.audit(em, {
       ...this.auditBase(escrow, effective, input.source),
       toStatus: next,
-      detail: { reason: input.reason, ...split },
+      detail: { reason: input.reason, refundBps: input.refundBps ?? null, ...split },
     });
     return true;
   }

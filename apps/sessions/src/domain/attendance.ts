@@ -81,6 +81,21 @@ export function durationSeconds(startedAt: Date, endedAt: Date): number {
   return Math.max(0, Math.floor(ms / 1000));
 }
 
+/**
+ * DESIGN §4: a participant who ends the session before the other party has joined, while the
+ * start window is still open, does not make the other party absent (they may still be on their
+ * way, on time). That participant has cancelled: a tutor fully (the student is refunded), a
+ * student late (the < 2 h tier). Returns who abandoned it, or null for an ordinary end.
+ */
+export function abandonedBy(participants: Participants, ended: EndedSession, canStartUntil: Date): ParticipantRole | null {
+  if (ended.endedBy === SYSTEM_ACTOR) return null;
+  const role = roleOf(participants, ended.endedBy);
+  if (role === null) return null;
+  const otherJoinedAt = role === 'student' ? ended.attendance.tutorJoinedAt : ended.attendance.studentJoinedAt;
+  if (otherJoinedAt !== null) return null;
+  return ended.endedAt.getTime() <= canStartUntil.getTime() ? role : null;
+}
+
 export interface AttendanceSummary extends Attendance {
   readonly absentParty: AbsentParty | null;
 }

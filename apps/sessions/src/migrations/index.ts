@@ -1,5 +1,6 @@
 import { Initial1732280000000 } from './1732280000000-initial';
 import { Sessions1732280100000 } from './1732280100000-sessions';
+import { AbandonedSessions1733100000000 } from './1733100000000-abandoned-sessions';
 
 /** Every migration of the service, in order. Listed explicitly (no globbing) so builds stay simple. */
-export const migrations = [Initial1732280000000, Sessions1732280100000];
+export const migrations = [Initial1732280000000, Sessions1732280100000, AbandonedSessions1733100000000];

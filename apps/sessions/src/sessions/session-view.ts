@@ -37,7 +37,9 @@ export function toSessionView(booking: BookingSnapshot, endsAt: Date, record: Se
     attendance: {
       student: participant('student', booking.studentId, uids.studentUid),
       tutor: participant('tutor', booking.tutorId, uids.tutorUid),
-      absentParty: s.status === 'ended' ? absentParty(s.attendance) : null,
+      // An abandoned session (DESIGN §4) has no absent party: the one who ended it cancelled.
+      absentParty: s.status === 'ended' && !record.abandonedBy ? absentParty(s.attendance) : null,
+      abandonedBy: record.abandonedBy,
     },
   };
 }

@@ -16,6 +16,8 @@ export interface SessionRecord {
   readonly channelName: string;
   readonly scheduledDurationSeconds: number;
   readonly notes: string | null;
+  /** DESIGN §4: the participant who ended it before the other joined, while the start window was open. */
+  readonly abandonedBy: ParticipantRole | null;
   readonly state: SessionState;
   readonly attendance: readonly AttendanceRecord[];
 }
@@ -32,6 +34,7 @@ interface SessionRow {
   duration_seconds: number | null;
   scheduled_duration_seconds: number;
   notes: string | null;
+  abandoned_by: ParticipantRole | null;
 }
 
 interface AttendanceRow {
@@ -49,7 +52,7 @@ interface AttendanceRow {
 export async function findSessionByBooking(em: EntityManager, bookingId: string, lock?: 'update'): Promise<SessionRecord | null> {
   const rows: SessionRow[] = await em.query(
     `SELECT id, booking_id, channel_name, status, started_by, started_at, ended_at, ended_by, duration_seconds,
-            scheduled_duration_seconds, notes
+            scheduled_duration_seconds, notes, abandoned_by
        FROM sessions.sessions WHERE booking_id = $1${lock ? ' FOR UPDATE' : ''}`,
     [bookingId],
   );
@@ -89,6 +92,7 @@ export async function findSessionByBooking(em: EntityManager, bookingId: string,
     channelName: row.channel_name,
     scheduledDurationSeconds: Number(row.scheduled_duration_seconds),
     notes: row.notes,
+    abandonedBy: row.abandoned_by,
     state,
     attendance,
   };
@@ -139,14 +143,14 @@ export async function recordJoin(
 export async function markEnded(
   em: EntityManager,
   sessionId: string,
-  end: { endedAt: Date; endedBy: string; durationSeconds: number; notes: string | null },
+  end: { endedAt: Date; endedBy: string; durationSeconds: number; notes: string | null; abandonedBy: ParticipantRole | null },
 ): Promise<void> {
   await em.query(
     `UPDATE sessions.sessions
         SET status = 'ended', ended_at = $2, ended_by = $3, duration_seconds = $4,
-            notes = COALESCE($5, notes), updated_at = now()
+            notes = COALESCE($5, notes), abandoned_by = $6, updated_at = now()
       WHERE id = $1 AND status = 'active'`,
-    [sessionId, end.endedAt, end.endedBy, end.durationSeconds, end.notes],
+    [sessionId, end.endedAt, end.endedBy, end.durationSeconds, end.notes, end.abandonedBy],
   );
 }
 

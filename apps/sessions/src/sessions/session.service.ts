@@ -9,6 +9,7 @@ import { CONFIG } from '@tutorhub/service';
 import { RtcTokenIssuer } from '../agora/rtc-token-issuer';
 import type { SessionsConfig } from '../config';
 import {
+  abandonedBy,
   attendanceSummary,
   authorizeToken,
   endSession,
@@ -337,7 +338,14 @@ export class SessionService {
     ended: EndedSession,
     notes: string | null,
   ): Promise<void> {
-    await markEnded(em, record.id, { endedAt: ended.endedAt, endedBy: ended.endedBy, durationSeconds: ended.durationSeconds, notes });
+    const abandoned = abandonedBy(booking, ended, this.window.startWindow(booking.startsAt).canStartUntil);
+    await markEnded(em, record.id, {
+      endedAt: ended.endedAt,
+      endedBy: ended.endedBy,
+      durationSeconds: ended.durationSeconds,
+      notes,
+      abandonedBy: abandoned,
+    });
     const summary = attendanceSummary(ended);
     await this.outbox.add(em, 'sessions.session.ended.v1', {
       sessionId: record.id,
@@ -353,7 +361,9 @@ export class SessionService {
         studentJoinedAt: summary.studentJoinedAt?.toISOString() ?? null,
         tutorJoinedAt: summary.tutorJoinedAt?.toISOString() ?? null,
       },
-      absentParty: summary.absentParty,
+      absentParty: abandoned ? null : summary.absentParty,
+      abandonedBy: abandoned,
+      scheduledStartsAt: booking.startsAt.toISOString(),
     });
   }
 

@@ -67,11 +67,21 @@ export const BookingCancelledV1 = defineEvent(
     cancelledBy: uuidSchema,
     cancelledByRole: roleSchema,
     reason: z.string().max(1000).nullable(),
+    /** Bookings' quote of the student's share, for display; payments decides the money from the facts below. */
     refundBasisPoints: z.number().int().min(0).max(10000),
+    /** The status the booking had when it was cancelled (`confirmed`: the student had seen it paid). */
     previousStatus: bookingStatusSchema,
     startsAt: isoDateTime,
+    /** When it was cancelled (added in place of the envelope's occurredAt; absent from older producers). */
+    cancelledAt: isoDateTime.optional(),
+    /**
+     * `request`: a participant or an admin asked to cancel. `session`: a participant ended the
+     * video session before the other joined while the start window was open (DESIGN §4); the
+     * session's own `session.ended` carries the facts, and payments decides the money from it.
+     */
+    via: z.enum(['request', 'session']).optional(),
   }),
-  'A participant (or an admin) cancelled; refundBasisPoints is the share of the payment to refund.',
+  'A participant (or an admin) cancelled; payments refunds by the policy from the facts carried here.',
 );
 export const BookingConfirmedV1 = defineEvent(
   'bookings.booking.confirmed.v1',
@@ -166,6 +176,25 @@ export const EscrowRefundedV1 = defineEvent(
   z.object({ ...escrowBase, refundAmount: moneySchema, reason: z.string().max(500) }),
   'The escrow (or part of it) is being refunded to the student through Chapa.',
 );
+export const EscrowFrozenV1 = defineEvent(
+  'payments.escrow.frozen.v1',
+  z.object({ ...escrowBase, disputeId: uuidSchema, amount: moneySchema }),
+  'A dispute froze the escrow in time: nothing moves until an admin resolves the dispute.',
+);
+export const EscrowFreezeRejectedV1 = defineEvent(
+  'payments.escrow.freeze_rejected.v1',
+  z.object({
+    escrowId: uuidSchema.nullable(),
+    bookingId: uuidSchema,
+    studentId: uuidSchema,
+    tutorId: uuidSchema,
+    disputeId: uuidSchema,
+    /** What the escrow already was when the dispute reached it. */
+    escrowStatus: z.enum(['released', 'refunded', 'none']),
+    reason: z.enum(['already_released', 'already_refunded', 'no_escrow']),
+  }),
+  'A dispute reached the escrow after its money had left it (the release won the race): the dispute is closed with that outcome.',
+);
 const payoutData = z.object({ payoutId: uuidSchema, tutorId: uuidSchema, amount: moneySchema });
 export const PayoutRequestedV1 = defineEvent(
   'payments.payout.requested.v1',
@@ -221,7 +250,16 @@ export const SessionEndedV1 = defineEvent(
     durationSeconds: z.number().int().min(0),
     scheduledDurationSeconds: z.number().int().min(0),
     attendance: attendanceSchema,
+    /** Who never joined; null when both joined, or when the session was abandoned (below). */
     absentParty: absentPartySchema.nullable(),
+    /**
+     * DESIGN §4: the participant who ended the session before the other joined, while the start
+     * window was still open. The other party is not absent: the one who ended it has cancelled
+     * (a tutor: full refund; a student: a late cancellation).
+     */
+    abandonedBy: z.enum(['student', 'tutor']).nullable().optional(),
+    /** The booking's scheduled start, so a consumer can apply the cancellation tiers to an abandonment. */
+    scheduledStartsAt: isoDateTime.optional(),
   }),
   'The session ended (by a participant, or by the system after the overtime grace).',
 );
@@ -266,6 +304,8 @@ export const EVENT_CATALOGUE = [
   EscrowReleaseScheduledV1,
   EscrowReleasedV1,
   EscrowRefundedV1,
+  EscrowFrozenV1,
+  EscrowFreezeRejectedV1,
   PayoutRequestedV1,
   PayoutSucceededV1,
   PayoutFailedV1,

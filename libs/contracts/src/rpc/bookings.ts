@@ -178,7 +178,11 @@ export const disputeBody = z.strictObject({ reason: z.string().trim().min(1).max
 export const openDisputeInput = disputeBody.extend({ bookingId: uuidSchema });
 export type OpenDisputeInput = z.output<typeof openDisputeInput>;
 
-export const DISPUTE_STATUSES = ['open', 'resolved'] as const;
+/**
+ * `open` until an admin resolves it (`resolved`), or until payments reports that the money had
+ * already left escrow when the dispute reached it (`closed`, with `closedReason`).
+ */
+export const DISPUTE_STATUSES = ['open', 'resolved', 'closed'] as const;
 export const disputeStatusSchema = z.enum(DISPUTE_STATUSES);
 
 /** `GET /api/admin/disputes?status=&cursor=&limit=` query. Newest first. */
@@ -302,6 +306,11 @@ export const disputeSchema = z.object({
   price: moneySchema,
   openedAt: isoDateTime,
   resolvedAt: isoDateTime.nullable(),
+  /** When payments confirmed that the escrow is frozen; an admin may resolve only after that. */
+  frozenAt: isoDateTime.nullable(),
+  /** Why a `closed` dispute ended without a resolution: the money had already left escrow. */
+  closedReason: z.enum(['already_released', 'already_refunded', 'no_escrow']).nullable(),
+  closedAt: isoDateTime.nullable(),
 });
 export type Dispute = z.infer<typeof disputeSchema>;
 

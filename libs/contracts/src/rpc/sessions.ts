@@ -68,8 +68,13 @@ export const sessionViewSchema = z.object({
   attendance: z.object({
     student: sessionParticipantSchema,
     tutor: sessionParticipantSchema,
-    /** Who never joined; only once the session has ended (null while active, or when both joined). */
+    /** Who never joined; only once the session has ended (null while active, when both joined, or when abandoned). */
     absentParty: absentPartySchema.nullable(),
+    /**
+     * Who ended the session before the other party joined while the start window was open
+     * (DESIGN §4): that participant cancelled, and the other is not absent.
+     */
+    abandonedBy: sessionParticipantRoleSchema.nullable(),
   }),
 });
 export type SessionView = z.infer<typeof sessionViewSchema>;

@@ -1,4 +1,4 @@
-import { DomainError } from './domain-error';
+import { DomainError } from './errors';
 import { assertBasisPoints, BPS_SCALE } from './money';
 
 const HOUR_MS = 3_600_000;
@@ -73,4 +73,35 @@ export function refundBasisPoints(
   if (leadMs >= config.fullRefundHours * HOUR_MS) return BPS_SCALE;
   if (leadMs >= config.partialRefundHours * HOUR_MS) return config.partialRefundBps;
   return 0;
+}
+
+/** What payments (the owner of the money) knows of a cancellation, from bookings' event. */
+export interface CancellationFacts {
+  readonly cancelledBy: CancelledBy;
+  /**
+   * The booking's status when it was cancelled, as bookings (its owner) recorded it under the
+   * booking's row lock. `confirmed` (or later) means the student had been shown the booking as paid.
+   */
+  readonly previousStatus: string;
+  readonly startsAt: Date;
+  readonly cancelledAt: Date;
+}
+
+/** Statuses in which the student has been shown the booking as confirmed (paid). */
+const SEEN_CONFIRMED = new Set(['confirmed', 'in_progress']);
+
+/**
+ * The share of a held payment that goes back to the student when a booking is cancelled
+ * (DESIGN §3): the tiers of `refundBasisPoints` apply only to a booking the student saw as
+ * confirmed when cancelling. Money held while the booking still showed `requested` or
+ * `accepted` (the student paid, but `escrow.held` had not reached bookings yet) goes back in
+ * full: the student cancelled something they did not know was paid.
+ *
+ * Payments applies this to the facts in `booking.cancelled` (who, from which status, when, the
+ * lesson's start); bookings uses the same function only to quote the share in its answer.
+ */
+export function cancellationRefundBps(facts: CancellationFacts, config: CancellationPolicyConfig = DEFAULT_CANCELLATION_POLICY): number {
+  if (facts.cancelledBy !== 'student') return refundBasisPoints({ cancelledBy: facts.cancelledBy, startsAt: facts.startsAt, now: facts.cancelledAt }, config);
+  if (!SEEN_CONFIRMED.has(facts.previousStatus)) return BPS_SCALE;
+  return refundBasisPoints({ cancelledBy: 'student', startsAt: facts.startsAt, now: facts.cancelledAt }, config);
 }
