@@ -117,14 +117,37 @@ describe('tutorhub end to end', () => {
     const tutor = await register(ctx, 'tutor', 'Dawit Bekele');
     const student = await register(ctx, 'student', 'Liya Haile');
     await setUpTutor(ctx, tutor, `bio-${ctx.runId}`, { amountMinor: 30000, currency: 'ETB' });
-    const booking = await book(ctx, student, tutor, `bio-${ctx.runId}`, new Date(Date.now() + 60_000), 15);
+    const startsAt = new Date(Date.now() + 30_000);
+    const booking = await book(ctx, student, tutor, `bio-${ctx.runId}`, startsAt, 15);
     await accept(ctx, tutor, booking.id);
     await pay(ctx, student, booking.id);
     await waitForBookingStatus(ctx, student, booking.id, 'confirmed');
     await startSession(ctx, student, booking.id);
+    // The student waits the start window out (it closes 6 s after the start here); only then is
+    // the tutor absent. Ending alone inside the window would be the student's own cancellation.
+    await new Promise((r) => setTimeout(r, Math.max(0, startsAt.getTime() + 7_000 - Date.now())));
     await endSession(ctx, student, booking.id);
     await waitForBookingStatus(ctx, student, booking.id, 'no_show');
     await waitForEscrow(ctx, student, booking.id, 'refunded');
+    expect((await wallet(ctx, tutor)).available.amountMinor).toBe(0);
+  });
+
+  // Issue 13, defect 2: the tutor starts early and ends before the student (on time) joins. The
+  // student is not absent: the tutor has cancelled, and the student gets everything back.
+  it('refunds the student when the tutor ends the session before the student joined', async () => {
+    const tutor = await register(ctx, 'tutor', 'Abebe Girma');
+    const student = await register(ctx, 'student', 'Selam Tesfaye');
+    await setUpTutor(ctx, tutor, `geo-${ctx.runId}`, { amountMinor: 30000, currency: 'ETB' });
+    const booking = await book(ctx, student, tutor, `geo-${ctx.runId}`, new Date(Date.now() + 60_000), 15);
+    await accept(ctx, tutor, booking.id);
+    await pay(ctx, student, booking.id);
+    await waitForBookingStatus(ctx, student, booking.id, 'confirmed');
+    await startSession(ctx, tutor, booking.id);
+    await endSession(ctx, tutor, booking.id);
+    const cancelled = await waitForBookingStatus(ctx, student, booking.id, 'cancelled');
+    expect(cancelled).toMatchObject({ cancellation: { cancelledBy: tutor.id, cancelledByRole: 'tutor', refundBasisPoints: 10000 } });
+    await waitForEscrow(ctx, student, booking.id, 'refunded');
+    expect((await paymentView(ctx, student, booking.id)).escrow).toMatchObject({ refundAmount: { amountMinor: booking.price.amountMinor } });
     expect((await wallet(ctx, tutor)).available.amountMinor).toBe(0);
   });
 

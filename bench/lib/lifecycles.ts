@@ -67,9 +67,9 @@ export function newStats(): LifecycleStats {
 }
 
 /**
- * A refusal that only means "the event has not arrived yet": the payments read model does not
- * know the accepted booking yet (404), the sessions read model the confirmed one (404/409), or
- * bookings has not marked the previous lesson of the pair completed (409 slot_taken/overlap).
+ * A refusal that only means "not yet": the server waited for the event a request depends on and
+ * it is still on its way (`409 *.not_ready`, read-your-writes), or bookings has not marked the
+ * previous lesson of the pair completed (409 slot_taken/overlap). A 404 is never retried.
  */
 function notYet(err: unknown, codes: string[]): string | null {
   if (!(err instanceof ApiError)) return null;
@@ -111,11 +111,11 @@ export async function lifecycle(ctx: JourneyContext, pair: Pair, stats: Lifecycl
   step('book');
   await accept(ctx, tutor, booking.id);
   step('accept');
-  await retrying(stats, 'pay', ['booking.not_found', 'booking.not_payable'], () => pay(ctx, student, booking.id));
+  await retrying(stats, 'pay', ['payment.not_ready'], () => pay(ctx, student, booking.id));
   step('pay');
   await waitFor(`booking ${booking.id} confirmed`, async () => (await bookingStatus(ctx, student, booking.id)).status === 'confirmed', 30000, pollMs);
   step('waitConfirmed');
-  const sessionCodes = ['session.not_found', 'session.booking_not_confirmed'];
+  const sessionCodes = ['session.not_ready'];
   await retrying(stats, 'start', sessionCodes, () => startSession(ctx, tutor, booking.id));
   step('start');
   await retrying(stats, 'join', sessionCodes, () => joinSession(ctx, student, booking.id));

@@ -51,7 +51,12 @@ export interface Client {
 }
 
 const PASSWORD = 'correct horse battery staple';
-const NOT_YET = ['booking.not_found', 'session.not_found', 'session.booking_not_confirmed'];
+/** The cluster's SESSION_START_LATE_MINUTES (0.1 min). */
+const START_WINDOW_LATE_MS = 6_000;
+const TUTOR_ABSENT_LEAD_MS = 50_000;
+// Read-your-writes (DESIGN §6): the server waits for the events a request depends on, so the
+// only "not yet" is its `409 *.not_ready` after that wait; a 404 means what it says.
+const NOT_YET = ['payment.not_ready', 'session.not_ready', 'dispute.not_ready'];
 
 function policy(c: Client, p: Omit<RetryPolicy, 'timeoutMs'> & { timeoutMs?: number }): RetryPolicy {
   return { timeoutMs: c.stepTimeoutMs ?? 90000, ...p };
@@ -220,7 +225,7 @@ export interface JourneyOptions {
  * Runs one journey to its end state:
  * - lesson: book → accept → pay → confirmed → tutor starts, student joins, tutor ends → completed, escrow released;
  * - cancel: a lesson three days ahead, paid, then cancelled by the student → 100 % refund;
- * - tutor_absent: paid, the student starts and ends alone → no_show, refunded.
+ * - tutor_absent: paid, the student starts, waits out the start window alone and ends → no_show, refunded.
  */
 export async function runJourney(c: Client, o: JourneyOptions): Promise<JourneyResult> {
   const trail: string[] = [];
@@ -238,7 +243,12 @@ export async function runJourney(c: Client, o: JourneyOptions): Promise<JourneyR
     await step('book');
     // Four minutes ahead: inside the start window (5 min early), with room to pay before the
     // lesson starts even when a fault holds the payment up (an unpaid booking expires at startsAt).
-    const startsAt = o.kind === 'cancel' ? new Date(Date.now() + 3 * 24 * 3600_000) : new Date(Date.now() + 4 * 60_000);
+    // A tutor_absent journey waits until the start window has closed (the cluster closes it 6 s
+    // after the start) before the student ends alone, so it starts sooner: 50 s ahead.
+    const startsAt =
+      o.kind === 'cancel'
+        ? new Date(Date.now() + 3 * 24 * 3600_000)
+        : new Date(Date.now() + (o.kind === 'tutor_absent' ? TUTOR_ABSENT_LEAD_MS : 4 * 60_000));
     const booking = await book(c, student, tutor, subject, startsAt, 30);
     const base = { kind: o.kind, bookingId: booking.id, student, tutor, price: booking.price, trail };
     await step('accept');
@@ -254,6 +264,10 @@ export async function runJourney(c: Client, o: JourneyOptions): Promise<JourneyR
     } else if (o.kind === 'tutor_absent') {
       await step('start');
       await sessionCall(c, student, booking.id, 'start');
+      // DESIGN §4: ending alone while the start window is open would be the student's own (late)
+      // cancellation; the tutor is absent only once the window has closed without them.
+      await step('wait for the start window to close');
+      await new Promise((r) => setTimeout(r, Math.max(0, startsAt.getTime() + START_WINDOW_LATE_MS + 1000 - Date.now())));
       await step('end');
       await sessionCall(c, student, booking.id, 'end');
     } else {

@@ -100,16 +100,17 @@ export async function accept(ctx: JourneyContext, tutor: Account, bookingId: str
 
 /** Opens the Chapa checkout and pays on the hosted page, as the student's browser would. */
 export async function pay(ctx: JourneyContext, student: Account, bookingId: string): Promise<{ txRef: string }> {
-  // The acceptance reaches the payments service as an event, so for a moment after `accept`
-  // payments may not know the booking yet (404): a client retries briefly, as the app does.
-  const init = await waitFor('the booking to be payable', async () => {
-    const res = await ctx.api.request<{ paymentId: string; txRef: string; checkoutUrl: string; status: string }>('POST', `/bookings/${bookingId}/payment`, {
+  // Right after `accept`, payments may not have heard of the booking yet: the server waits for
+  // that (read-your-writes), so no retry on 404 here. Only a `*.not_ready` answer, which comes
+  // with Retry-After, is asked again (see notReadyRetry).
+  const init = await notReadyRetry(async () =>
+    ctx.api.request<{ paymentId: string; txRef: string; checkoutUrl: string; status: string }>('POST', `/bookings/${bookingId}/payment`, {
       token: student.token,
       body: {},
       route: '/bookings/:id/payment',
-    });
+    }),
+  ).then((res) => {
     if (res.status === 201 || res.status === 200) return res;
-    if (res.status === 404) return undefined;
     throw new ApiError('POST', `/bookings/${bookingId}/payment`, res, [201]);
   });
   const page = await fetch(init.body.checkoutUrl);
@@ -137,13 +138,24 @@ export async function waitForEscrow(ctx: JourneyContext, who: Account, bookingId
 }
 
 export async function startSession(ctx: JourneyContext, who: Account, bookingId: string): Promise<SessionAnswer> {
-  // The confirmation reaches the sessions service as an event: retry a 404 for a moment.
-  return waitFor('the session to be startable', async () => {
-    const res = await ctx.api.request<SessionAnswer>('POST', `/sessions/${bookingId}/start`, { token: who.token, body: {}, route: '/sessions/:bookingId/start' });
-    if (res.status === 200 || res.status === 201) return res.body;
-    if (res.status === 404) return undefined;
-    throw new ApiError('POST', `/sessions/${bookingId}/start`, res, [200]);
-  });
+  // The server waits for the confirmation to reach the sessions service (read-your-writes).
+  const res = await notReadyRetry(() => ctx.api.request<SessionAnswer>('POST', `/sessions/${bookingId}/start`, { token: who.token, body: {}, route: '/sessions/:bookingId/start' }));
+  if (res.status === 200 || res.status === 201) return res.body;
+  throw new ApiError('POST', `/sessions/${bookingId}/start`, res, [200]);
+}
+
+/**
+ * A `409 *.not_ready` means the server waited for an event it depends on and it is still on its
+ * way (DESIGN §6): ask again after its Retry-After, a few times. Nothing else is retried: a 404
+ * means the booking does not exist for this caller.
+ */
+async function notReadyRetry<T extends { status: number; body: unknown; headers?: Headers | Record<string, string> }>(send: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    const res = await send();
+    const code = (res.body as { code?: unknown } | null)?.code;
+    if (res.status !== 409 || typeof code !== 'string' || !code.endsWith('.not_ready') || i >= attempts) return res;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 export async function joinSession(ctx: JourneyContext, who: Account, bookingId: string): Promise<SessionAnswer> {

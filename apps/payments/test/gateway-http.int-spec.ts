@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '@tutorhub/contracts';
-import { accessTokenFor, startGatewayProcess, type AppProcess } from '@tutorhub/testing';
+import { accessTokenFor, startGatewayProcess, startServiceProcess, type AppProcess } from '@tutorhub/testing';
 // The real gateway runs as its own process on the same database and broker namespace, so these
 // requests go HTTP → gateway → RPC → payments → Chapa sandbox for real.
 import { acceptedBooking, admin, checkout, ledgerInvariants, startHarness, tutor, type Harness } from './harness';
@@ -9,17 +9,23 @@ jest.setTimeout(60_000);
 
 let h: Harness;
 let gw: AppProcess | undefined;
+let bookings: AppProcess | undefined;
 let base: string;
 
 beforeAll(async () => {
-  h = await startHarness();
-  gw = await startGatewayProcess({ databaseUrl: h.svc.db.url, namespace: h.svc.namespace });
+  h = await startHarness({ services: ['payments', 'gateway', 'bookings'] });
+  // Bookings answers the gateway as the booking's owner when payments' copy lacks a booking
+  // (read-your-writes): a stranger's 404 is the owner's word too.
+  [gw, bookings] = await Promise.all([
+    startGatewayProcess({ databaseUrl: h.svc.db.url, namespace: h.svc.namespace }),
+    startServiceProcess('bookings', { databaseUrl: h.svc.db.url, namespace: h.svc.namespace }),
+  ]);
   // Chapa's webhook and callback now reach the real gateway routes.
   base = gw.baseUrl;
   h.bridge.proxyTo = base;
 });
 afterAll(async () => {
-  await gw?.stop();
+  await Promise.all([gw?.stop(), bookings?.stop()]);
   await h?.close();
 });
 

@@ -126,7 +126,9 @@ export async function restartSandbox(h: Harness): Promise<void> {
   await h.sandbox.listen(port, '127.0.0.1');
 }
 
-export async function startHarness(opts: { env?: Record<string, string>; db?: TestDatabase; namespace?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { env?: Record<string, string>; db?: TestDatabase; namespace?: string; services?: string[] } = {},
+): Promise<Harness> {
   const clock = new ManualClock('2030-01-10T08:00:00.000Z');
   const bridge = new GatewayBridge();
   await bridge.start();
@@ -136,6 +138,8 @@ export async function startHarness(opts: { env?: Record<string, string>; db?: Te
   const svc = (await startTestService(paymentsMain, {
     db: opts.db,
     namespace: opts.namespace,
+    // Queues to remove with the namespace: services a test also runs as processes.
+    services: opts.services,
     env: {
       CHAPA_BASE_URL: sandboxUrl,
       CHAPA_SECRET_KEY: SECRET_KEY,

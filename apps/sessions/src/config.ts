@@ -6,9 +6,10 @@ export const configSchema = z.object({
   PORT: env.port(3002),
   AGORA_APP_ID: env.hex32('0123456789abcdef0123456789abcdef'),
   AGORA_APP_CERTIFICATE: env.hex32('fedcba9876543210fedcba9876543210'),
-  SESSION_START_EARLY_MINUTES: env.int(5, 0, 24 * 60),
-  SESSION_START_LATE_MINUTES: env.int(15, 0, 24 * 60),
-  SESSION_OVERTIME_GRACE_MINUTES: env.int(10, 0, 24 * 60),
+  // Minutes, fractions allowed (tests and local runs use windows of seconds); at most a day.
+  SESSION_START_EARLY_MINUTES: env.decimal(5).pipe(z.number().max(24 * 60)),
+  SESSION_START_LATE_MINUTES: env.decimal(15).pipe(z.number().max(24 * 60)),
+  SESSION_OVERTIME_GRACE_MINUTES: env.decimal(10).pipe(z.number().max(24 * 60)),
   SESSION_JOBS_CRON: env.cron('*/15 * * * * *'),
 });
 

@@ -5,7 +5,7 @@ import {
   sessionStatusResponseSchema,
   type Actor,
 } from '@tutorhub/contracts';
-import { accessTokenFor, startGatewayProcess, type AppProcess } from '@tutorhub/testing';
+import { accessTokenFor, startGatewayProcess, startServiceProcess, type AppProcess } from '@tutorhub/testing';
 import { decodeAccessToken2 } from '../src/agora/agora-token.decode';
 import { participantUid } from '../src/domain/participant-uid';
 import { APP_ID, MINUTE, confirmedBooking, countEvents, plus, startSessions, type SessionsHarness } from './support';
@@ -19,16 +19,22 @@ import { APP_ID, MINUTE, confirmedBooking, countEvents, plus, startSessions, typ
 describe('session routes through the gateway (HTTP → gateway process → RPC → sessions)', () => {
   let h: SessionsHarness;
   let gateway: AppProcess | undefined;
+  let bookings: AppProcess | undefined;
   let base: string;
 
   beforeAll(async () => {
-    h = await startSessions({ services: ['sessions', 'gateway'] });
-    gateway = await startGatewayProcess({ databaseUrl: h.svc.db.url, namespace: h.svc.namespace });
+    h = await startSessions({ services: ['sessions', 'gateway', 'bookings'] });
+    // Bookings, the booking's owner, answers the gateway when sessions' copy lacks a booking
+    // (read-your-writes): an outsider is a 404 because the owner says so too.
+    [gateway, bookings] = await Promise.all([
+      startGatewayProcess({ databaseUrl: h.svc.db.url, namespace: h.svc.namespace }),
+      startServiceProcess('bookings', { databaseUrl: h.svc.db.url, namespace: h.svc.namespace }),
+    ]);
     base = gateway.baseUrl;
   });
 
   afterAll(async () => {
-    await gateway?.stop();
+    await Promise.all([gateway?.stop(), bookings?.stop()]);
     await h?.svc.close();
   });
 

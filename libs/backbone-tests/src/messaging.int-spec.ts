@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, eventually, rawBroker, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
-import { OutboxRelay, RpcClient, RpcError, Topology } from '@tutorhub/messaging';
+import { OutboxRelay, ReadYourWrites, RpcClient, RpcError, Topology } from '@tutorhub/messaging';
 import { ProbeHandlers, probeMain } from './probe-service';
 
 const actor = { userId: randomUUID(), role: 'student' as const };
@@ -46,6 +46,30 @@ describe('messaging backbone (real RabbitMQ + Postgres)', () => {
     const rpc = a.app.get(RpcClient);
     await expect(rpc.call('probe', 'probe.slow', { ms: 1500 }, { actor, timeoutMs: 200 })).rejects.toMatchObject({ status: 503, code: 'upstream.timeout' });
     await expect(rpc.call('nobody', 'nobody.x', {}, { actor, timeoutMs: 3000 })).rejects.toMatchObject({ status: 503, code: 'upstream.unavailable' });
+  });
+
+  // Read-your-writes (ADR 0006): a request waiting for an event is woken when a consumer handles
+  // it (NOTIFY at commit), not by polling: it reads once before and once after the wake-up.
+  it('wakes a request waiting for an event as soon as it is handled, and gives up at its bound', async () => {
+    const rw = a.app.get(ReadYourWrites);
+    await eventually(async () => rw.isListening);
+    const bookingId = randomUUID();
+    let reads = 0;
+    const read = async () => {
+      reads++;
+      return (await effects(bookingId)) > 0 ? ('handled' as const) : undefined;
+    };
+    const waiting = rw.await(bookingId, read, 30_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(reads).toBe(1);
+    await ds().transaction((em) => a.app.get(ProbeHandlers).emitCompleted(em, bookingId));
+    await expect(waiting).resolves.toBe('handled');
+    expect(reads).toBe(2);
+
+    // Nothing comes: one read before, one at the deadline, then undefined.
+    let idle = 0;
+    await expect(rw.await(randomUUID(), async () => void idle++, 300)).resolves.toBeUndefined();
+    expect(idle).toBe(2);
   });
 
   it('delivers a committed event once in effect, even when the same message arrives twice', async () => {

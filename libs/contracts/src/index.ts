@@ -3,6 +3,7 @@ export * from './envelope';
 export * from './events/define';
 export * from './events/catalogue';
 export * from './rpc/rpc';
+export * from './rpc/owner-booking';
 export * from './asyncapi';
 export * from './rpc/identity';
 export * from './rpc/bookings';

@@ -5,6 +5,7 @@ import { envelopeSchema, eventDefinition, type EventEnvelope } from '@tutorhub/c
 import { counter, histogram, isTransientInfrastructureError, runWithContext } from '@tutorhub/platform';
 import type { AmqpConnection } from './amqp-connection';
 import type { DiscoveredHandler } from './handler-discovery';
+import { handledChannel } from './read-your-writes';
 import type { Topology } from './topology';
 
 const consumed = counter('events_consumed_total', 'Events taken off the service queue, by outcome', ['service', 'type', 'outcome']);
@@ -126,10 +127,14 @@ export class EventConsumer {
       try {
         const outcome = await runWithContext({ correlationId: envelope.correlationId, causationId: envelope.id }, () =>
           this.dataSource.transaction(async (em) => {
+            // The same statement announces the event (delivered at commit) to requests waiting
+            // for it on any replica: read-your-writes (read-your-writes.ts).
             const inserted: unknown[] = await em.query(
-              `INSERT INTO "${this.options.schema}".inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)
-               ON CONFLICT DO NOTHING RETURNING event_id`,
-              [envelope.id, this.options.service, envelope.type],
+              `WITH ins AS (
+                 INSERT INTO "${this.options.schema}".inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING RETURNING event_id)
+               SELECT event_id, pg_notify($4, $5) FROM ins`,
+              [envelope.id, this.options.service, envelope.type, handledChannel(this.options.schema), readModelKey(envelope)],
             );
             if (inserted.length === 0) return 'duplicate' as const;
             await handler.invoke(envelope.data, { em, envelope });
@@ -192,10 +197,22 @@ export class EventConsumer {
   }
 }
 
-function partitionKey(envelope: EventEnvelope): string {
+/** Whom the event is about: its booking (or tutor, or user), the first of those it names. */
+function subject(envelope: EventEnvelope): { field: string; id: string } | null {
   const data = envelope.data as Record<string, unknown>;
-  for (const k of ['bookingId', 'tutorId', 'userId']) {
-    if (typeof data[k] === 'string') return `${k}:${data[k]}`;
+  for (const field of ['bookingId', 'tutorId', 'userId']) {
+    const id = data[field];
+    if (typeof id === 'string') return { field, id };
   }
-  return envelope.id;
+  return null;
+}
+
+/** What a waiting request knows the event by: the id of whom it is about. */
+function readModelKey(envelope: EventEnvelope): string {
+  return subject(envelope)?.id ?? envelope.id;
+}
+
+function partitionKey(envelope: EventEnvelope): string {
+  const s = subject(envelope);
+  return s ? `${s.field}:${s.id}` : envelope.id;
 }

@@ -7,6 +7,7 @@ import { EventConsumer } from './event-consumer';
 import { HandlerDiscovery } from './handler-discovery';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxService } from './outbox.service';
+import { ReadYourWrites } from './read-your-writes';
 import { RpcClient } from './rpc-client';
 import { RpcServer } from './rpc-server';
 import { Topology } from './topology';
@@ -49,6 +50,7 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
     private readonly dataSource: DataSource,
     private readonly relay: OutboxRelay,
     private readonly client: RpcClient,
+    private readonly readYourWrites: ReadYourWrites,
   ) {}
 
   onModuleInit(): void {
@@ -72,12 +74,14 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
     // broker outage does not stop the process: recovery keeps trying, readiness says not ready.
     if (!(await this.amqp.waitUntilConnected(10000))) this.logger.warn('RabbitMQ not reachable yet; retrying in the background');
     if (this.options.relay !== false) this.relay.start();
+    this.readYourWrites.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     const t = this.options.shutdownTimeoutMs ?? 10000;
     await Promise.all([this.consumer?.stop(t), this.server?.stop(t)]);
     await this.relay.stop();
+    await this.readYourWrites.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -106,10 +110,14 @@ export class MessagingModule {
             new OutboxRelay(ds, amqp, topology, { schema: options.schema, service: options.service, databaseUrl: options.databaseUrl }),
         },
         { provide: RpcClient, useValue: new RpcClient(amqp, topology, options.rpcTimeoutMs ?? 5000) },
+        {
+          provide: ReadYourWrites,
+          useValue: new ReadYourWrites({ databaseUrl: options.databaseUrl, schema: options.schema, service: options.service }),
+        },
         HandlerDiscovery,
         MessagingLifecycle,
       ],
-      exports: [AmqpConnection, Topology, OutboxService, OutboxRelay, RpcClient, MessagingLifecycle],
+      exports: [AmqpConnection, Topology, OutboxService, OutboxRelay, RpcClient, ReadYourWrites, MessagingLifecycle],
     };
   }
 }

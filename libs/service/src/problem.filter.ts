@@ -36,6 +36,11 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (res.headersSent) return;
     if (body.status === 429 && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '60');
+    // Read-your-writes (ADR 0006): "not yet" says when to ask again.
+    if (body.status === 409 && body.code.endsWith('.not_ready')) {
+      const hint = (body.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      res.setHeader('Retry-After', String(typeof hint === 'number' && hint > 0 ? Math.ceil(hint) : 1));
+    }
     res.status(body.status).type('application/problem+json').send(JSON.stringify({ ...body, instance: req.originalUrl ?? req.url }));
   }
 

@@ -42,3 +42,21 @@ export async function accessTokenFor(actor: Actor, secret = GATEWAY_TEST_JWT_SEC
     .setExpirationTime(now + 600)
     .sign(new TextEncoder().encode(secret));
 }
+
+/**
+ * Another service as its own process on the same database and namespace, e.g. bookings, the
+ * owner the gateway asks when a service's copy of a booking is behind (read-your-writes).
+ * Jobs are off: the test drives time itself.
+ */
+export function startServiceProcess(app: string, target: { databaseUrl: string; namespace: string }, env: Record<string, string> = {}): Promise<AppProcess> {
+  return startAppProcess(app, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: target.databaseUrl,
+    AMQP_URL: testAmqpUrl(),
+    AMQP_NAMESPACE: target.namespace,
+    MIGRATE_ON_START: 'true',
+    JOBS_ENABLED: 'false',
+    ...env,
+  });
+}

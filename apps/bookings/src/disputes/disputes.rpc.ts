@@ -11,7 +11,7 @@ import {
   type DisputeResult,
   type Page,
 } from '@tutorhub/contracts';
-import { OnRpc, OutboxService, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { OnRpc, OutboxService, parseInput, ReadYourWrites, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
 import { endDisputeAction, openDispute, resolveDispute, validateDisputeResolution } from '../domain/dispute-rules';
 import { bookingNotFound, disputeNotFound, requireRole } from '../shared/access';
@@ -85,6 +85,7 @@ export class DisputesRpc {
     private readonly clock: Clock,
     private readonly outbox: OutboxService,
     private readonly store: BookingStore,
+    private readonly readYourWrites: ReadYourWrites,
   ) {}
 
   @OnRpc(BOOKINGS_RPC.dispute)
@@ -139,6 +140,19 @@ export class DisputesRpc {
   async resolve({ actor, data }: RpcContext): Promise<DisputeResult> {
     const admin = requireRole(actor, 'admin');
     const input = parseInput(resolveDisputeInput, data);
+    // Resolving needs payments' confirmation of the freeze: wait for it, bounded (read-your-writes).
+    const awaitingFreeze: Array<{ booking_id: string }> = await this.ds.query(
+      `SELECT booking_id FROM bookings.disputes WHERE id = $1 AND status = 'open' AND frozen_at IS NULL`,
+      [input.disputeId],
+    );
+    if (awaitingFreeze[0]) {
+      await this.readYourWrites.await(awaitingFreeze[0].booking_id, async () => {
+        const rows: unknown[] = await this.ds.query(`SELECT 1 FROM bookings.disputes WHERE id = $1 AND (status <> 'open' OR frozen_at IS NOT NULL)`, [
+          input.disputeId,
+        ]);
+        return rows[0];
+      });
+    }
     return this.ds.transaction(async (em) => {
       const found: Array<{ booking_id: string }> = await em.query(`SELECT booking_id FROM bookings.disputes WHERE id = $1`, [input.disputeId]);
       if (!found[0]) throw disputeNotFound();

@@ -11,6 +11,7 @@ import {
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
 import { ApiZodResponse, CurrentActor, Roles, ZodParam } from '../http';
+import { withOwnerFallback } from './read-your-writes';
 
 /**
  * Paying for a booking (DESIGN §5, §6). The payments service authorises: only the booking's
@@ -34,7 +35,9 @@ export class PaymentsController {
   })
   @ApiZodResponse(initiatePaymentResultSchema, { status: 201 })
   initiate(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<InitiatePaymentResult> {
-    return this.rpc.call<InitiatePaymentResult>('payments', PAYMENTS_RPC.initiate, { bookingId: id }, { actor, timeoutMs: 40000 });
+    return withOwnerFallback(this.rpc, actor, id, ['booking.not_found'], (owner) =>
+      this.rpc.call<InitiatePaymentResult>('payments', PAYMENTS_RPC.initiate, { bookingId: id, ...(owner ? { owner } : {}) }, { actor, timeoutMs: 40000 }),
+    );
   }
 
   @Get(':id/payment')
@@ -44,6 +47,8 @@ export class PaymentsController {
   })
   @ApiZodResponse(bookingPaymentViewSchema)
   get(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<BookingPaymentView> {
-    return this.rpc.call<BookingPaymentView>('payments', PAYMENTS_RPC.bookingPaymentGet, { bookingId: id }, { actor });
+    return withOwnerFallback(this.rpc, actor, id, ['booking.not_found'], (owner) =>
+      this.rpc.call<BookingPaymentView>('payments', PAYMENTS_RPC.bookingPaymentGet, { bookingId: id, ...(owner ? { owner } : {}) }, { actor }),
+    );
   }
 }

@@ -14,6 +14,7 @@ import {
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
 import { ApiZodResponse, CurrentActor, Roles, ZodParam, ZodValidationPipe, zodToOpenApi } from '../http';
+import { withOwnerFallback } from './read-your-writes';
 
 /** `{notes?}`, or no body at all. */
 const endBody = sessionEndBodySchema.optional();
@@ -29,6 +30,13 @@ const endBody = sessionEndBodySchema.optional();
 export class SessionsController {
   constructor(private readonly rpc: RpcClient) {}
 
+  /** Sessions' copy of the booking may be behind its owner's: see read-your-writes.ts. */
+  private call<T>(pattern: string, actor: Actor, data: { bookingId: string; notes?: string }): Promise<T> {
+    return withOwnerFallback(this.rpc, actor, data.bookingId, ['session.not_found'], (owner) =>
+      this.rpc.call<T>('sessions', pattern, owner ? { ...data, owner } : data, { actor }),
+    );
+  }
+
   @Post(':bookingId/start')
   @HttpCode(200)
   @ApiOperation({
@@ -40,7 +48,7 @@ export class SessionsController {
   })
   @ApiZodResponse(sessionAccessResponseSchema)
   start(@ZodParam('bookingId', uuidSchema) bookingId: string, @CurrentActor() actor: Actor): Promise<SessionAccessResponse> {
-    return this.rpc.call<SessionAccessResponse>('sessions', SESSIONS_RPC.start, { bookingId }, { actor });
+    return this.call<SessionAccessResponse>(SESSIONS_RPC.start, actor, { bookingId });
   }
 
   @Post(':bookingId/join')
@@ -48,7 +56,7 @@ export class SessionsController {
   @ApiOperation({ summary: 'Join the active session: an Agora token for the caller’s own uid (409 session.not_started / session.already_ended)' })
   @ApiZodResponse(sessionAccessResponseSchema)
   join(@ZodParam('bookingId', uuidSchema) bookingId: string, @CurrentActor() actor: Actor): Promise<SessionAccessResponse> {
-    return this.rpc.call<SessionAccessResponse>('sessions', SESSIONS_RPC.join, { bookingId }, { actor });
+    return this.call<SessionAccessResponse>(SESSIONS_RPC.join, actor, { bookingId });
   }
 
   @Post(':bookingId/token')
@@ -56,7 +64,7 @@ export class SessionsController {
   @ApiOperation({ summary: 'Renew the caller’s Agora token (expires at the scheduled end plus the overtime grace)' })
   @ApiZodResponse(sessionAccessResponseSchema)
   token(@ZodParam('bookingId', uuidSchema) bookingId: string, @CurrentActor() actor: Actor): Promise<SessionAccessResponse> {
-    return this.rpc.call<SessionAccessResponse>('sessions', SESSIONS_RPC.token, { bookingId }, { actor });
+    return this.call<SessionAccessResponse>(SESSIONS_RPC.token, actor, { bookingId });
   }
 
   @Post(':bookingId/end')
@@ -69,13 +77,13 @@ export class SessionsController {
     @Body(new ZodValidationPipe(endBody)) body: { notes?: string } | undefined,
     @CurrentActor() actor: Actor,
   ): Promise<SessionEndResponse> {
-    return this.rpc.call<SessionEndResponse>('sessions', SESSIONS_RPC.end, { bookingId, ...(body?.notes ? { notes: body.notes } : {}) }, { actor });
+    return this.call<SessionEndResponse>(SESSIONS_RPC.end, actor, { bookingId, ...(body?.notes ? { notes: body.notes } : {}) });
   }
 
   @Get(':bookingId/status')
   @ApiOperation({ summary: 'Whether the caller can start now, the start window, the session if any, and the server time' })
   @ApiZodResponse(sessionStatusResponseSchema)
   status(@ZodParam('bookingId', uuidSchema) bookingId: string, @CurrentActor() actor: Actor): Promise<SessionStatusResponse> {
-    return this.rpc.call<SessionStatusResponse>('sessions', SESSIONS_RPC.status, { bookingId }, { actor });
+    return this.call<SessionStatusResponse>(SESSIONS_RPC.status, actor, { bookingId });
   }
 }

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { Actor } from '@tutorhub/contracts';
-import { OutboxService } from '@tutorhub/messaging';
+import type { Actor, OwnerBooking } from '@tutorhub/contracts';
+import { notReady, OutboxService, ReadYourWrites } from '@tutorhub/messaging';
 import { PG, pgCode } from '@tutorhub/persistence';
 import { AppError, Clock, counter } from '@tutorhub/platform';
 import { CONFIG, JobRunner } from '@tutorhub/service';
@@ -76,6 +76,7 @@ export class PaymentService implements OnModuleInit {
     private readonly escrows: EscrowService,
     private readonly refunds: RefundProcessor,
     private readonly jobs: JobRunner,
+    private readonly readYourWrites: ReadYourWrites,
   ) {}
 
   onModuleInit(): void {
@@ -84,8 +85,13 @@ export class PaymentService implements OnModuleInit {
 
   // ---- initiation ----
 
-  async initiate(actor: Actor, bookingId: string): Promise<{ paymentId: string; txRef: string; checkoutUrl: string; status: PaymentStatus }> {
+  async initiate(
+    actor: Actor,
+    bookingId: string,
+    owner?: OwnerBooking,
+  ): Promise<{ paymentId: string; txRef: string; checkoutUrl: string; status: PaymentStatus }> {
     if (actor.role !== 'student') throw new AppError(403, 'payment.forbidden_role', 'Only the student of a booking pays for it.');
+    if (owner) await this.catchUp(actor, bookingId, owner);
     const now = this.clock.now();
     const decided = await this.retryOnLiveConflict(() =>
       inTransaction(this.ds, async (em) => {
@@ -358,5 +364,22 @@ export class PaymentService implements OnModuleInit {
       const past = p.starts_at !== null && new Date(p.starts_at).getTime() <= this.clock.now().getTime();
       if (past || p.booking_status !== 'accepted') await this.markFailed(em, p, 'abandoned', this.clock.now());
     });
+  }
+
+  /**
+   * Read-your-writes (ADR 0006): the gateway passes the owner's booking when our copy lacked it.
+   * The student right after the tutor accepted must not hear "no such booking": a booking the
+   * tutor accepted reaches us with `booking.accepted`, so wait for it (bounded, woken when it is
+   * handled). One still only requested has nothing to pay yet.
+   */
+  private async catchUp(actor: Actor, bookingId: string, owner: OwnerBooking): Promise<void> {
+    if (owner.studentId !== actor.userId) throw new AppError(404, 'booking.not_found', 'No such booking.');
+    if (owner.status === 'requested') {
+      throw new AppError(409, 'booking.not_payable', 'The tutor has not accepted this booking yet; it can be paid once accepted.');
+    }
+    const known = await this.readYourWrites.await(bookingId, () =>
+      one<{ booking_id: string }>(this.ds, `SELECT booking_id FROM payments.bookings WHERE booking_id = $1`, [bookingId]),
+    );
+    if (!known) throw notReady('payment.not_ready', 'The booking’s payment');
   }
 }

@@ -38,18 +38,19 @@ export class PaymentsRpc {
   async initiate({ actor, data }: RpcContext) {
     const who = requireActor(actor);
     const input = parseInput(initiatePaymentInputSchema, data);
-    return this.payments.initiate(who, input.bookingId);
+    return this.payments.initiate(who, input.bookingId, input.owner);
   }
 
   @OnRpc(PAYMENTS_RPC.bookingPaymentGet)
   async get({ actor, data }: RpcContext): Promise<BookingPaymentView> {
     const who = requireActor(actor);
-    const { bookingId } = parseInput(bookingPaymentGetInputSchema, data);
-    const booking = await one<{ student_id: string; tutor_id: string }>(
-      this.ds,
-      `SELECT student_id, tutor_id FROM payments.bookings WHERE booking_id = $1`,
-      [bookingId],
-    );
+    const { bookingId, owner } = parseInput(bookingPaymentGetInputSchema, data);
+    // Who may look: our copy of the booking, or (read-your-writes, ADR 0006) the owner's booking
+    // that the gateway passes when our copy has not caught up. Payment and escrow are our own data.
+    const booking =
+      (await one<{ student_id: string; tutor_id: string }>(this.ds, `SELECT student_id, tutor_id FROM payments.bookings WHERE booking_id = $1`, [
+        bookingId,
+      ])) ?? (owner ? { student_id: owner.studentId, tutor_id: owner.tutorId } : undefined);
     const maySee = booking && (who.role === 'admin' || who.userId === booking.student_id || who.userId === booking.tutor_id);
     if (!maySee) throw new AppError(404, 'booking.not_found', 'No such booking.');
     return bookingPaymentView(this.ds, bookingId);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { Actor, SessionAccessResponse, SessionEndResponse, SessionStatusResponse } from '@tutorhub/contracts';
-import { OutboxService } from '@tutorhub/messaging';
+import type { Actor, OwnerBooking, SessionAccessResponse, SessionEndResponse, SessionStatusResponse } from '@tutorhub/contracts';
+import { notReady, OutboxService, ReadYourWrites } from '@tutorhub/messaging';
 import { PG, pgCode, pgConstraint } from '@tutorhub/persistence';
 import { AppError, Clock } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
@@ -28,6 +28,9 @@ import { findSnapshot, type BookingSnapshot } from '../read-model/booking-snapsh
 import { refusalToProblem, sessionNotFound } from './session-problems';
 import { addNotesIfMissing, findSessionByBooking, insertSession, markEnded, recordJoin, type SessionRecord } from './session.repository';
 import { toSessionView } from './session-view';
+
+/** Owner statuses that mean the booking was confirmed, so that our snapshot of it will arrive. */
+const WILL_BE_CONFIRMED: ReadonlySet<string> = new Set(['confirmed', 'in_progress', 'completed', 'no_show', 'disputed']);
 
 /** A booking the caller takes part in, with its scheduled end (always known once confirmed). */
 interface ParticipantBooking {
@@ -58,6 +61,7 @@ export class SessionService {
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxService,
     private readonly tokens: RtcTokenIssuer,
+    private readonly readYourWrites: ReadYourWrites,
   ) {
     this.window = sessionWindow({
       earlyMinutes: config.SESSION_START_EARLY_MINUTES,
@@ -67,7 +71,8 @@ export class SessionService {
   }
 
   /** Start the session, or join it when it is already active (both may press start). */
-  async start(actor: Actor, bookingId: string): Promise<SessionAccessResponse> {
+  async start(actor: Actor, bookingId: string, owner?: OwnerBooking): Promise<SessionAccessResponse> {
+    await this.catchUp(actor, bookingId, owner);
     try {
       return await this.dataSource.transaction((em) => this.startIn(em, actor, bookingId));
     } catch (err) {
@@ -128,7 +133,8 @@ export class SessionService {
   }
 
   /** Join an active session: a token for the caller's own uid, attendance recorded. */
-  async join(actor: Actor, bookingId: string): Promise<SessionAccessResponse> {
+  async join(actor: Actor, bookingId: string, owner?: OwnerBooking): Promise<SessionAccessResponse> {
+    await this.catchUp(actor, bookingId, owner);
     return this.dataSource.transaction(async (em) => {
       const now = this.clock.now();
       const { booking, endsAt, userId, role } = await this.participantBooking(em, actor, bookingId);
@@ -145,7 +151,8 @@ export class SessionService {
    * who somehow never joined is recorded as joined now, since holding a token is what lets
    * them in, but a renewal is not counted as a rejoin.
    */
-  async renewToken(actor: Actor, bookingId: string): Promise<SessionAccessResponse> {
+  async renewToken(actor: Actor, bookingId: string, owner?: OwnerBooking): Promise<SessionAccessResponse> {
+    await this.catchUp(actor, bookingId, owner);
     return this.dataSource.transaction(async (em) => {
       const now = this.clock.now();
       const { booking, endsAt, userId, role } = await this.participantBooking(em, actor, bookingId);
@@ -160,7 +167,8 @@ export class SessionService {
    * participant who ends it after the overtime grace is too late to be the one who ended it:
    * the tokens lapsed at scheduled end + grace, so it ends as the auto-end job would have.
    */
-  async end(actor: Actor, bookingId: string, notes: string | undefined): Promise<SessionEndResponse> {
+  async end(actor: Actor, bookingId: string, notes: string | undefined, owner?: OwnerBooking): Promise<SessionEndResponse> {
+    await this.catchUp(actor, bookingId, owner);
     return this.dataSource.transaction(async (em) => {
       const now = this.clock.now();
       const { booking, endsAt, userId } = await this.participantBooking(em, actor, bookingId);
@@ -183,7 +191,21 @@ export class SessionService {
   }
 
   /** Whether the caller could start (or join) now, the window, and the session if any. */
-  async status(actor: Actor, bookingId: string): Promise<SessionStatusResponse> {
+  async status(actor: Actor, bookingId: string, owner?: OwnerBooking): Promise<SessionStatusResponse> {
+    // 200 for any booking the caller takes part in, whatever its state (DESIGN §6): when our copy
+    // has not caught up, the owner's facts answer (canStart false, with the reason).
+    const pending = await this.catchUp(actor, bookingId, owner, { refuse: false });
+    if (pending && owner) {
+      const window = this.window.startWindow(new Date(owner.startsAt));
+      return {
+        canStart: false,
+        canStartFrom: window.canStartFrom.toISOString(),
+        canStartUntil: window.canStartUntil.toISOString(),
+        reason: pending,
+        session: null,
+        serverTime: this.clock.now().toISOString(),
+      };
+    }
     return this.dataSource.transaction(async (em) => {
       const now = this.clock.now();
       const { booking, endsAt, userId } = await this.participantBooking(em, actor, bookingId);
@@ -276,6 +298,35 @@ export class SessionService {
   }
 
   // ---- helpers ----
+
+  /**
+   * Read-your-writes (ADR 0006). Without `owner` nothing happens: our snapshot decides, and a
+   * booking it lacks is a 404 (the gateway then asks bookings, the owner, and calls again with
+   * its facts). With `owner`: the caller takes part in the booking as its owner knows it now.
+   * If the booking was ever confirmed, our snapshot will come (`booking.confirmed`), so wait for
+   * it, bounded and woken when it is handled; otherwise there is no session to be had, and the
+   * owner's status says why. Returns the reason the request cannot proceed yet, or null.
+   */
+  private async catchUp(
+    actor: Actor,
+    bookingId: string,
+    owner: OwnerBooking | undefined,
+    opts: { refuse: boolean } = { refuse: true },
+  ): Promise<'session.booking_not_confirmed' | 'session.booking_cancelled' | 'session.not_ready' | null> {
+    if (!owner) return null;
+    if (roleOf(owner, actor.userId) === null) throw sessionNotFound();
+    const hasSnapshot = () => findSnapshot(this.dataSource.manager, bookingId);
+    let reason: 'session.booking_not_confirmed' | 'session.booking_cancelled' | 'session.not_ready' | null = null;
+    if (WILL_BE_CONFIRMED.has(owner.status)) {
+      if (!(await this.readYourWrites.await(bookingId, hasSnapshot))) reason = 'session.not_ready';
+    } else if (!(await hasSnapshot())) {
+      reason = owner.status === 'cancelled' ? 'session.booking_cancelled' : 'session.booking_not_confirmed';
+    }
+    if (reason && opts.refuse) {
+      throw reason === 'session.not_ready' ? notReady('session.not_ready', 'This lesson’s session') : refusalToProblem(refuse(reason));
+    }
+    return reason;
+  }
 
   /** The booking, if the actor is its student or tutor; otherwise 404, as for an unknown booking. */
   private async participantBooking(em: EntityManager, actor: Actor, bookingId: string, lock?: 'update'): Promise<ParticipantBooking> {

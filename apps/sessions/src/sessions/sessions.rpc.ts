@@ -21,30 +21,30 @@ export class SessionsRpc {
   @OnRpc(SESSIONS_RPC.start)
   start({ actor, data }: RpcContext): Promise<SessionAccessResponse> {
     const input = parseInput(sessionStartInputSchema, data);
-    return this.sessions.start(requireActor(actor), input.bookingId);
+    return this.sessions.start(requireActor(actor), input.bookingId, input.owner);
   }
 
   @OnRpc(SESSIONS_RPC.join)
   join({ actor, data }: RpcContext): Promise<SessionAccessResponse> {
     const input = parseInput(sessionJoinInputSchema, data);
-    return this.sessions.join(requireActor(actor), input.bookingId);
+    return this.sessions.join(requireActor(actor), input.bookingId, input.owner);
   }
 
   @OnRpc(SESSIONS_RPC.token)
   token({ actor, data }: RpcContext): Promise<SessionAccessResponse> {
     const input = parseInput(sessionTokenInputSchema, data);
-    return this.sessions.renewToken(requireActor(actor), input.bookingId);
+    return this.sessions.renewToken(requireActor(actor), input.bookingId, input.owner);
   }
 
   @OnRpc(SESSIONS_RPC.end)
   end({ actor, data }: RpcContext): Promise<SessionEndResponse> {
     const input = parseInput(sessionEndInputSchema, data);
-    return this.sessions.end(requireActor(actor), input.bookingId, input.notes);
+    return this.sessions.end(requireActor(actor), input.bookingId, input.notes, input.owner);
   }
 
   @OnRpc(SESSIONS_RPC.status)
   status({ actor, data }: RpcContext): Promise<SessionStatusResponse> {
     const input = parseInput(sessionStatusInputSchema, data);
-    return this.sessions.status(requireActor(actor), input.bookingId);
+    return this.sessions.status(requireActor(actor), input.bookingId, input.owner);
   }
 }

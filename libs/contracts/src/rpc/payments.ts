@@ -3,6 +3,7 @@
 // the payments service re-validates every request (defence in depth).
 import { z } from 'zod';
 import { currencySchema, isoDateTime, moneySchema, uuidSchema } from '../common';
+import { ownerBookingSchema } from './owner-booking';
 
 export const PAYMENTS_RPC = {
   /** student; `POST /api/bookings/:id/payment` → 201 */
@@ -31,10 +32,10 @@ const idempotencyKey = z.string().min(1).max(200).optional();
 
 // ---- inputs ----
 
-export const initiatePaymentInputSchema = z.strictObject({ bookingId: uuidSchema });
+export const initiatePaymentInputSchema = z.strictObject({ bookingId: uuidSchema, owner: ownerBookingSchema.optional() });
 export type InitiatePaymentInput = z.infer<typeof initiatePaymentInputSchema>;
 
-export const bookingPaymentGetInputSchema = z.strictObject({ bookingId: uuidSchema });
+export const bookingPaymentGetInputSchema = z.strictObject({ bookingId: uuidSchema, owner: ownerBookingSchema.optional() });
 export type BookingPaymentGetInput = z.infer<typeof bookingPaymentGetInputSchema>;
 
 /**

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { isoDateTime, uuidSchema } from '../common';
 import { absentPartySchema } from '../events/catalogue';
+import { ownerBookingSchema } from './owner-booking';
 
 /** Pattern names served on `sessions.rpc`. Every pattern needs an actor (a participant of the booking). */
 export const SESSIONS_RPC = {
@@ -25,11 +26,13 @@ export const sessionEndBodySchema = z.strictObject({
 /** Body of start, join and token: nothing (an empty JSON object, or no body). */
 export const sessionEmptyBodySchema = z.strictObject({});
 
-export const sessionStartInputSchema = sessionBookingParamsSchema;
-export const sessionJoinInputSchema = sessionBookingParamsSchema;
-export const sessionStatusInputSchema = sessionBookingParamsSchema;
-export const sessionTokenInputSchema = sessionBookingParamsSchema;
-export const sessionEndInputSchema = z.strictObject({ ...sessionBookingParamsSchema.shape, ...sessionEndBodySchema.shape });
+/** Every pattern may carry the owner's booking (read-your-writes, see owner-booking.ts). */
+const sessionRpcInput = z.strictObject({ ...sessionBookingParamsSchema.shape, owner: ownerBookingSchema.optional() });
+export const sessionStartInputSchema = sessionRpcInput;
+export const sessionJoinInputSchema = sessionRpcInput;
+export const sessionStatusInputSchema = sessionRpcInput;
+export const sessionTokenInputSchema = sessionRpcInput;
+export const sessionEndInputSchema = z.strictObject({ ...sessionRpcInput.shape, ...sessionEndBodySchema.shape });
 
 export type SessionBookingInput = z.infer<typeof sessionBookingParamsSchema>;
 export type SessionEndInput = z.infer<typeof sessionEndInputSchema>;

@@ -1,0 +1,31 @@
+import { ConfigError, loadConfig } from '@tutorhub/platform';
+import { configSchema } from './config';
+
+const load = (env: Record<string, string>) => loadConfig(configSchema, env);
+const issues = (env: Record<string, string>) => {
+  try {
+    load(env);
+    return [];
+  } catch (err) {
+    return (err as ConfigError).issues;
+  }
+};
+
+describe('sessions config', () => {
+  it('has the windows of DESIGN §4 by default', () => {
+    expect(load({})).toMatchObject({ SESSION_START_EARLY_MINUTES: 5, SESSION_START_LATE_MINUTES: 15, SESSION_OVERTIME_GRACE_MINUTES: 10 });
+  });
+
+  it('takes fractions of a minute (windows of seconds for local runs and tests)', () => {
+    expect(load({ SESSION_START_LATE_MINUTES: '0.1', SESSION_OVERTIME_GRACE_MINUTES: '0.5' })).toMatchObject({
+      SESSION_START_LATE_MINUTES: 0.1,
+      SESSION_OVERTIME_GRACE_MINUTES: 0.5,
+    });
+  });
+
+  it('refuses negative, non-numeric and over-a-day windows', () => {
+    expect(issues({ SESSION_START_EARLY_MINUTES: '-1' })).toHaveLength(1);
+    expect(issues({ SESSION_START_LATE_MINUTES: 'soon' })).toHaveLength(1);
+    expect(issues({ SESSION_OVERTIME_GRACE_MINUTES: String(24 * 60 + 1) })).toHaveLength(1);
+  });
+});
