@@ -257,6 +257,9 @@ function messageText(message: unknown): string {
   return message === undefined || message === null ? '' : String(message);
 }
 
+/** No wait between two attempts is longer than this, whatever `Retry-After` says. */
+const MAX_BACKOFF_MS = 10_000;
+
 const DUPLICATE = /used before|already (been )?used|already exists|must be unique|duplicate/i;
 
 export class ChapaClient {
@@ -274,6 +277,15 @@ export class ChapaClient {
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.retries = Math.max(0, Math.trunc(options.retries ?? 2));
     this.retryBaseDelayMs = Math.max(0, options.retryBaseDelayMs ?? 300);
+  }
+
+  /**
+   * The longest one call of this client can take: every attempt timing out, plus the longest
+   * backoff between attempts (capped at 10 s, `Retry-After` included). Jobs size the lease of
+   * a claimed row from it, so a row is never taken over while its Chapa call may still run.
+   */
+  worstCaseCallMs(): number {
+    return (this.retries + 1) * this.timeoutMs + this.retries * MAX_BACKOFF_MS;
   }
 
   /** POST /v1/transaction/initialize → the hosted checkout URL. */
@@ -527,7 +539,7 @@ export class ChapaClient {
   private backoff(attempt: number, err: ChapaError): number {
     const exponential = this.retryBaseDelayMs * 2 ** attempt;
     const jittered = exponential / 2 + Math.random() * (exponential / 2);
-    return Math.min(10_000, Math.max(jittered, err.retryAfterMs ?? 0));
+    return Math.min(MAX_BACKOFF_MS, Math.max(jittered, err.retryAfterMs ?? 0));
   }
 
   private async once(call: Call): Promise<Answer> {
