@@ -1,0 +1,93 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ChapaClient } from '../src/chapa/chapa.client';
+import { RefundProcessor } from '../src/refunds/refund.processor';
+import { acceptedBooking, admin, eventually, jobs, ledgerInvariants, payFor, startHarness, stopSandbox, type Harness } from './harness';
+
+// Issue 13, defect 7: the refund processor claimed 20 rows under one 2-minute lease, but one row
+// may spend (retries + 1) × CHAPA_TIMEOUT_MS on each of its two Chapa calls. Here Chapa accepts
+// connections and never answers, so a claimed refund stays in flight for as long as the test
+// wants; the clock then moves past the old lease, and another replica's pass must not take it.
+
+jest.setTimeout(90_000);
+
+let h: Harness;
+let hung: Server | undefined;
+const sockets: Socket[] = [];
+
+beforeAll(async () => {
+  // Chapa's worst case per call: 3 attempts × 60 s, plus two backoffs of at most 10 s.
+  h = await startHarness({ env: { CHAPA_TIMEOUT_MS: '60000', CHAPA_RETRIES: '2' } });
+});
+afterAll(async () => {
+  for (const s of sockets) s.destroy();
+  await new Promise<void>((resolve) => (hung ? hung.close(() => resolve()) : resolve()));
+  await h?.close();
+});
+
+it('never lets another replica claim a refund whose Chapa call may still be running', async () => {
+  const b = await acceptedBooking(h);
+  await payFor(h, b);
+  await h.rpc.call('payments', 'payments.admin.refund', { bookingId: b.bookingId }, { actor: admin() });
+  await ledgerInvariants(h.ds);
+
+  // Chapa hangs: same address, connections accepted, no answer ever.
+  const port = Number(new URL(h.sandboxUrl).port);
+  await stopSandbox(h);
+  hung = createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => hung?.listen(port, '127.0.0.1', resolve));
+
+  const claimedAt = h.clock.now().getTime();
+  const first = jobs(h).refunds(); // replica A: claims the refund, then waits on Chapa
+  await eventually(async () => sockets.length === 1, 15000);
+  const [row] = (await h.ds.query(`SELECT attempts, next_attempt_at FROM payments.refunds WHERE booking_id = $1`, [b.bookingId])) as Array<{
+    attempts: number;
+    next_attempt_at: Date;
+  }>;
+  expect(row.attempts).toBe(1);
+  // The lease covers both Chapa calls of the row at their worst.
+  const worstCall = h.svc.app.get(ChapaClient).worstCaseCallMs();
+  expect(worstCall).toBe(3 * 60_000 + 2 * 10_000);
+  expect(new Date(row.next_attempt_at).getTime() - claimedAt).toBeGreaterThanOrEqual(2 * worstCall);
+  expect(h.svc.app.get(RefundProcessor).leaseMs()).toBeGreaterThanOrEqual(2 * worstCall);
+
+  // Well past the old 2-minute lease, yet within one call's worst case: replica B runs a pass.
+  h.clock.advance(2 * 60_000 + 1000);
+  let watching = true;
+  const reclaimed = (async () => {
+    while (watching) {
+      if (sockets.length > 1) return 'claimed again by another pass';
+      await sleep(20);
+    }
+    return 'not claimed again';
+  })();
+  const second = jobs(h)
+    .refunds()
+    .then((n) => `pass looked at ${n}`);
+  const winner = await Promise.race([second, reclaimed]);
+  watching = false;
+  expect(winner).toBe('pass looked at 0');
+  expect(sockets).toHaveLength(1);
+  const [still] = (await h.ds.query(`SELECT attempts, status FROM payments.refunds WHERE booking_id = $1`, [b.bookingId])) as Array<{ attempts: number; status: string }>;
+  expect(still).toEqual({ attempts: 1, status: 'pending' });
+
+  // Chapa goes away for good: A's call fails, and the refund waits for its backoff, unchanged in money.
+  await new Promise<void>((resolve) => {
+    hung?.close(() => resolve());
+    for (const s of sockets) s.destroy();
+  });
+  hung = undefined;
+  await first;
+  await reclaimed;
+  const [after] = (await h.ds.query(`SELECT attempts, status, last_error FROM payments.refunds WHERE booking_id = $1`, [b.bookingId])) as Array<{
+    attempts: number;
+    status: string;
+    last_error: string;
+  }>;
+  expect(after).toMatchObject({ attempts: 1, status: 'pending' });
+  expect(after.last_error).toMatch(/Chapa refund/);
+  await ledgerInvariants(h.ds);
+});
