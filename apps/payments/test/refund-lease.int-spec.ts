@@ -74,20 +74,44 @@ it('never lets another replica claim a refund whose Chapa call may still be runn
   const [still] = (await h.ds.query(`SELECT attempts, status FROM payments.refunds WHERE booking_id = $1`, [b.bookingId])) as Array<{ attempts: number; status: string }>;
   expect(still).toEqual({ attempts: 1, status: 'pending' });
 
-  // Chapa goes away for good: A's call fails, and the refund waits for its backoff, unchanged in money.
-  await new Promise<void>((resolve) => {
-    hung?.close(() => resolve());
-    for (const s of sockets) s.destroy();
-  });
+  // A pass that outlives its lease (a paused process) is taken over, and then cannot write over
+  // the replica that took the row: every write of the processor carries the claim's lease token.
+  const leaseEnd = new Date(row.next_attempt_at).getTime();
+  h.clock.advance(leaseEnd - h.clock.now().getTime() + 1000);
+  const third = jobs(h).refunds(); // replica C: takes the expired lease over, and hangs on Chapa too
+  await eventually(async () => sockets.length === 2, 15000);
+  const [taken] = (await h.ds.query(`SELECT attempts, next_attempt_at, last_error FROM payments.refunds WHERE booking_id = $1`, [b.bookingId])) as Array<{
+    attempts: number;
+    next_attempt_at: Date;
+    last_error: string | null;
+  }>;
+  expect(taken).toMatchObject({ attempts: 2, last_error: null });
+
+  // Chapa stops accepting connections; A's call fails first (its retries are refused at once).
+  hung.close();
   hung = undefined;
+  sockets[0].destroy();
   await first;
-  await reclaimed;
-  const [after] = (await h.ds.query(`SELECT attempts, status, last_error FROM payments.refunds WHERE booking_id = $1`, [b.bookingId])) as Array<{
+  const [afterA] = (await h.ds.query(`SELECT attempts, status, next_attempt_at, last_error FROM payments.refunds WHERE booking_id = $1`, [b.bookingId])) as Array<{
     attempts: number;
     status: string;
+    next_attempt_at: Date;
+    last_error: string | null;
+  }>;
+  expect(afterA).toEqual({ attempts: 2, status: 'pending', next_attempt_at: taken.next_attempt_at, last_error: null });
+
+  // C's call fails too: its result is recorded (backoff after a second attempt), money unchanged.
+  sockets[1].destroy();
+  await third;
+  await reclaimed;
+  const [afterC] = (await h.ds.query(`SELECT attempts, status, next_attempt_at, last_error FROM payments.refunds WHERE booking_id = $1`, [b.bookingId])) as Array<{
+    attempts: number;
+    status: string;
+    next_attempt_at: Date;
     last_error: string;
   }>;
-  expect(after).toMatchObject({ attempts: 1, status: 'pending' });
-  expect(after.last_error).toMatch(/Chapa refund/);
+  expect(afterC).toMatchObject({ attempts: 2, status: 'pending' });
+  expect(afterC.last_error).toMatch(/Chapa refund/);
+  expect(new Date(afterC.next_attempt_at).getTime()).toBe(h.clock.now().getTime() + 60_000);
   await ledgerInvariants(h.ds);
 });
