@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { register } from 'prom-client';
 import type { Actor } from '@tutorhub/contracts';
 // The reliability suites' money invariants (platform cash = everything owed, suspense, reversals…),
 // run here against the service's real schema after every scenario.
@@ -124,6 +125,8 @@ describe('refunds: only what Chapa verifiably refunded is booked (defect 5)', ()
       chapaAmount: { amountMinor: 148500, currency: 'ETB' },
       lastError: expect.stringMatching(/148500 instead of 150000/),
     });
+    const gauge = await register.getSingleMetric('payments_refunds_needing_attention')?.get();
+    expect(gauge?.values.find((v) => v.labels['status'] === 'needs_review')?.value).toBe(1);
     const needsReview = await adminCall<{ items: AdminRefund[] }>('payments.admin.refunds.list', { status: 'needs_review', limit: 100 });
     expect(needsReview.items.map((r) => r.id)).toContain(row.id);
     expect(needsReview.items.every((r) => r.status === 'needs_review')).toBe(true);
@@ -360,5 +363,23 @@ describe('money with no way back (defect 6)', () => {
     expect(await balance(h, 'refunds_payable', b.bookingId)).toBe(0);
     await expect(adminCall('payments.admin.refund.retry', { refundId: gaveUp.id })).rejects.toMatchObject({ status: 409, code: 'refund.not_retryable' });
     await jobs(h).refunds(); // leaves the other booking's refund settled too
+
+    // The admin list pages newest first with a cursor, without gaps or repeats.
+    const all = await adminCall<{ items: AdminRefund[]; nextCursor: string | null }>('payments.admin.refunds.list', { status: 'succeeded', limit: 100 });
+    expect(all.items.length).toBeGreaterThanOrEqual(3);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: AdminRefund[]; nextCursor: string | null } = await adminCall('payments.admin.refunds.list', {
+        status: 'succeeded',
+        limit: 2,
+        ...(cursor ? { cursor } : {}),
+      });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      paged.push(...page.items.map((r) => r.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(all.items.map((r) => r.id));
+    await expect(adminCall('payments.admin.refunds.list', { status: 'lost' })).rejects.toMatchObject({ status: 400 });
   });
 });

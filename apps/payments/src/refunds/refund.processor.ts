@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppError, Clock, counter } from '@tutorhub/platform';
+import { AppError, Clock, counter, gauge } from '@tutorhub/platform';
 import { CONFIG, JobRunner } from '@tutorhub/service';
 import { ChapaError } from '../chapa/chapa-error';
 import { ChapaClient, type ChapaRefundStatus } from '../chapa/chapa.client';
@@ -16,6 +16,12 @@ const refundMismatches = counter(
   'payments_refund_mismatches_total',
   'Refunds Chapa reported differently from what we asked (another amount, currency or refund): left for an operator',
   ['kind'],
+);
+
+const needingAttention = gauge(
+  'payments_refunds_needing_attention',
+  'Refunds waiting for an operator (failed after every attempt, or needs_review), as of the last refund pass',
+  ['status'],
 );
 
 export type RefundStatus = 'pending' | 'submitted' | 'succeeded' | 'failed' | 'needs_review';
@@ -114,7 +120,17 @@ export class RefundProcessor implements OnModuleInit {
       total += 1;
       await this.process(r);
     }
+    await this.reportAttention();
     return total;
+  }
+
+  /** For alerting: how many refunds wait for an operator (the same figure on every replica). */
+  private async reportAttention(): Promise<void> {
+    const counts = await rows<{ status: string; n: number }>(
+      this.ds,
+      `SELECT status, count(*)::int AS n FROM payments.refunds WHERE status IN ('failed', 'needs_review') GROUP BY status`,
+    );
+    for (const status of ['failed', 'needs_review']) needingAttention.set({ status }, counts.find((c) => c.status === status)?.n ?? 0);
   }
 
   private async claim(): Promise<RefundRow | undefined> {
