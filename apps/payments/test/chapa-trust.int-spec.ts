@@ -155,6 +155,27 @@ describe('refunds: only what Chapa verifiably refunded is booked (defect 5)', ()
     expect(sandboxStore(h).findRefund(seen?.chapaRefId ?? '')).toMatchObject({ txRef: p.txRef, amountMinor: 60000 });
     expect(await balance(h, 'refunds_payable', b.bookingId)).toBe(0);
   });
+
+  it('does not book a refund whose Chapa ref_id turns out to be another refund', async () => {
+    const a = await acceptedBooking(h);
+    await payFor(h, a);
+    await adminCall('payments.admin.refund', { bookingId: a.bookingId });
+    await jobs(h).refunds();
+    const [refundA] = (await h.ds.query(`SELECT chapa_ref_id FROM payments.refunds WHERE booking_id = $1`, [a.bookingId])) as Array<{ chapa_ref_id: string }>;
+    expect(refundA.chapa_ref_id).toMatch(/^RF/);
+    const b = await acceptedBooking(h);
+    await payFor(h, b);
+    await adminCall('payments.admin.refund', { bookingId: b.bookingId });
+    // As if Chapa's answer to our submission had named the other refund's ref_id.
+    await h.ds.query(`UPDATE payments.refunds SET status = 'submitted', chapa_ref_id = $2 WHERE booking_id = $1`, [b.bookingId, refundA.chapa_ref_id]);
+    await jobs(h).refunds();
+    const [row] = await refundRows(b.bookingId);
+    expect(row.status).toBe('needs_review');
+    const list = await adminCall<{ items: AdminRefund[] }>('payments.admin.refunds.list', { status: 'needs_review', limit: 100 });
+    expect(list.items.find((r) => r.id === row.id)?.lastError).toMatch(/not ours/);
+    expect(await balance(h, 'refunds_payable', b.bookingId)).toBe(150000);
+    expect(await ledgerKinds('booking_id', b.bookingId)).not.toContain('refund_settled');
+  });
 });
 
 describe('payouts: a refusal after a lost answer is verified before any money goes back (defect 5)', () => {

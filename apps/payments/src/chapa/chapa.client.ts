@@ -111,7 +111,10 @@ export type ChapaSettlementState = 'succeeded' | 'pending' | 'failed' | 'reverse
 
 export interface ChapaRefundStatus {
   refId?: string;
+  /** `merchant_reference`, else `reference` (whose meaning varies between Chapa's answers). */
   reference?: string;
+  /** Our refund reference exactly as Chapa echoes it (`merchant_reference`), when it does. */
+  merchantReference?: string;
   txRef?: string;
   amountMinor?: number;
   currency?: ChapaCurrency;
@@ -428,6 +431,7 @@ export class ChapaClient {
     if (d.ref_id) result.refId = d.ref_id;
     const reference = d.merchant_reference ?? d.reference;
     if (reference) result.reference = reference;
+    if (d.merchant_reference) result.merchantReference = d.merchant_reference;
     if (d.tx_ref) result.txRef = d.tx_ref;
     if (d.currency && isChapaCurrency(d.currency.toUpperCase())) {
       result.currency = d.currency.toUpperCase() as ChapaCurrency;

@@ -209,12 +209,14 @@ export class RefundProcessor implements OnModuleInit {
       return;
     }
     // The refund Chapa describes must be ours before anything it says counts.
-    if ((status.reference !== undefined && status.reference !== r.reference) || (status.txRef !== undefined && status.txRef !== r.tx_ref)) {
+    // (`merchant_reference` is our refund reference as Chapa echoes it; a bare `reference` may be
+    // Chapa's reference of the charge, so it proves nothing either way.)
+    if ((status.merchantReference !== undefined && status.merchantReference !== r.reference) || (status.txRef !== undefined && status.txRef !== r.tx_ref)) {
       await this.needsReview(
         r,
         'identity',
         status.amountMinor ?? null,
-        `Chapa's refund ${refId ?? r.reference} is for reference ${status.reference ?? '?'} / tx_ref ${status.txRef ?? '?'}, not ours`,
+        `Chapa's refund ${refId ?? r.reference} is for reference ${status.merchantReference ?? '?'} / tx_ref ${status.txRef ?? '?'}, not ours`,
       );
       return;
     }
