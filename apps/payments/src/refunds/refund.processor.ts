@@ -242,7 +242,9 @@ export class RefundProcessor implements OnModuleInit {
   async settled(refundId: string, chapaRefId: string | null = null): Promise<void> {
     await inTransaction(this.ds, async (em) => {
       const r = await one<RefundRow>(em, `SELECT * FROM payments.refunds WHERE id = $1 FOR UPDATE`, [refundId]);
-      if (!r || r.status === 'succeeded') return;
+      // Only an open refund is booked: never twice, and never one that was meanwhile set aside
+      // (needs_review, failed) by a run that took the row over.
+      if (!r || (r.status !== 'pending' && r.status !== 'submitted')) return;
       const now = this.clock.now();
       await this.ledger.post(em, [
         {
