@@ -140,10 +140,11 @@ const CHECKS: Array<{ check: string; sql: string }> = [
            WHERE kind = 'payment_captured' GROUP BY payment_id HAVING count(*) > 1`,
   },
   {
-    check: 'refunds of an escrow never exceed what it refunded, nor a payment its amount',
-    sql: `SELECT p.id, p.amount_minor::text, sum(r.amount_minor)::text AS refunded
+    // A flagged payment is refunded what Chapa received (received_minor), not what we expected.
+    check: 'refunds of an escrow never exceed what it refunded, nor a payment its amount (what Chapa received, when flagged)',
+    sql: `SELECT p.id, COALESCE(p.received_minor, p.amount_minor)::text, sum(r.amount_minor)::text AS refunded
             FROM payments.payments p JOIN payments.refunds r ON r.payment_id = p.id
-           GROUP BY p.id, p.amount_minor HAVING sum(r.amount_minor) > p.amount_minor
+           GROUP BY p.id, p.amount_minor, p.received_minor HAVING sum(r.amount_minor) > COALESCE(p.received_minor, p.amount_minor)
           UNION ALL
           SELECT e.id, e.refund_minor::text, r.amount_minor::text FROM payments.escrows e JOIN payments.refunds r ON r.escrow_id = e.id
            WHERE r.amount_minor <> e.refund_minor`,
@@ -151,8 +152,35 @@ const CHECKS: Array<{ check: string; sql: string }> = [
   {
     check: 'each refund and payout is settled in the ledger at most once',
     sql: `SELECT COALESCE(refund_id, payout_id) AS id, kind, count(*)::int FROM payments.ledger_transactions
-           WHERE kind IN ('refund_settled', 'payout_succeeded', 'payout_failed', 'payout_requested')
-           GROUP BY COALESCE(refund_id, payout_id), kind HAVING count(*) > 1`,
+           WHERE kind IN ('refund_settled', 'payout_succeeded', 'payout_failed', 'payout_requested', 'payout_reversed')
+           GROUP BY COALESCE(refund_id, payout_id), kind HAVING count(*) > 1
+          UNION ALL
+          SELECT t.payout_id, 'payout_settled', count(*)::int FROM payments.ledger_transactions t
+           WHERE t.kind IN ('payout_succeeded', 'payout_failed') GROUP BY t.payout_id HAVING count(*) > 1`,
+  },
+  {
+    check: 'a payout is reversed only after it succeeded, at most once, and its status says so',
+    sql: `SELECT p.id, p.status, count(t.id) FILTER (WHERE t.kind = 'payout_succeeded')::int AS succeeded,
+                 count(t.id) FILTER (WHERE t.kind = 'payout_reversed')::int AS reversed
+            FROM payments.payouts p LEFT JOIN payments.ledger_transactions t ON t.payout_id = p.id
+           GROUP BY p.id, p.status
+          HAVING (count(t.id) FILTER (WHERE t.kind = 'payout_reversed') > 0
+                  AND count(t.id) FILTER (WHERE t.kind = 'payout_succeeded') <> 1)
+              OR (p.status = 'reversed') <> (count(t.id) FILTER (WHERE t.kind = 'payout_reversed') = 1)`,
+  },
+  {
+    check: 'money in suspense: each flagged payment’s account holds what Chapa received, nothing once refunded, suspended and released once',
+    sql: `SELECT p.id, p.status, p.received_minor::text, a.balance_minor::text AS suspense
+            FROM payments.payments p
+            LEFT JOIN payments.ledger_accounts a ON a.kind = 'suspense' AND a.ref = p.id AND a.currency = p.received_currency
+           WHERE p.received_minor IS NOT NULL
+             AND COALESCE(a.balance_minor, 0) <> CASE WHEN p.status = 'flagged' THEN p.received_minor ELSE 0 END
+          UNION ALL
+          SELECT a.ref, 'no flagged payment', NULL, a.balance_minor::text FROM payments.ledger_accounts a
+           WHERE a.kind = 'suspense' AND NOT EXISTS (SELECT 1 FROM payments.payments p WHERE p.id = a.ref AND p.received_minor IS NOT NULL)
+          UNION ALL
+          SELECT payment_id, kind, NULL, count(*)::text FROM payments.ledger_transactions
+           WHERE kind IN ('payment_suspended', 'suspense_refunded') GROUP BY payment_id, kind HAVING count(*) > 1`,
   },
 ];
 

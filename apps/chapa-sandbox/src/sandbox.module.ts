@@ -9,6 +9,7 @@ import { ChapaExceptionFilter } from './http/chapa-exception.filter';
 import { CheckoutController } from './http/checkout.controller';
 import { HealthController } from './http/health.controller';
 import { RefundsController } from './http/refunds.controller';
+import { ScenariosController } from './http/scenarios.controller';
 import { TransactionsController } from './http/transactions.controller';
 import { TransfersController } from './http/transfers.controller';
 import { OutboundNotifier } from './notify/outbound-notifier';
@@ -30,6 +31,7 @@ export class ChapaSandboxModule {
         TransfersController,
         BanksController,
         CheckoutController,
+        ScenariosController,
         HealthController,
         // Same Prometheus endpoint as every other app (DESIGN §6).
         MetricsController,

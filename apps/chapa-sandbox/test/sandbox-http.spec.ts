@@ -216,6 +216,22 @@ describe('refunds over form-encoded bodies', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it('refunds less than asked once scripted to keep part of each refund, and says so', async () => {
+    const txRef = ref('keep');
+    await fetch(`${base}/v1/transaction/initialize`, { method: 'POST', headers: json, body: JSON.stringify({ amount: '100', currency: 'ETB', tx_ref: txRef }) });
+    await fetch(`${base}/checkout/${txRef}/pay`, { method: 'POST', redirect: 'manual' });
+    const keep = await fetch(`${base}/sandbox/transactions/${txRef}/refund-keep`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"keep":"3.50"}' });
+    expect(keep.status).toBe(200);
+    const refund = (await (
+      await fetch(`${base}/v1/refund/${txRef}`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'reason=test' })
+    ).json()) as { data: { ref_id: string; amount: string } };
+    expect(refund.data.amount).toBe('96.50');
+    const verify = (await (await fetch(`${base}/v1/refund/${refund.data.ref_id}/verify`, { headers: auth })).json()) as { data: Record<string, unknown> };
+    expect(verify.data).toMatchObject({ amount: '96.50', status: 'refunded', tx_ref: txRef });
+    const bad = await fetch(`${base}/sandbox/transactions/${txRef}/refund-keep`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect(bad.status).toBe(400);
+  });
+
   it('refuses to refund an unpaid transaction', async () => {
     const txRef = ref('t');
     await initialize({ amount: '100', currency: 'ETB', tx_ref: txRef });
@@ -253,6 +269,44 @@ describe('transfers on the wire', () => {
 
     const webhook = await nextHit((h) => h.raw.includes(reference));
     expect(JSON.parse(webhook.raw.toString())).toMatchObject({ event: 'transfer.success', type: 'Payout', reference, bank_id: 855, status: 'success' });
+  });
+
+  const transfer = (reference: string, account_number: string) =>
+    fetch(`${base}/v1/transfers`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ account_name: 'Almaz', account_number, amount: '100', currency: 'ETB', reference, bank_code: 946 }),
+    });
+
+  it('scripts a bank reversal: verify says reversed and a transfer.reversed webhook follows', async () => {
+    const reference = ref('rev');
+    expect((await transfer(reference, '1000123456')).status).toBe(200);
+    await nextHit((h) => h.raw.includes(reference) && h.raw.includes('transfer.success'));
+    const reversed = await fetch(`${base}/sandbox/transfers/${reference}/reverse`, { method: 'POST' });
+    expect(reversed.status).toBe(200);
+    const verify = (await (await fetch(`${base}/v1/transfers/verify/${reference}`, { headers: auth })).json()) as { data: Record<string, unknown> };
+    expect(verify.data).toMatchObject({ status: 'reversed', reference });
+    const webhook = await nextHit((h) => h.raw.includes(reference) && h.raw.includes('transfer.reversed'));
+    expect(JSON.parse(webhook.raw.toString())).toMatchObject({ event: 'transfer.reversed', type: 'Payout', reference, status: 'reversed' });
+    expect((await fetch(`${base}/sandbox/transfers/${ref('none')}/reverse`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('simulates a lost answer (0001…), a lost request (0002…) and a verify outage (0003…)', async () => {
+    const lostAnswer = ref('la');
+    expect((await transfer(lostAnswer, '0001999999')).status).toBe(504);
+    const retry = await transfer(lostAnswer, '0001999999');
+    expect(retry.status).toBe(400);
+    expect(await retry.json()).toMatchObject({ status: 'failed', message: expect.stringMatching(/Insufficient balance/) });
+    expect(((await (await fetch(`${base}/v1/transfers/verify/${lostAnswer}`, { headers: auth })).json()) as { data: { status: string } }).data.status).toBe('success');
+
+    const lostRequest = ref('lr');
+    expect((await transfer(lostRequest, '0002999999')).status).toBe(504);
+    expect((await transfer(lostRequest, '0002999999')).status).toBe(400);
+    expect((await fetch(`${base}/v1/transfers/verify/${lostRequest}`, { headers: auth })).status).toBe(404);
+
+    const verifyDown = ref('vd');
+    expect((await transfer(verifyDown, '0003999999')).status).toBe(504);
+    expect((await fetch(`${base}/v1/transfers/verify/${verifyDown}`, { headers: auth })).status).toBe(503);
   });
 
   it('requires every documented field', async () => {

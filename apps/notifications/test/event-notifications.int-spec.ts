@@ -295,6 +295,12 @@ describe('notifications from events (real RabbitMQ + Postgres)', () => {
       ([n]) => expect(n.body).toContain('The money is back in your wallet'),
     ],
     [
+      'payout reversed by the bank → the tutor',
+      () => envelope('payments.payout.reversed.v1', { payoutId: randomUUID(), tutorId: T, amount: price, reason: 'chapa_reversed' }),
+      [[T, 'payout.reversed']],
+      ([n]) => expect(n.body).toContain('The money is back in your wallet'),
+    ],
+    [
       'session started by the tutor → the student',
       () =>
         envelope('sessions.session.started.v1', {

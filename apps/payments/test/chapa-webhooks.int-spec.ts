@@ -186,12 +186,15 @@ describe('verify mismatch holds nothing', () => {
     const view = await paymentView(h, b.bookingId, b.student);
     expect(view.payment?.status).toBe('flagged');
     expect(view.escrow).toBeNull();
-    expect(await effects(b)).toMatchObject({ postings: 0, escrows: 0, held_events: 0 });
+    // Nothing held; what Chapa received is only parked in suspense (chapa-trust.int-spec.ts).
+    expect(await effects(b)).toMatchObject({ postings: 1, escrows: 0, held_events: 0 });
+    const kinds = (await h.ds.query(`SELECT kind FROM payments.ledger_transactions WHERE booking_id = $1`, [b.bookingId])) as Array<{ kind: string }>;
+    expect(kinds).toEqual([{ kind: 'payment_suspended' }]);
     const [row] = (await h.ds.query(`SELECT failure_reason FROM payments.payments WHERE id = $1`, [p.paymentId])) as Array<{ failure_reason: string }>;
     expect(row.failure_reason).toMatch(/verify mismatch/);
     // A replay of the webhook changes nothing either.
     const body = chargeSuccess(p.txRef);
     await deliver(body, { 'x-chapa-signature': sign(body) });
-    expect(await effects(b)).toMatchObject({ postings: 0, escrows: 0 });
+    expect(await effects(b)).toMatchObject({ postings: 1, escrows: 0 });
   });
 });

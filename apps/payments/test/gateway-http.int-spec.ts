@@ -3,7 +3,7 @@ import type { Actor } from '@tutorhub/contracts';
 import { accessTokenFor, startGatewayProcess, startServiceProcess, type AppProcess } from '@tutorhub/testing';
 // The real gateway runs as its own process on the same database and broker namespace, so these
 // requests go HTTP → gateway → RPC → payments → Chapa sandbox for real.
-import { acceptedBooking, admin, checkout, ledgerInvariants, startHarness, tutor, type Harness } from './harness';
+import { acceptedBooking, admin, checkout, ledgerInvariants, sandboxStore, startHarness, tutor, type Harness } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -101,5 +101,52 @@ it('refunds by hand, reports stats, and keeps each route to its roles', async ()
   const invalid = await call(`/api/admin/escrows/${b.bookingId}/refund`, admin(), { method: 'POST', json: { refundBasisPoints: 20000 } });
   expect(invalid.status).toBe(400);
   expect(invalid.body).toMatchObject({ code: 'validation_failed' });
+  await ledgerInvariants(h.ds);
+});
+
+it('serves the admin refund routes: suspense refund, attention list and retry, with problem+json errors', async () => {
+  // A payment Chapa reports for another amount: flagged, its money in suspense.
+  const b = await acceptedBooking(h);
+  const p = await call(`/api/bookings/${b.bookingId}/payment`, b.student, { method: 'POST' });
+  const tx = sandboxStore(h).findTransaction(p.body.txRef);
+  if (!tx) throw new Error('no sandbox transaction');
+  tx.amountMinor = 120000;
+  await checkout(h, p.body.txRef);
+  expect((await call(`/api/bookings/${b.bookingId}/payment`, b.student)).body).toMatchObject({ payment: { status: 'flagged' }, escrow: null });
+
+  const refunded = await call(`/api/admin/payments/${p.body.paymentId}/refund`, admin(), { method: 'POST', json: { reason: 'amount mismatch' } });
+  expect(refunded.status).toBe(200);
+  expect(refunded.body).toMatchObject({
+    payment: { id: p.body.paymentId, status: 'refunded' },
+    refund: { source: 'suspense', status: 'pending', amount: { amountMinor: 120000, currency: 'ETB' } },
+  });
+  const again = await call(`/api/admin/payments/${p.body.paymentId}/refund`, admin(), { method: 'POST' });
+  expect(again.status).toBe(409);
+  expect(again.type).toContain('application/problem+json');
+  expect(again.body).toMatchObject({ code: 'payment.not_refundable' });
+
+  const pending = await call('/api/admin/refunds?status=pending&limit=100', admin());
+  expect(pending.status).toBe(200);
+  expect((pending.body as unknown as { items: Array<{ id: string }> }).items.map((r) => r.id)).toContain((refunded.body as unknown as { refund: { id: string } }).refund.id);
+  const attention = await call('/api/admin/refunds', admin());
+  expect(attention.status).toBe(200);
+  expect(attention.body).toMatchObject({ items: expect.any(Array), nextCursor: null });
+
+  const notRetryable = await call(`/api/admin/refunds/${(refunded.body as unknown as { refund: { id: string } }).refund.id}/retry`, admin(), { method: 'POST' });
+  expect(notRetryable.status).toBe(409);
+  expect(notRetryable.body).toMatchObject({ code: 'refund.not_retryable' });
+  const unknown = await call(`/api/admin/refunds/${randomUUID()}/retry`, admin(), { method: 'POST', json: { reason: 'x' } });
+  expect(unknown.status).toBe(404);
+  expect(unknown.body).toMatchObject({ code: 'refund.not_found' });
+
+  for (const bad of ['/api/admin/refunds?status=nope', '/api/admin/refunds?cursor=1']) {
+    const r = await call(bad, admin());
+    expect(r.status).toBe(400);
+    expect(r.type).toContain('application/problem+json');
+  }
+  expect((await call('/api/admin/refunds/not-a-uuid/retry', admin(), { method: 'POST' })).status).toBe(400);
+  expect((await call('/api/admin/payments/not-a-uuid/refund', admin(), { method: 'POST' })).status).toBe(400);
+  expect((await call('/api/admin/refunds', b.student)).status).toBe(403);
+  expect((await call(`/api/admin/payments/${p.body.paymentId}/refund`, b.tutor, { method: 'POST' })).status).toBe(403);
   await ledgerInvariants(h.ds);
 });

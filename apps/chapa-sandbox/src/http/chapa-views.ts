@@ -110,7 +110,7 @@ export function transferData(t: SandboxTransfer, mode: Mode): Record<string, unk
 /** v1 transfer webhook (Chapa documents it with `"type": "Payout"`). */
 export function transferWebhook(t: SandboxTransfer): Record<string, unknown> {
   return {
-    event: t.status === 'success' ? 'transfer.success' : 'transfer.failed',
+    event: t.status === 'success' ? 'transfer.success' : t.status === 'reversed' ? 'transfer.reversed' : 'transfer.failed',
     type: 'Payout',
     account_name: t.accountName,
     account_number: t.accountNumber,

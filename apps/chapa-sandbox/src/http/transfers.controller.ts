@@ -66,6 +66,7 @@ export class TransfersController {
 
   @Get('verify/:reference')
   verify(@Param('reference') reference: string) {
+    if (this.store.verifyIsDown(reference)) throw new ChapaHttpError(503, 'Service Unavailable');
     const transfer = this.store.findTransfer(reference);
     if (!transfer) throw new ChapaHttpError(404, 'Transfer not found');
     return chapaSuccess('Transfer details fetched successfully', transferData(transfer, modeOf(this.config.secretKey)));

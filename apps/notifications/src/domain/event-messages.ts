@@ -487,6 +487,19 @@ export const eventMessages = {
     ];
   },
 
+  'payments.payout.reversed.v1'(d: EventDataOf<'payments.payout.reversed.v1'>): NotificationDraft[] {
+    return [
+      {
+        userId: d.tutorId,
+        kind: 'payout.reversed',
+        title: 'Withdrawal returned by your bank',
+        body: `Your bank returned the withdrawal of ${formatMoney(d.amount)}. The money is back in your wallet; check your bank details before withdrawing again.`,
+        data: { payoutId: d.payoutId, amount: d.amount, reason: d.reason },
+        dedupeKey: `payout.reversed:${d.payoutId}`,
+      },
+    ];
+  },
+
   'sessions.session.started.v1'(d: EventDataOf<'sessions.session.started.v1'>, names: Names): NotificationDraft[] {
     const data = { bookingId: d.bookingId, sessionId: d.sessionId, startedBy: d.startedBy, startedAt: d.startedAt };
     const dedupeKey = `session.started:${d.sessionId}`;

@@ -29,6 +29,7 @@ export const NOTIFICATION_KINDS = [
   'payout.requested',
   'payout.succeeded',
   'payout.failed',
+  'payout.reversed',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

@@ -154,6 +154,11 @@ export class NotificationEventHandlers {
     await this.tell(ctx, [], () => eventMessages['payments.payout.failed.v1'](d));
   }
 
+  @OnEvent('payments.payout.reversed.v1')
+  async onPayoutReversed(d: D<'payments.payout.reversed.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [], () => eventMessages['payments.payout.reversed.v1'](d));
+  }
+
   // ---- sessions ----
   @OnEvent('sessions.session.started.v1')
   async onSessionStarted(d: D<'sessions.session.started.v1'>, ctx: EventContext) {

@@ -2,10 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
   adminEscrowStatsInputSchema,
+  adminPaymentRefundInputSchema,
+  adminRefundRetryInputSchema,
+  adminRefundsListInputSchema,
   adminRefundInputSchema,
   adminReleaseInputSchema,
   CURRENCIES,
   PAYMENTS_RPC,
+  type AdminPaymentRefundResult,
+  type AdminRefundList,
+  type AdminRefundView,
   type BookingPaymentView,
   type EscrowStats,
 } from '@tutorhub/contracts';
@@ -13,7 +19,9 @@ import { OnRpc, parseInput, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
 import { EscrowService, type SettleAction } from '../escrow/escrow.service';
 import { lockEscrowByBooking } from '../escrow/escrow.store';
-import { bookingPaymentView } from '../payments/payments.rpc';
+import { PaymentService } from '../payments/payment.service';
+import { bookingPaymentView, paymentView } from '../payments/payments.rpc';
+import { adminRefundView, listRefunds } from '../refunds/refund-admin';
 import { RefundProcessor } from '../refunds/refund.processor';
 import { requireRole } from '../shared/access';
 import { inTransaction, minor, rows } from '../shared/db';
@@ -34,7 +42,32 @@ export class AdminRpc {
     private readonly clock: Clock,
     private readonly escrows: EscrowService,
     private readonly refunds: RefundProcessor,
+    private readonly payments: PaymentService,
   ) {}
+
+  /** Refunds by status, newest first; by default the ones needing an operator (failed, needs_review). */
+  @OnRpc(PAYMENTS_RPC.adminRefundsList)
+  async listRefunds({ actor, data }: RpcContext): Promise<AdminRefundList> {
+    requireRole(actor, 'admin', 'admin.forbidden_role');
+    return listRefunds(this.ds, parseInput(adminRefundsListInputSchema, data ?? {}));
+  }
+
+  /** Puts a failed (or needs_review) refund back into the refund processor's hands, audited. */
+  @OnRpc(PAYMENTS_RPC.adminRefundRetry)
+  async retryRefund({ actor, data }: RpcContext): Promise<AdminRefundView> {
+    const admin = requireRole(actor, 'admin', 'admin.forbidden_role');
+    const input = parseInput(adminRefundRetryInputSchema, data);
+    return adminRefundView(await this.refunds.retryByAdmin(input.refundId, admin.userId, input.reason ?? null));
+  }
+
+  /** Sends a flagged payment's money (held in suspense) back to the payer through Chapa, audited. */
+  @OnRpc(PAYMENTS_RPC.adminPaymentRefund)
+  async refundPayment({ actor, data }: RpcContext): Promise<AdminPaymentRefundResult> {
+    const admin = requireRole(actor, 'admin', 'admin.forbidden_role');
+    const input = parseInput(adminPaymentRefundInputSchema, data);
+    const { payment, refund } = await this.payments.refundFlagged(admin.userId, input.paymentId, input.reason ?? null);
+    return { payment: paymentView(payment), refund: adminRefundView(refund) };
+  }
 
   /** Counts and amounts (the escrow's full amount) by status and currency, plus what is due now. */
   @OnRpc(PAYMENTS_RPC.adminEscrowStats)

@@ -111,7 +111,10 @@ export type ChapaSettlementState = 'succeeded' | 'pending' | 'failed' | 'reverse
 
 export interface ChapaRefundStatus {
   refId?: string;
+  /** `merchant_reference`, else `reference` (whose meaning varies between Chapa's answers). */
   reference?: string;
+  /** Our refund reference exactly as Chapa echoes it (`merchant_reference`), when it does. */
+  merchantReference?: string;
   txRef?: string;
   amountMinor?: number;
   currency?: ChapaCurrency;
@@ -257,6 +260,9 @@ function messageText(message: unknown): string {
   return message === undefined || message === null ? '' : String(message);
 }
 
+/** No wait between two attempts is longer than this, whatever `Retry-After` says. */
+const MAX_BACKOFF_MS = 10_000;
+
 const DUPLICATE = /used before|already (been )?used|already exists|must be unique|duplicate/i;
 
 export class ChapaClient {
@@ -274,6 +280,15 @@ export class ChapaClient {
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.retries = Math.max(0, Math.trunc(options.retries ?? 2));
     this.retryBaseDelayMs = Math.max(0, options.retryBaseDelayMs ?? 300);
+  }
+
+  /**
+   * The longest one call of this client can take: every attempt timing out, plus the longest
+   * backoff between attempts (capped at 10 s, `Retry-After` included). Jobs size the lease of
+   * a claimed row from it, so a row is never taken over while its Chapa call may still run.
+   */
+  worstCaseCallMs(): number {
+    return (this.retries + 1) * this.timeoutMs + this.retries * MAX_BACKOFF_MS;
   }
 
   /** POST /v1/transaction/initialize → the hosted checkout URL. */
@@ -416,6 +431,7 @@ export class ChapaClient {
     if (d.ref_id) result.refId = d.ref_id;
     const reference = d.merchant_reference ?? d.reference;
     if (reference) result.reference = reference;
+    if (d.merchant_reference) result.merchantReference = d.merchant_reference;
     if (d.tx_ref) result.txRef = d.tx_ref;
     if (d.currency && isChapaCurrency(d.currency.toUpperCase())) {
       result.currency = d.currency.toUpperCase() as ChapaCurrency;
@@ -527,7 +543,7 @@ export class ChapaClient {
   private backoff(attempt: number, err: ChapaError): number {
     const exponential = this.retryBaseDelayMs * 2 ** attempt;
     const jittered = exponential / 2 + Math.random() * (exponential / 2);
-    return Math.min(10_000, Math.max(jittered, err.retryAfterMs ?? 0));
+    return Math.min(MAX_BACKOFF_MS, Math.max(jittered, err.retryAfterMs ?? 0));
   }
 
   private async once(call: Call): Promise<Answer> {

@@ -11,6 +11,9 @@ import {
   normalSide,
   paymentCapturedPosting,
   payoutFailedPosting,
+  payoutReversedPosting,
+  paymentSuspendedPosting,
+  suspenseRefundedPosting,
   payoutRequestedPosting,
   payoutSucceededPosting,
   refundSettledPosting,
@@ -102,7 +105,7 @@ describe('assertBalanced', () => {
   it('refuses an unknown account kind', () => {
     expect(() =>
       assertBalanced([
-        { account: { kind: 'suspense' as AccountKind, ref: null }, amountMinor: 1, currency: 'ETB' },
+        { account: { kind: 'clearing' as AccountKind, ref: null }, amountMinor: 1, currency: 'ETB' },
         { account: escrow, amountMinor: -1, currency: 'ETB' },
       ]),
     ).toThrow(expect.objectContaining({ code: 'ledger.invalid_entry' }));
@@ -168,6 +171,27 @@ describe('posting builders', () => {
       ['payouts_in_flight:t1', 500, 'ETB'],
       ['tutor_payable:t1', -500, 'ETB'],
     ]);
+  });
+
+  it('payout reversed by the bank: back into cash and the wallet', () => {
+    expect(legs(payoutReversedPosting({ tutorId: 't1', currency: 'ETB', amountMinor: 500 }))).toEqual([
+      ['platform_cash', 500, 'ETB'],
+      ['tutor_payable:t1', -500, 'ETB'],
+    ]);
+  });
+
+  it('suspense: what Chapa received for a flagged payment, then out to refunds_payable', () => {
+    expect(legs(paymentSuspendedPosting({ paymentId: 'p1', currency: 'USD', amountMinor: 7000 }))).toEqual([
+      ['platform_cash', 7000, 'USD'],
+      ['suspense:p1', -7000, 'USD'],
+    ]);
+    expect(legs(suspenseRefundedPosting({ paymentId: 'p1', bookingId: 'b1', currency: 'USD', amountMinor: 7000 }))).toEqual([
+      ['suspense:p1', 7000, 'USD'],
+      ['refunds_payable:b1', -7000, 'USD'],
+    ]);
+    expect(() => paymentSuspendedPosting({ paymentId: 'p1', currency: 'ETB', amountMinor: 0 })).toThrow(
+      expect.objectContaining({ code: 'ledger.empty_posting' }),
+    );
   });
 
   it('refuses a payout beyond the available balance', () => {

@@ -22,7 +22,13 @@ import type { RefundSplit } from './refund-split';
  * may fail; in between the money is owed to the student but still at Chapa, and a failed
  * refund simply stays in refunds_payable until it is retried, without a reversing posting.
  * Payouts mirror this: tutor_payable → payouts_in_flight → platform_cash, or back to
- * tutor_payable when the transfer fails.
+ * tutor_payable when the transfer fails. A transfer the bank returns after it succeeded
+ * (Chapa's `transfer.reversed`) comes back into platform cash and the tutor's wallet.
+ *
+ * SUSPENSE holds money that reached our Chapa account but that we cannot attribute: a payment
+ * whose verify reported another amount or currency than the booking's price. It is booked
+ * (cash ↑ / suspense ↑, for what Chapa says it received) so platform cash matches Chapa, and
+ * leaves only by an operator's refund (suspense → refunds_payable → out of cash).
  */
 export const ACCOUNT_KINDS = [
   'platform_cash',
@@ -31,6 +37,7 @@ export const ACCOUNT_KINDS = [
   'platform_revenue',
   'refunds_payable',
   'payouts_in_flight',
+  'suspense',
 ] as const;
 export type AccountKind = (typeof ACCOUNT_KINDS)[number];
 
@@ -51,6 +58,8 @@ export const Accounts = {
   refundsPayable: (bookingId: string): LedgerAccount => ({ kind: 'refunds_payable', ref: requireRef(bookingId, 'bookingId') }),
   tutorPayable: (tutorId: string): LedgerAccount => ({ kind: 'tutor_payable', ref: requireRef(tutorId, 'tutorId') }),
   payoutsInFlight: (tutorId: string): LedgerAccount => ({ kind: 'payouts_in_flight', ref: requireRef(tutorId, 'tutorId') }),
+  /** Keyed by the payment whose money it holds. */
+  suspense: (paymentId: string): LedgerAccount => ({ kind: 'suspense', ref: requireRef(paymentId, 'paymentId') }),
 } as const;
 
 /** A stable string for maps and unique keys: `kind` or `kind:ref`. */
@@ -254,5 +263,41 @@ export function payoutFailedPosting(input: { tutorId: string; currency: Currency
   return posting(input.currency, [
     [Accounts.payoutsInFlight(input.tutorId), input.amountMinor],
     [Accounts.tutorPayable(input.tutorId), -input.amountMinor],
+  ]);
+}
+
+/**
+ * The bank returned a transfer that had succeeded: the money is back in platform cash and owed
+ * to the tutor again (their wallet). Precondition: the payout succeeded (its money left cash).
+ */
+export function payoutReversedPosting(input: { tutorId: string; currency: Currency; amountMinor: number }): LedgerEntry[] {
+  requireCurrency(input.currency);
+  requirePositive(input.amountMinor, 'amountMinor');
+  return posting(input.currency, [
+    [Accounts.platformCash(), input.amountMinor],
+    [Accounts.tutorPayable(input.tutorId), -input.amountMinor],
+  ]);
+}
+
+/**
+ * Money Chapa holds for a payment that failed verification (another amount or currency): cash ↑
+ * and suspense ↑ by what Chapa says it received, in the currency it received it.
+ */
+export function paymentSuspendedPosting(input: { paymentId: string; currency: Currency; amountMinor: number }): LedgerEntry[] {
+  requireCurrency(input.currency);
+  requirePositive(input.amountMinor, 'amountMinor');
+  return posting(input.currency, [
+    [Accounts.platformCash(), input.amountMinor],
+    [Accounts.suspense(input.paymentId), -input.amountMinor],
+  ]);
+}
+
+/** An operator refunds suspended money: suspense → refunds_payable (then out with `refundSettledPosting`). */
+export function suspenseRefundedPosting(input: { paymentId: string; bookingId: string; currency: Currency; amountMinor: number }): LedgerEntry[] {
+  requireCurrency(input.currency);
+  requirePositive(input.amountMinor, 'amountMinor');
+  return posting(input.currency, [
+    [Accounts.suspense(input.paymentId), input.amountMinor],
+    [Accounts.refundsPayable(input.bookingId), -input.amountMinor],
   ]);
 }

@@ -15,6 +15,9 @@ export const LEDGER_TRANSACTION_KINDS = [
   'payout_requested',
   'payout_succeeded',
   'payout_failed',
+  'payment_suspended',
+  'suspense_refunded',
+  'payout_reversed',
 ] as const;
 export type LedgerTransactionKind = (typeof LEDGER_TRANSACTION_KINDS)[number];
 

@@ -1,5 +1,6 @@
 import { Initial1732280000000 } from './1732280000000-initial';
 import { Payments1732290000000 } from './1732290000000-payments';
+import { ChapaTrust1733000000000 } from './1733000000000-chapa-trust';
 
 /** Every migration of the service, in order. Listed explicitly (no globbing) so builds stay simple. */
-export const migrations = [Initial1732280000000, Payments1732290000000];
+export const migrations = [Initial1732280000000, Payments1732290000000, ChapaTrust1733000000000];

@@ -9,10 +9,12 @@ import { CONFIG, JobRunner } from '@tutorhub/service';
 import { ChapaError } from '../chapa/chapa-error';
 import { ChapaClient, type ChapaVerifyResult } from '../chapa/chapa.client';
 import type { PaymentsConfig } from '../config';
+import { paymentSuspendedPosting, suspenseRefundedPosting } from '../domain/ledger';
 import type { Currency } from '../domain/money';
 import { EscrowService } from '../escrow/escrow.service';
 import { lockBooking, lockEscrowByBooking } from '../escrow/escrow.store';
-import { RefundProcessor } from '../refunds/refund.processor';
+import { LedgerRepository } from '../ledger/ledger.repository';
+import { RefundProcessor, type RefundRow } from '../refunds/refund.processor';
 import { inTransaction, minor, one, rows, single } from '../shared/db';
 
 const verifications = counter('payments_verifications_total', 'Chapa verify outcomes for payments', ['outcome']);
@@ -32,6 +34,9 @@ export interface PaymentRow {
   chapa_reference: string | null;
   verified_at: Date | null;
   failure_reason: string | null;
+  /** What Chapa says it received, for a flagged payment (the suspense account holds it). */
+  received_minor: string | null;
+  received_currency: Currency | null;
   created_at: Date;
 }
 
@@ -77,6 +82,7 @@ export class PaymentService implements OnModuleInit {
     private readonly refunds: RefundProcessor,
     private readonly jobs: JobRunner,
     private readonly readYourWrites: ReadYourWrites,
+    private readonly ledger: LedgerRepository,
   ) {}
 
   onModuleInit(): void {
@@ -239,11 +245,14 @@ export class PaymentService implements OnModuleInit {
       const expected = { amountMinor: minor(p.amount_minor), currency: p.currency, txRef: p.tx_ref };
       if (verified.amountMinor !== expected.amountMinor || verified.currency !== expected.currency || verified.txRef !== expected.txRef) {
         const detail = `verify mismatch: expected ${expected.amountMinor} ${expected.currency} ${expected.txRef}, Chapa says ${verified.amountMinor} ${verified.currency} ${verified.txRef}`;
-        this.logger.error(`payment ${p.id} flagged (${source}): ${detail}`);
+        this.logger.error(`payment ${p.id} flagged (${source}): ${detail}; the money is held in suspense`);
         await em.query(
           `UPDATE payments.payments SET status = 'flagged', failure_reason = $2, chapa_reference = $3, updated_at = $4 WHERE id = $1`,
           [p.id, detail.slice(0, 500), verified.reference || null, now],
         );
+        // The money is at Chapa all the same: book it (cash ↑ / suspense ↑), so platform cash
+        // matches Chapa and an operator can send it back (refundFlagged).
+        await this.suspend(em, p, { amountMinor: verified.amountMinor, currency: verified.currency }, detail, now);
         await this.outbox.add(em, 'payments.payment.failed.v1', { ...this.eventData(p), reason: 'verification_mismatch' });
         return 'flagged' as const;
       }
@@ -297,6 +306,99 @@ export class PaymentService implements OnModuleInit {
     // Duplicate payment: no escrow of its own. Captured through the booking's escrow account
     // and straight out again to refunds_payable.
     await this.escrows.captureDuplicate(em, p, reason, now);
+  }
+
+  /** Books what Chapa received for a flagged payment into its suspense account, once. */
+  private async suspend(em: EntityManager, p: PaymentRow, received: { amountMinor: number; currency: Currency }, memo: string, now: Date): Promise<void> {
+    await em.query(`UPDATE payments.payments SET received_minor = $2, received_currency = $3 WHERE id = $1`, [p.id, received.amountMinor, received.currency]);
+    await this.ledger.post(em, [
+      {
+        kind: 'payment_suspended',
+        idempotencyKey: `suspense:${p.id}`,
+        occurredAt: now,
+        bookingId: p.booking_id,
+        paymentId: p.id,
+        memo: memo.slice(0, 500),
+        entries: paymentSuspendedPosting({ paymentId: p.id, currency: received.currency, amountMinor: received.amountMinor }),
+      },
+    ]);
+  }
+
+  /**
+   * An operator sends a flagged payment's money back to the payer: suspense → refunds_payable,
+   * and a full refund of the Chapa transaction goes through the refund processor like any other.
+   * The payment becomes `refunded`. A payment flagged before suspense existed has no received
+   * amount yet: Chapa's verify says what it received, and it is suspended first. Audited.
+   */
+  async refundFlagged(adminId: string, paymentId: string, note: string | null): Promise<{ payment: PaymentRow; refund: RefundRow }> {
+    const known = await one<PaymentRow>(this.ds, `SELECT * FROM payments.payments WHERE id = $1`, [paymentId]);
+    if (!known) throw new AppError(404, 'payment.not_found', 'No such payment.');
+    if (known.status !== 'flagged') {
+      throw new AppError(409, 'payment.not_refundable', `The payment is ${known.status}; only a flagged payment's money is refunded from suspense.`, {
+        status: known.status,
+      });
+    }
+    let received: { amountMinor: number; currency: Currency } | null =
+      known.received_minor !== null && known.received_currency !== null ? { amountMinor: minor(known.received_minor), currency: known.received_currency } : null;
+    if (!received) {
+      let verified: ChapaVerifyResult;
+      try {
+        verified = await this.chapa.verify(known.tx_ref);
+      } catch (err) {
+        this.logger.warn(`admin refund of ${paymentId}: verify failed: ${(err as Error).message}`);
+        throw paymentUnavailable('Chapa could not be asked what it received for this payment.');
+      }
+      if (verified.kind !== 'paid') {
+        throw new AppError(409, 'payment.nothing_received', 'Chapa reports no money received for this payment; there is nothing to refund.');
+      }
+      received = { amountMinor: verified.amountMinor, currency: verified.currency };
+    }
+    const got = received;
+    const result = await inTransaction(this.ds, async (em) => {
+      await lockBooking(em, known.booking_id);
+      const p = await single<PaymentRow>(em, `SELECT * FROM payments.payments WHERE id = $1 FOR UPDATE`, [paymentId]);
+      if (p.status !== 'flagged') {
+        throw new AppError(409, 'payment.not_refundable', `The payment is ${p.status}; only a flagged payment's money is refunded from suspense.`, {
+          status: p.status,
+        });
+      }
+      const now = this.clock.now();
+      if (p.received_minor === null) await this.suspend(em, p, got, `suspended at admin refund: ${p.failure_reason ?? ''}`, now);
+      const reason = `suspense_refund: ${note ?? p.failure_reason ?? 'verification mismatch'}`.slice(0, 500);
+      await this.ledger.post(em, [
+        {
+          kind: 'suspense_refunded',
+          idempotencyKey: `suspense_refunded:${p.id}`,
+          occurredAt: now,
+          bookingId: p.booking_id,
+          paymentId: p.id,
+          memo: reason,
+          entries: suspenseRefundedPosting({ paymentId: p.id, bookingId: p.booking_id, currency: got.currency, amountMinor: got.amountMinor }),
+        },
+      ]);
+      const refundId = await this.escrows.createRefund(em, {
+        paymentId: p.id,
+        escrowId: null,
+        bookingId: p.booking_id,
+        txRef: p.tx_ref,
+        amountMinor: got.amountMinor,
+        currency: got.currency,
+        fullRefund: true,
+        reason,
+        now,
+      });
+      const refund = await single<RefundRow>(em, `UPDATE payments.refunds SET source = 'suspense' WHERE id = $1 RETURNING *`, [refundId]);
+      const payment = await single<PaymentRow>(em, `UPDATE payments.payments SET status = 'refunded', updated_at = $2 WHERE id = $1 RETURNING *`, [p.id, now]);
+      await em.query(
+        `INSERT INTO payments.admin_actions (admin_id, action, subject_type, subject_id, detail, created_at)
+         VALUES ($1, 'suspense_refund', 'payment', $2, $3, $4)`,
+        [adminId, p.id, JSON.stringify({ refundId, amountMinor: got.amountMinor, currency: got.currency, note }), now],
+      );
+      return { payment, refund };
+    });
+    this.logger.log(`flagged payment ${paymentId}: ${got.amountMinor} ${got.currency} sent back from suspense by admin ${adminId}`);
+    this.refunds.kickSoon();
+    return result;
   }
 
   private async markFailed(em: EntityManager, p: PaymentRow, reason: string, now: Date): Promise<void> {

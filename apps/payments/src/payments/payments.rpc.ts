@@ -14,7 +14,7 @@ import { CONFIG } from '@tutorhub/service';
 import { parseChapaWebhook, verifyChapaSignature } from '../chapa/chapa-webhook';
 import type { PaymentsConfig } from '../config';
 import { PayoutService } from '../payouts/payout.service';
-import { RefundProcessor } from '../refunds/refund.processor';
+import { RefundProcessor, type RefundStatus } from '../refunds/refund.processor';
 import { iso, isoOf, minor, one, rows } from '../shared/db';
 import { requireActor } from '../shared/access';
 import type { EscrowRow } from '../escrow/escrow.store';
@@ -87,8 +87,13 @@ export class PaymentsRpc {
       return { received: true, handled: true, outcome };
     }
     if (event.kind === 'payout' && event.reference) {
-      const outcome = await this.payouts.reconcile(event.reference, 'webhook');
+      const reversal = event.outcome === 'reversed';
+      const outcome = await this.payouts.reconcile(event.reference, 'webhook', reversal ? 'reversed' : null);
       webhooks.inc({ kind: 'payout', outcome });
+      if (reversal && outcome === 'unavailable') {
+        // The reversal could not be verified: Chapa must send it again (it retries non-2xx).
+        throw Object.assign(new Error('Chapa transfer verify unavailable'), { status: 503, code: 'chapa.unavailable' });
+      }
       return { received: true, handled: true, outcome };
     }
     if (event.kind === 'refund' && event.txRef) {
@@ -131,6 +136,20 @@ export class PaymentsRpc {
   }
 }
 
+export function paymentView(payment: PaymentRow): NonNullable<BookingPaymentView['payment']> {
+  return {
+    id: payment.id,
+    bookingId: payment.booking_id,
+    txRef: payment.tx_ref,
+    status: payment.status,
+    amount: { amountMinor: minor(payment.amount_minor), currency: payment.currency },
+    checkoutUrl: payment.checkout_url,
+    createdAt: isoOf(payment.created_at),
+    verifiedAt: iso(payment.verified_at),
+    failureReason: payment.failure_reason,
+  };
+}
+
 export async function bookingPaymentView(ds: DataSource, bookingId: string): Promise<BookingPaymentView> {
   const payment = await one<PaymentRow>(
     ds,
@@ -140,7 +159,7 @@ export async function bookingPaymentView(ds: DataSource, bookingId: string): Pro
   );
   const escrow = await one<EscrowRow>(ds, `SELECT * FROM payments.escrows WHERE booking_id = $1`, [bookingId]);
   const refunds = escrow
-    ? await rows<{ id: string; amount_minor: string; currency: 'ETB' | 'USD'; status: 'pending' | 'submitted' | 'succeeded' | 'failed'; reason: string; created_at: Date; settled_at: Date | null }>(
+    ? await rows<{ id: string; amount_minor: string; currency: 'ETB' | 'USD'; status: RefundStatus; reason: string; created_at: Date; settled_at: Date | null }>(
         ds,
         `SELECT id, amount_minor, currency, status, reason, created_at, settled_at FROM payments.refunds WHERE escrow_id = $1 ORDER BY created_at`,
         [escrow.id],
@@ -149,19 +168,7 @@ export async function bookingPaymentView(ds: DataSource, bookingId: string): Pro
   const money = (v: string | null, currency: 'ETB' | 'USD') => (v === null ? null : { amountMinor: minor(v), currency });
   return {
     bookingId,
-    payment: payment
-      ? {
-          id: payment.id,
-          bookingId: payment.booking_id,
-          txRef: payment.tx_ref,
-          status: payment.status,
-          amount: { amountMinor: minor(payment.amount_minor), currency: payment.currency },
-          checkoutUrl: payment.checkout_url,
-          createdAt: isoOf(payment.created_at),
-          verifiedAt: iso(payment.verified_at),
-          failureReason: payment.failure_reason,
-        }
-      : null,
+    payment: payment ? paymentView(payment) : null,
     escrow: escrow
       ? {
           id: escrow.id,

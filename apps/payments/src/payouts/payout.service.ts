@@ -8,7 +8,7 @@ import { CONFIG, JobRunner } from '@tutorhub/service';
 import { ChapaError } from '../chapa/chapa-error';
 import { ChapaClient, type ChapaTransferStatus } from '../chapa/chapa.client';
 import type { PaymentsConfig } from '../config';
-import { Accounts, payoutFailedPosting, payoutRequestedPosting, payoutSucceededPosting } from '../domain/ledger';
+import { Accounts, payoutFailedPosting, payoutRequestedPosting, payoutReversedPosting, payoutSucceededPosting } from '../domain/ledger';
 import type { Currency } from '../domain/money';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { inTransaction, isoOf, minor, one, rows, single } from '../shared/db';
@@ -20,7 +20,7 @@ interface PayoutRow {
   tutor_id: string;
   amount_minor: string;
   currency: Currency;
-  status: 'pending' | 'submitted' | 'succeeded' | 'failed';
+  status: 'pending' | 'submitted' | 'succeeded' | 'failed' | 'reversed';
   reference: string;
   bank_code: string;
   account_number: string;
@@ -31,7 +31,23 @@ interface PayoutRow {
   created_at: Date;
 }
 
-const LEASE_MS = 2 * 60_000;
+/** Payouts one reconciliation pass looks at, at most (each is claimed on its own). */
+const PASS_LIMIT = 100;
+/** Database work around the Chapa calls of one payout, generously. */
+const DB_MARGIN_MS = 30_000;
+
+/** What a reconciliation did with a payout. */
+export type PayoutOutcome =
+  | 'unknown_reference'
+  | 'already_final'
+  | 'resubmitted'
+  | 'unavailable'
+  | 'mismatch'
+  | 'pending'
+  | 'succeeded'
+  | 'failed'
+  | 'reversed'
+  | 'not_reversed';
 
 /**
  * Tutor withdrawals. The money leaves the wallet (tutor_payable → payouts_in_flight) in the
@@ -40,6 +56,17 @@ const LEASE_MS = 2 * 60_000;
  * a negative one anyway). Chapa's transfer is then requested outside any transaction with our
  * unique reference; its final state — from the transfer webhook, the immediate verify, or the
  * reconciliation job — either books the money out of platform cash or returns it to the wallet.
+ *
+ * A payout is failed (money back to the wallet) only when Chapa confirms the transfer did not
+ * happen: its verify reports it failed, or — after Chapa refused our request — it has no
+ * transfer under our reference. A refusal alone proves nothing when an earlier attempt of the
+ * same request timed out: that attempt may have been paid, and crediting the wallet back would
+ * let the tutor withdraw the same money twice. While Chapa cannot tell, the payout stays open
+ * and the reconciliation job asks again.
+ *
+ * A transfer the bank returns after it succeeded (`transfer.reversed`, confirmed by verify)
+ * puts the money back into platform cash and the tutor's wallet, once; the payout becomes
+ * `reversed` and `payments.payout.reversed.v1` tells the tutor.
  */
 @Injectable()
 export class PayoutService implements OnModuleInit {
@@ -135,8 +162,9 @@ export class PayoutService implements OnModuleInit {
       if (err instanceof ChapaError && err.code === 'duplicate_reference') {
         await this.markSubmitted(p.id, null); // an earlier attempt got through
       } else if (err instanceof ChapaError && err.isBusinessRefusal) {
-        // Chapa refused the transfer outright (bad bank code, account, amount…): money back.
-        await this.settle(p.id, 'failed', err.chapaMessage || err.message);
+        // Chapa refused this request (bad bank code, account, balance…). Whether the transfer
+        // exists is for its verify to say: an earlier, timed-out attempt may have been paid.
+        await this.afterRefusal(p, err);
         return;
       } else {
         // Unknown whether Chapa got it: the reconciliation job verifies, then resubmits if needed.
@@ -159,14 +187,46 @@ export class PayoutService implements OnModuleInit {
     );
   }
 
-  /** Reads the transfer's state at Chapa and settles the payout when it is final. */
-  async reconcile(reference: string, source: string): Promise<string> {
+  /**
+   * Chapa refused a transfer request. Only Chapa's verify decides: no transfer under our
+   * reference → it did not happen (money back); a transfer → its state applies; no answer →
+   * the payout stays open for the reconciliation job.
+   */
+  private async afterRefusal(p: PayoutRow, refusal: ChapaError): Promise<void> {
+    const why = refusal.chapaMessage || refusal.message;
+    let status: ChapaTransferStatus;
+    try {
+      status = await this.chapa.verifyTransfer(p.reference);
+    } catch (err) {
+      if (err instanceof ChapaError && err.code === 'not_found') {
+        await this.settle(p.id, 'failed', why);
+        return;
+      }
+      this.logger.warn(`payout ${p.id}: transfer refused (${why}) and not verifiable (${(err as Error).message}); left open`);
+      payoutOutcomes.inc({ outcome: 'refused_unverified' });
+      await this.later(p.id, `refused (${why}); verify failed: ${(err as Error).message}`);
+      return;
+    }
+    if (status.state === 'pending') {
+      this.logger.warn(`payout ${p.id}: Chapa refused a retry (${why}) but holds the transfer (${status.status})`);
+      await this.markSubmitted(p.id, status.chapaReference ?? null);
+      return;
+    }
+    await this.apply(p, status);
+  }
+
+  /**
+   * Reads the transfer's state at Chapa and settles the payout when it is final. `hint` is what a
+   * webhook claimed; a `reversed` hint makes a succeeded payout be verified again.
+   */
+  async reconcile(reference: string, source: string, hint: 'reversed' | null = null): Promise<PayoutOutcome> {
     const p = await one<PayoutRow>(this.ds, `SELECT * FROM payments.payouts WHERE reference = $1`, [reference]);
     if (!p) {
       this.logger.warn(`${source}: no payout with reference ${JSON.stringify(reference.slice(0, 100))}; ignored`);
       return 'unknown_reference';
     }
-    if (p.status === 'succeeded' || p.status === 'failed') return 'already_final';
+    if (p.status === 'failed' || p.status === 'reversed') return 'already_final';
+    if (p.status === 'succeeded' && hint !== 'reversed') return 'already_final';
     let status: ChapaTransferStatus;
     try {
       status = await this.chapa.verifyTransfer(reference);
@@ -175,11 +235,28 @@ export class PayoutService implements OnModuleInit {
         await this.submit(p);
         return 'resubmitted';
       }
-      await this.later(p.id, (err as Error).message);
+      if (p.status !== 'succeeded') await this.later(p.id, (err as Error).message);
       return 'unavailable';
     }
+    return this.apply(p, status);
+  }
+
+  /** Applies Chapa's verified state of the transfer. */
+  private async apply(p: PayoutRow, status: ChapaTransferStatus): Promise<PayoutOutcome> {
+    const amountOk = status.amountMinor === undefined || status.amountMinor === minor(p.amount_minor);
+    if (p.status === 'succeeded') {
+      if (status.state !== 'reversed') {
+        this.logger.warn(`payout ${p.id}: reversal announced, but Chapa reports the transfer ${status.status}; nothing changed`);
+        return 'not_reversed';
+      }
+      if (!amountOk) {
+        this.logger.error(`payout ${p.id}: Chapa reports a reversal of ${status.amountMinor} instead of ${p.amount_minor}; left for an operator`);
+        payoutOutcomes.inc({ outcome: 'reversal_mismatch' });
+        return 'mismatch';
+      }
+      return this.reverse(p.id, `chapa_${status.status}`);
+    }
     if (status.state === 'succeeded') {
-      const amountOk = status.amountMinor === undefined || status.amountMinor === minor(p.amount_minor);
       if (!amountOk) {
         this.logger.error(`payout ${p.id}: Chapa reports ${status.amountMinor} instead of ${p.amount_minor}; left for an operator`);
         await this.later(p.id, 'amount mismatch at Chapa');
@@ -192,11 +269,44 @@ export class PayoutService implements OnModuleInit {
     return 'pending';
   }
 
-  /** Final state, exactly once (row lock + status check + unique ledger key). */
-  private async settle(id: string, outcome: 'succeeded' | 'failed', reason: string | null): Promise<string> {
+  /**
+   * The bank returned a transfer that had succeeded: platform cash ↑, the tutor's wallet ↑, the
+   * payout `reversed`. Exactly once (row lock + status + unique ledger key).
+   */
+  private async reverse(id: string, reason: string): Promise<PayoutOutcome> {
     const result = await inTransaction(this.ds, async (em) => {
       const p = await one<PayoutRow>(em, `SELECT * FROM payments.payouts WHERE id = $1 FOR UPDATE`, [id]);
-      if (!p || p.status === 'succeeded' || p.status === 'failed') return 'already_final';
+      if (!p || p.status !== 'succeeded') return 'already_final' as const;
+      const now = this.clock.now();
+      const amount = { amountMinor: minor(p.amount_minor), currency: p.currency };
+      await this.ledger.post(em, [
+        {
+          kind: 'payout_reversed',
+          idempotencyKey: `payout_reversed:${p.id}`,
+          occurredAt: now,
+          payoutId: p.id,
+          memo: reason,
+          entries: payoutReversedPosting({ tutorId: p.tutor_id, currency: p.currency, amountMinor: amount.amountMinor }),
+        },
+      ]);
+      await em.query(`UPDATE payments.payouts SET status = 'reversed', failure_reason = $2, reversed_at = $3, updated_at = $3 WHERE id = $1`, [
+        p.id,
+        reason.slice(0, 500),
+        now,
+      ]);
+      await this.outbox.add(em, 'payments.payout.reversed.v1', { payoutId: p.id, tutorId: p.tutor_id, amount, reason: reason.slice(0, 500) });
+      return 'reversed' as const;
+    });
+    payoutOutcomes.inc({ outcome: result });
+    if (result === 'reversed') this.logger.warn(`payout ${id} was reversed by the bank; the money is back in the tutor's wallet`);
+    return result;
+  }
+
+  /** Final state, exactly once (row lock + status check + unique ledger key). */
+  private async settle(id: string, outcome: 'succeeded' | 'failed', reason: string | null): Promise<PayoutOutcome> {
+    const result = await inTransaction(this.ds, async (em): Promise<PayoutOutcome> => {
+      const p = await one<PayoutRow>(em, `SELECT * FROM payments.payouts WHERE id = $1 FOR UPDATE`, [id]);
+      if (!p || (p.status !== 'pending' && p.status !== 'submitted')) return 'already_final';
       const now = this.clock.now();
       const amount = { amountMinor: minor(p.amount_minor), currency: p.currency };
       const input = { tutorId: p.tutor_id, currency: p.currency, amountMinor: amount.amountMinor };
@@ -239,26 +349,40 @@ export class PayoutService implements OnModuleInit {
     );
   }
 
-  /** Re-checks open payouts whose time has come (lost webhooks, failed submissions). */
+  /** How long a claimed payout stays invisible to other runs: verify, resubmit, verify again. */
+  leaseMs(): number {
+    return 3 * this.chapa.worstCaseCallMs() + DB_MARGIN_MS;
+  }
+
+  /**
+   * Re-checks open payouts whose time has come (lost webhooks, failed submissions). Each payout is
+   * claimed on its own, with a lease covering the worst case of its Chapa calls, so a replica
+   * never takes over a payout another one is still working on.
+   */
   async reconcileOnce(): Promise<number> {
-    const now = this.clock.now();
-    const claimed = await inTransaction(this.ds, (em) =>
-      rows<PayoutRow>(
-        em,
-        `WITH due AS (
-           SELECT id FROM payments.payouts
-            WHERE status IN ('pending', 'submitted') AND next_attempt_at <= $1
-            ORDER BY next_attempt_at LIMIT 100
-              FOR UPDATE SKIP LOCKED
-         )
-         UPDATE payments.payouts p SET attempts = p.attempts + 1, next_attempt_at = $2, updated_at = $1
-           FROM due WHERE p.id = due.id
-         RETURNING p.*`,
-        [now, new Date(now.getTime() + LEASE_MS)],
-      ),
-    );
-    for (const p of claimed) await this.reconcile(p.reference, 'job');
-    return claimed.length;
+    let total = 0;
+    while (total < PASS_LIMIT) {
+      const now = this.clock.now();
+      const [p] = await inTransaction(this.ds, (em) =>
+        rows<PayoutRow>(
+          em,
+          `WITH due AS (
+             SELECT id FROM payments.payouts
+              WHERE status IN ('pending', 'submitted') AND next_attempt_at <= $1
+              ORDER BY next_attempt_at LIMIT 1
+                FOR UPDATE SKIP LOCKED
+           )
+           UPDATE payments.payouts p SET attempts = p.attempts + 1, next_attempt_at = $2, updated_at = $1
+             FROM due WHERE p.id = due.id
+           RETURNING p.*`,
+          [now, new Date(now.getTime() + this.leaseMs())],
+        ),
+      );
+      if (!p) break;
+      total += 1;
+      await this.reconcile(p.reference, 'job');
+    }
+    return total;
   }
 }
 

@@ -1,20 +1,35 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Clock, counter } from '@tutorhub/platform';
+import { AppError, Clock, counter, gauge } from '@tutorhub/platform';
 import { CONFIG, JobRunner } from '@tutorhub/service';
 import { ChapaError } from '../chapa/chapa-error';
-import { ChapaClient } from '../chapa/chapa.client';
+import { ChapaClient, type ChapaRefundStatus } from '../chapa/chapa.client';
 import type { PaymentsConfig } from '../config';
 import { refundSettledPosting } from '../domain/ledger';
 import type { Currency } from '../domain/money';
 import { LedgerRepository } from '../ledger/ledger.repository';
-import { inTransaction, minor, one, rows } from '../shared/db';
+import { inTransaction, minor, one, rows, single } from '../shared/db';
 
 const refundOutcomes = counter('payments_refund_attempts_total', 'Refund attempts at Chapa by outcome', ['outcome']);
+const refundMismatches = counter(
+  'payments_refund_mismatches_total',
+  'Refunds Chapa reported differently from what we asked (another amount, currency or refund): left for an operator',
+  ['kind'],
+);
 
-interface RefundRow {
+const needingAttention = gauge(
+  'payments_refunds_needing_attention',
+  'Refunds waiting for an operator (failed after every attempt, or needs_review), as of the last refund pass',
+  ['status'],
+);
+
+export type RefundStatus = 'pending' | 'submitted' | 'succeeded' | 'failed' | 'needs_review';
+
+export interface RefundRow {
   id: string;
   payment_id: string;
+  escrow_id: string | null;
   booking_id: string;
   tx_ref: string;
   reference: string;
@@ -22,16 +37,24 @@ interface RefundRow {
   currency: Currency;
   full_refund: boolean;
   reason: string;
-  status: 'pending' | 'submitted' | 'succeeded' | 'failed';
+  source: 'escrow' | 'suspense';
+  status: RefundStatus;
   chapa_ref_id: string | null;
+  chapa_amount_minor: string | null;
   attempts: number;
+  last_error: string | null;
+  lease_token: string | null;
+  created_at: Date;
+  updated_at: Date;
+  settled_at: Date | null;
 }
 
 /** After this many failed attempts a refund stops retrying and waits for an operator ('failed'). */
 const MAX_ATTEMPTS = 12;
-/** A claimed refund is invisible to other runs this long (a crash mid-call frees it again). */
-const LEASE_MS = 2 * 60_000;
-const BATCH = 20;
+/** Rows one pass looks at, at most (each is claimed on its own). */
+const PASS_LIMIT = 200;
+/** Database work around the Chapa calls of one row, generously. */
+const DB_MARGIN_MS = 30_000;
 
 /**
  * Sends decided refunds to Chapa and books them out of platform cash once Chapa confirms.
@@ -42,6 +65,23 @@ const BATCH = 20;
  * and records the answer. Our refund `reference` is unique at Chapa, which makes a repeated
  * submission harmless: a duplicate refusal means the first one got through, and we verify it.
  * Failures are retried with exponential backoff; the money stays in refunds_payable meanwhile.
+ *
+ * LEASE. A row is claimed alone, and its lease (`next_attempt_at`) covers the worst case of
+ * the work on it: two Chapa calls (refund, verify) each with every attempt timing out and the
+ * longest backoff between them, plus a margin for the database. Claiming a batch under one
+ * lease let the last rows of the batch outlive it and be claimed again by another replica.
+ * Each claim also stamps a `lease_token`; every write of the processor is conditional on it,
+ * so even a run that outlived its lease (a paused process) cannot overwrite the replica that
+ * took the row over. Booking the refund (`settled`) is guarded by the row lock, the status and
+ * the unique ledger key instead, so it happens once whoever gets there.
+ *
+ * TRUST. Chapa's answer is checked before anything is booked: the refund it verifies must be
+ * ours (our reference, our tx_ref), in our currency, for the amount we asked. A refund Chapa
+ * reports for another amount (or another refund) is never booked as asked: it becomes
+ * `needs_review`, with what Chapa reported, logged as an error and counted in
+ * `payments_refund_mismatches_total`; the money stays owed in refunds_payable until an operator
+ * has looked (`GET /api/admin/refunds?status=needs_review`, then a re-check with
+ * `POST /api/admin/refunds/:id/retry`). See docs/adr/0007.
  */
 @Injectable()
 export class RefundProcessor implements OnModuleInit {
@@ -66,73 +106,99 @@ export class RefundProcessor implements OnModuleInit {
     setTimeout(() => void this.jobs.run('refunds', () => this.runOnce()), 250).unref();
   }
 
-  /** One pass over every due refund; returns how many were looked at. */
+  /** How long a claimed row stays invisible to other runs: the worst case of processing it. */
+  leaseMs(): number {
+    return 2 * this.chapa.worstCaseCallMs() + DB_MARGIN_MS;
+  }
+
+  /** One pass over the due refunds (one claim per row); returns how many were looked at. */
   async runOnce(): Promise<number> {
     let total = 0;
-    for (let i = 0; i < 100; i++) {
-      const claimed = await this.claim();
-      for (const r of claimed) await this.process(r);
-      total += claimed.length;
-      if (claimed.length < BATCH) break;
+    while (total < PASS_LIMIT) {
+      const r = await this.claim();
+      if (!r) break;
+      total += 1;
+      await this.process(r);
     }
+    await this.reportAttention();
     return total;
   }
 
-  private claim(): Promise<RefundRow[]> {
+  /** For alerting: how many refunds wait for an operator (the same figure on every replica). */
+  private async reportAttention(): Promise<void> {
+    const counts = await rows<{ status: string; n: number }>(
+      this.ds,
+      `SELECT status, count(*)::int AS n FROM payments.refunds WHERE status IN ('failed', 'needs_review') GROUP BY status`,
+    );
+    for (const status of ['failed', 'needs_review']) needingAttention.set({ status }, counts.find((c) => c.status === status)?.n ?? 0);
+  }
+
+  private async claim(): Promise<RefundRow | undefined> {
     const now = this.clock.now();
-    return inTransaction(this.ds, (em) =>
+    const [r] = await inTransaction(this.ds, (em) =>
       rows<RefundRow>(
         em,
         `WITH due AS (
            SELECT id FROM payments.refunds
             WHERE status IN ('pending', 'submitted') AND next_attempt_at <= $1
             ORDER BY next_attempt_at
-            LIMIT $2
+            LIMIT 1
               FOR UPDATE SKIP LOCKED
          )
          UPDATE payments.refunds r
-            SET attempts = r.attempts + 1, next_attempt_at = $3, updated_at = $1
+            SET attempts = r.attempts + 1, next_attempt_at = $2, lease_token = $3, updated_at = $1
            FROM due WHERE r.id = due.id
          RETURNING r.*`,
-        [now, BATCH, new Date(now.getTime() + LEASE_MS)],
+        [now, new Date(now.getTime() + this.leaseMs()), randomUUID()],
       ),
     );
+    return r;
   }
 
   private async process(r: RefundRow): Promise<void> {
+    const expected = minor(r.amount_minor);
     let refId = r.chapa_ref_id;
+    let reported = r.chapa_amount_minor === null ? null : minor(r.chapa_amount_minor);
     if (r.status === 'pending') {
       try {
         const res = await this.chapa.refund(r.tx_ref, {
           // A full refund is sent without an amount: Chapa's docs disagree on partial refunds,
           // but all of them accept the full one.
-          ...(r.full_refund ? {} : { amountMinor: minor(r.amount_minor) }),
+          ...(r.full_refund ? {} : { amountMinor: expected }),
           currency: r.currency,
           reason: r.reason.slice(0, 200),
           reference: r.reference,
           meta: { bookingId: r.booking_id, refundId: r.id },
         });
         refId = res.refId ?? null;
+        reported = res.amountMinor ?? null;
         refundOutcomes.inc({ outcome: 'submitted' });
       } catch (err) {
         if (!(err instanceof ChapaError && err.code === 'duplicate_reference')) {
           await this.failed(r, err);
           return;
         }
-        // Our reference is already known to Chapa: an earlier attempt got through. Verify it.
+        // Our reference is already known to Chapa: an earlier attempt got through, and its answer
+        // was lost. Look it up by our reference (a ref_id kept from an older attempt is not it).
+        refId = null;
+        reported = null;
       }
-      await inTransaction(this.ds, (em) =>
-        em.query(`UPDATE payments.refunds SET status = 'submitted', chapa_ref_id = $2, last_error = NULL, updated_at = $3 WHERE id = $1 AND status = 'pending'`, [
-          r.id,
-          refId,
-          this.clock.now(),
-        ]),
+      const saved = await this.write(
+        r,
+        `UPDATE payments.refunds SET status = 'submitted', chapa_ref_id = $3, chapa_amount_minor = $4, last_error = NULL, updated_at = $5
+          WHERE id = $1 AND lease_token = $2 AND status = 'pending'`,
+        [refId, reported, this.clock.now()],
       );
+      if (!saved) return;
+      if (reported !== null && reported !== expected) {
+        await this.needsReview(r, 'amount', reported, `Chapa accepted a refund of ${reported} instead of ${expected} ${r.currency}`);
+        return;
+      }
     }
-    let state: 'succeeded' | 'pending' | 'failed' | 'reversed';
+    let status: ChapaRefundStatus;
     try {
-      const status = await this.chapa.verifyRefund(refId ?? r.reference);
-      state = status.state;
+      // Chapa's own id of the refund when it gave one, else our unique reference.
+      status = await this.chapa.verifyRefund(refId ?? r.reference);
     } catch (err) {
       if (err instanceof ChapaError && err.code === 'not_found') {
         // Chapa has no trace of it: submit again (same reference, so never twice).
@@ -142,16 +208,43 @@ export class RefundProcessor implements OnModuleInit {
       await this.retryLater(r, 'submitted', (err as Error).message);
       return;
     }
-    if (state === 'succeeded') await this.settled(r.id);
-    else if (state === 'pending') await this.retryLater(r, 'submitted', null);
-    else await this.failed(r, new Error(`Chapa reports the refund ${state}`), true);
+    // The refund Chapa describes must be ours before anything it says counts.
+    // (`merchant_reference` is our refund reference as Chapa echoes it; a bare `reference` may be
+    // Chapa's reference of the charge, so it proves nothing either way.)
+    if ((status.merchantReference !== undefined && status.merchantReference !== r.reference) || (status.txRef !== undefined && status.txRef !== r.tx_ref)) {
+      await this.needsReview(
+        r,
+        'identity',
+        status.amountMinor ?? null,
+        `Chapa's refund ${refId ?? r.reference} is for reference ${status.merchantReference ?? '?'} / tx_ref ${status.txRef ?? '?'}, not ours`,
+      );
+      return;
+    }
+    if (status.state === 'succeeded') {
+      const amount = status.amountMinor ?? reported;
+      if (status.currency !== undefined && status.currency !== r.currency) {
+        await this.needsReview(r, 'currency', amount, `Chapa refunded in ${status.currency}, not ${r.currency}`);
+      } else if (amount === null) {
+        await this.needsReview(r, 'amount', null, 'Chapa confirmed the refund without saying how much it refunded');
+      } else if (amount !== expected) {
+        await this.needsReview(r, 'amount', amount, `Chapa refunded ${amount} instead of ${expected} ${r.currency}`);
+      } else {
+        await this.settled(r.id, status.refId ?? refId);
+      }
+    } else if (status.state === 'pending') {
+      await this.retryLater(r, 'submitted', null);
+    } else {
+      await this.failed(r, new Error(`Chapa reports the refund ${status.state}`), true);
+    }
   }
 
-  /** Chapa confirmed: refunds_payable → out of platform cash. Exactly once (row lock + key). */
-  async settled(refundId: string): Promise<void> {
+  /** Chapa confirmed the amount we asked: refunds_payable → out of platform cash. Exactly once (row lock + key). */
+  async settled(refundId: string, chapaRefId: string | null = null): Promise<void> {
     await inTransaction(this.ds, async (em) => {
       const r = await one<RefundRow>(em, `SELECT * FROM payments.refunds WHERE id = $1 FOR UPDATE`, [refundId]);
-      if (!r || r.status === 'succeeded') return;
+      // Only an open refund is booked: never twice, and never one that was meanwhile set aside
+      // (needs_review, failed) by a run that took the row over.
+      if (!r || (r.status !== 'pending' && r.status !== 'submitted')) return;
       const now = this.clock.now();
       await this.ledger.post(em, [
         {
@@ -165,11 +258,60 @@ export class RefundProcessor implements OnModuleInit {
         },
       ]);
       await em.query(
-        `UPDATE payments.refunds SET status = 'succeeded', settled_at = $2, last_error = NULL, updated_at = $2 WHERE id = $1`,
-        [r.id, now],
+        `UPDATE payments.refunds SET status = 'succeeded', settled_at = $2, last_error = NULL, updated_at = $2,
+                chapa_ref_id = COALESCE($3, chapa_ref_id), chapa_amount_minor = amount_minor
+          WHERE id = $1`,
+        [r.id, now, chapaRefId],
       );
     });
     refundOutcomes.inc({ outcome: 'succeeded' });
+  }
+
+  /**
+   * An operator puts a refund back in the processor's hands, audited. A `failed` one (it gave up
+   * after MAX_ATTEMPTS) is submitted again under its reference — which Chapa refuses to use twice,
+   * so if an earlier attempt did get through it is found and verified, never refunded twice. A
+   * `needs_review` one is only verified again (Chapa did refund something; it is never resent).
+   */
+  async retryByAdmin(refundId: string, adminId: string, note: string | null): Promise<RefundRow> {
+    const updated = await inTransaction(this.ds, async (em) => {
+      const r = await one<RefundRow>(em, `SELECT * FROM payments.refunds WHERE id = $1 FOR UPDATE`, [refundId]);
+      if (!r) throw new AppError(404, 'refund.not_found', 'No such refund.');
+      if (r.status !== 'failed' && r.status !== 'needs_review') {
+        throw new AppError(409, 'refund.not_retryable', `The refund is ${r.status}; only failed or needs_review refunds can be retried.`, {
+          status: r.status,
+        });
+      }
+      const next = r.status === 'failed' ? 'pending' : 'submitted';
+      const now = this.clock.now();
+      const row = await single<RefundRow>(
+        em,
+        `UPDATE payments.refunds SET status = $2, attempts = 0, next_attempt_at = $3, lease_token = NULL, updated_at = $3
+          WHERE id = $1 RETURNING *`,
+        [r.id, next, now],
+      );
+      await em.query(
+        `INSERT INTO payments.admin_actions (admin_id, action, subject_type, subject_id, detail, created_at)
+         VALUES ($1, 'refund_retry', 'refund', $2, $3, $4)`,
+        [adminId, r.id, JSON.stringify({ from: r.status, to: next, attempts: r.attempts, lastError: r.last_error, note }), now],
+      );
+      return row;
+    });
+    this.logger.log(`refund ${refundId} put back to ${updated.status} by admin ${adminId}`);
+    this.kickSoon();
+    return updated;
+  }
+
+  private async needsReview(r: RefundRow, kind: string, reported: number | null, detail: string): Promise<void> {
+    refundMismatches.inc({ kind });
+    refundOutcomes.inc({ outcome: 'needs_review' });
+    this.logger.error(`refund ${r.id} (booking ${r.booking_id}, tx_ref ${r.tx_ref}) needs review: ${detail}; nothing booked`);
+    await this.write(
+      r,
+      `UPDATE payments.refunds SET status = 'needs_review', chapa_amount_minor = COALESCE($3, chapa_amount_minor), last_error = $4, updated_at = $5
+        WHERE id = $1 AND lease_token = $2 AND status IN ('pending', 'submitted')`,
+      [reported, detail.slice(0, 500), this.clock.now()],
+    );
   }
 
   private async failed(r: RefundRow, err: unknown, chapaRejected = false): Promise<void> {
@@ -177,26 +319,36 @@ export class RefundProcessor implements OnModuleInit {
     refundOutcomes.inc({ outcome: 'failed' });
     if (r.attempts >= MAX_ATTEMPTS) {
       this.logger.error(`refund ${r.id} (booking ${r.booking_id}) gave up after ${r.attempts} attempts: ${message}`);
-      await inTransaction(this.ds, (em) =>
-        em.query(`UPDATE payments.refunds SET status = 'failed', last_error = $2, updated_at = $3 WHERE id = $1`, [r.id, message, this.clock.now()]),
-      );
+      await this.write(r, `UPDATE payments.refunds SET status = 'failed', last_error = $3, updated_at = $4 WHERE id = $1 AND lease_token = $2`, [
+        message.slice(0, 500),
+        this.clock.now(),
+      ]);
       return;
     }
     this.logger.warn(`refund ${r.id} (booking ${r.booking_id}) attempt ${r.attempts} failed: ${message}`);
-    // A refund Chapa accepted and then reported failed is submitted again under a new reference.
-    const reference = chapaRejected ? `RF-${r.id.replace(/-/g, '')}-${r.attempts}` : r.reference;
-    await this.retryLater({ ...r, reference }, 'pending', message);
+    // A refund Chapa accepted and then reported failed is submitted again under a new reference
+    // (and Chapa's id of the failed one is forgotten).
+    await this.retryLater(r, 'pending', message, chapaRejected ? `RF-${r.id.replace(/-/g, '')}-${r.attempts}` : undefined);
   }
 
-  private async retryLater(r: RefundRow, status: 'pending' | 'submitted', error: string | null): Promise<void> {
+  private async retryLater(r: RefundRow, status: 'pending' | 'submitted', error: string | null, newReference?: string): Promise<void> {
     const now = this.clock.now();
     const delay = Math.min(3_600_000, 30_000 * 2 ** Math.max(0, r.attempts - 1));
-    await inTransaction(this.ds, (em) =>
-      em.query(
-        `UPDATE payments.refunds SET status = $2, reference = $3, last_error = COALESCE($4, last_error), next_attempt_at = $5, updated_at = $6
-          WHERE id = $1 AND status IN ('pending', 'submitted')`,
-        [r.id, status, r.reference, error, new Date(now.getTime() + delay), now],
-      ),
+    await this.write(
+      r,
+      `UPDATE payments.refunds
+          SET status = $3, reference = COALESCE($4, reference), last_error = COALESCE($5, last_error), next_attempt_at = $6, updated_at = $7,
+              chapa_ref_id = CASE WHEN $4::text IS NULL THEN chapa_ref_id END,
+              chapa_amount_minor = CASE WHEN $4::text IS NULL THEN chapa_amount_minor END
+        WHERE id = $1 AND lease_token = $2 AND status IN ('pending', 'submitted')`,
+      [status, newReference ?? null, error?.slice(0, 500) ?? null, new Date(now.getTime() + delay), now],
     );
+  }
+
+  /** A write of this run: only while it still holds the row's lease. Returns whether it did. */
+  private async write(r: RefundRow, sql: string, params: unknown[]): Promise<boolean> {
+    const result = await inTransaction(this.ds, (em) => rows<unknown>(em, `${sql} RETURNING id`, [r.id, r.lease_token, ...params]));
+    if (result.length === 0) this.logger.warn(`refund ${r.id}: lease lost to another run; its result is left to that run`);
+    return result.length > 0;
   }
 }

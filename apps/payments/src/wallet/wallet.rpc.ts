@@ -13,6 +13,8 @@ const HISTORY_TYPE: Record<string, HistoryType> = {
   escrow_split: 'escrow_released',
   payout_requested: 'payout_requested',
   payout_failed: 'payout_returned',
+  // The bank returned a paid transfer: for the tutor, the same as a failed one (money back).
+  payout_reversed: 'payout_returned',
 };
 
 /**

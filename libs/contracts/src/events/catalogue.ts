@@ -211,6 +211,11 @@ export const PayoutFailedV1 = defineEvent(
   payoutData.extend({ reason: z.string().max(500).nullable() }),
   'The transfer failed; the money is back in the wallet.',
 );
+export const PayoutReversedV1 = defineEvent(
+  'payments.payout.reversed.v1',
+  payoutData.extend({ reason: z.string().max(500) }),
+  "A transfer that had succeeded was returned by the bank (Chapa's transfer.reversed, verified); the money is back in the wallet.",
+);
 
 // ---- sessions ----
 export const attendanceSchema = z.object({
@@ -309,6 +314,7 @@ export const EVENT_CATALOGUE = [
   PayoutRequestedV1,
   PayoutSucceededV1,
   PayoutFailedV1,
+  PayoutReversedV1,
   SessionStartedV1,
   SessionParticipantJoinedV1,
   SessionEndedV1,

@@ -24,6 +24,12 @@ export const PAYMENTS_RPC = {
   adminRelease: 'payments.admin.release',
   /** admin; `POST /api/admin/escrows/:bookingId/refund` */
   adminRefund: 'payments.admin.refund',
+  /** admin; `GET /api/admin/refunds?status=` (default: the ones needing attention) */
+  adminRefundsList: 'payments.admin.refunds.list',
+  /** admin; `POST /api/admin/refunds/:refundId/retry` */
+  adminRefundRetry: 'payments.admin.refund.retry',
+  /** admin; `POST /api/admin/payments/:paymentId/refund` (a flagged payment's money, from suspense) */
+  adminPaymentRefund: 'payments.admin.payment.refund',
 } as const;
 export type PaymentsRpcPattern = (typeof PAYMENTS_RPC)[keyof typeof PAYMENTS_RPC];
 
@@ -99,6 +105,31 @@ export const adminRefundInputSchema = z.strictObject({
 });
 export type AdminRefundInput = z.infer<typeof adminRefundInputSchema>;
 
+export const REFUND_STATUSES = ['pending', 'submitted', 'succeeded', 'failed', 'needs_review'] as const;
+export const refundStatusSchema = z.enum(REFUND_STATUSES);
+
+/** `attention` (the default) = `failed` and `needs_review`: what an operator has to look at. */
+export const adminRefundsListInputSchema = z.strictObject({
+  status: z.enum([...REFUND_STATUSES, 'attention']).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  /** `nextCursor` of the previous page. */
+  cursor: z.string().regex(/^\d{1,16}_[0-9a-f-]{36}$/).optional(),
+});
+export type AdminRefundsListInput = z.infer<typeof adminRefundsListInputSchema>;
+
+export const adminRefundRetryInputSchema = z.strictObject({
+  refundId: uuidSchema,
+  /** Why, for the audit trail. */
+  reason: z.string().max(500).optional(),
+});
+export type AdminRefundRetryInput = z.infer<typeof adminRefundRetryInputSchema>;
+
+export const adminPaymentRefundInputSchema = z.strictObject({
+  paymentId: uuidSchema,
+  reason: z.string().max(500).optional(),
+});
+export type AdminPaymentRefundInput = z.infer<typeof adminPaymentRefundInputSchema>;
+
 // ---- responses ----
 
 export const PAYMENT_STATUSES = ['initiated', 'succeeded', 'failed', 'flagged', 'refunded'] as const;
@@ -128,7 +159,7 @@ export const paymentViewSchema = z.object({
 export const refundViewSchema = z.object({
   id: uuidSchema,
   amount: moneySchema,
-  status: z.enum(['pending', 'submitted', 'succeeded', 'failed']),
+  status: refundStatusSchema,
   reason: z.string(),
   createdAt: isoDateTime,
   settledAt: isoDateTime.nullable(),
@@ -196,7 +227,7 @@ export type WalletView = z.infer<typeof walletViewSchema>;
 
 export const payoutViewSchema = z.object({
   payoutId: uuidSchema,
-  status: z.enum(['pending', 'submitted', 'succeeded', 'failed']),
+  status: z.enum(['pending', 'submitted', 'succeeded', 'failed', 'reversed']),
   amount: moneySchema,
   failureReason: z.string().nullable(),
   createdAt: isoDateTime,
@@ -217,3 +248,39 @@ export const escrowStatsSchema = z.object({
   dueNow: perCurrency,
 });
 export type EscrowStats = z.infer<typeof escrowStatsSchema>;
+
+/** A refund as operators see it, with what Chapa reported and why it needs attention. */
+export const adminRefundViewSchema = z.object({
+  id: uuidSchema,
+  paymentId: uuidSchema,
+  bookingId: uuidSchema,
+  /** `escrow`: decided on the booking's escrow; `suspense`: a flagged payment's money refunded by an operator. */
+  source: z.enum(['escrow', 'suspense']),
+  txRef: z.string(),
+  /** Our unique refund reference at Chapa. */
+  reference: z.string(),
+  amount: moneySchema,
+  status: refundStatusSchema,
+  reason: z.string(),
+  attempts: z.number().int().min(0),
+  lastError: z.string().nullable(),
+  chapaRefId: z.string().nullable(),
+  /** What Chapa said it refunded (set on success, and on a mismatch). */
+  chapaAmount: moneySchema.nullable(),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+  settledAt: isoDateTime.nullable(),
+});
+export type AdminRefundView = z.infer<typeof adminRefundViewSchema>;
+
+export const adminRefundListSchema = z.object({
+  items: z.array(adminRefundViewSchema),
+  nextCursor: z.string().nullable(),
+});
+export type AdminRefundList = z.infer<typeof adminRefundListSchema>;
+
+export const adminPaymentRefundResultSchema = z.object({
+  payment: paymentViewSchema,
+  refund: adminRefundViewSchema,
+});
+export type AdminPaymentRefundResult = z.infer<typeof adminPaymentRefundResultSchema>;
