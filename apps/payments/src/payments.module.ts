@@ -6,6 +6,7 @@ import type { PaymentsConfig } from './config';
 import { EscrowEventsHandler } from './escrow/escrow-events.handler';
 import { EscrowService } from './escrow/escrow.service';
 import { ReleaseDueEscrowsJob } from './escrow/release-due-escrows.job';
+import { StudentReleaseRpc } from './escrow/student-release.rpc';
 import { LedgerRepository } from './ledger/ledger.repository';
 import { PaymentService } from './payments/payment.service';
 import { PaymentsRpc } from './payments/payments.rpc';
@@ -37,6 +38,7 @@ import { WalletRpc } from './wallet/wallet.rpc';
     PayoutService,
     WalletRpc,
     AdminRpc,
+    StudentReleaseRpc,
   ],
   exports: [LedgerRepository, EscrowService, ReleaseDueEscrowsJob, RefundProcessor, PaymentService, PayoutService],
 })

@@ -70,17 +70,4 @@ export class AdminEscrowController {
     return this.rpc.call<BookingPaymentView>('payments', PAYMENTS_RPC.adminRefund, { ...body, bookingId }, { actor });
   }
 
-  /** The path the existing mobile/admin app already calls. */
-  @Post('sessions/:bookingId/release-escrow')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Release the booking’s escrow now (same as POST /api/admin/escrows/:bookingId/release)', description: SETTLE_ERRORS })
-  @ApiBody({ schema: zodToOpenApi(releaseBody, 'input') as never, required: false })
-  @ApiZodResponse(bookingPaymentViewSchema)
-  releaseFromSession(
-    @ZodParam('bookingId', uuidSchema) bookingId: string,
-    @Body(new ZodValidationPipe(optionalReleaseBody)) body: z.output<typeof optionalReleaseBody>,
-    @CurrentActor() actor: Actor,
-  ): Promise<BookingPaymentView> {
-    return this.rpc.call<BookingPaymentView>('payments', PAYMENTS_RPC.adminRelease, { ...body, bookingId }, { actor });
-  }
 }

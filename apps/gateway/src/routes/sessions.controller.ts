@@ -1,20 +1,30 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
 import {
+  PAYMENTS_RPC,
   SESSIONS_RPC,
+  adminReleaseInputSchema,
+  bookingPaymentViewSchema,
   sessionAccessResponseSchema,
   sessionEndBodySchema,
+  sessionEndNotes,
   sessionEndResponseSchema,
   sessionStatusResponseSchema,
   uuidSchema,
   type Actor,
+  type BookingPaymentView,
   type SessionAccessResponse,
   type SessionEndResponse,
   type SessionStatusResponse,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
+import { AppError } from '@tutorhub/platform';
 import { ApiZodResponse, CurrentActor, Roles, ZodParam, ZodValidationPipe, zodToOpenApi } from '../http';
 import { withOwnerFallback } from './read-your-writes';
+
+/** An admin's optional `{reason}` for a release. */
+const releaseBody = adminReleaseInputSchema.omit({ bookingId: true });
 
 /** `{notes?}`, or no body at all. */
 const endBody = sessionEndBodySchema.optional();
@@ -69,15 +79,42 @@ export class SessionsController {
 
   @Post(':bookingId/end')
   @HttpCode(200)
-  @ApiOperation({ summary: 'End the session (ending an ended session answers the first end)' })
+  @ApiOperation({
+    summary: 'End the session (ending an ended session answers the first end)',
+    description: 'Optional body `{notes}` or, as the original app sends it, `{sessionNotes}`; an empty string means no notes.',
+  })
   @ApiBody({ schema: zodToOpenApi(sessionEndBodySchema, 'input') as never, required: false })
   @ApiZodResponse(sessionEndResponseSchema)
   end(
     @ZodParam('bookingId', uuidSchema) bookingId: string,
-    @Body(new ZodValidationPipe(endBody)) body: { notes?: string } | undefined,
+    @Body(new ZodValidationPipe(endBody)) body: { notes?: string; sessionNotes?: string } | undefined,
     @CurrentActor() actor: Actor,
   ): Promise<SessionEndResponse> {
-    return this.call<SessionEndResponse>(SESSIONS_RPC.end, actor, { bookingId, ...(body?.notes ? { notes: body.notes } : {}) });
+    const notes = sessionEndNotes(body);
+    return this.call<SessionEndResponse>(SESSIONS_RPC.end, actor, { bookingId, ...(notes ? { notes } : {}) });
+  }
+
+  /** The path the existing mobile and admin apps already call. */
+  @Post(':bookingId/release-escrow')
+  @HttpCode(200)
+  @Roles('student', 'admin')
+  @ApiOperation({
+    summary: 'Release the booking’s escrow now: an admin, or the student of a lesson that took place ("pay the tutor now")',
+    description:
+      'The student may release once the lesson has ended with the tutor there (escrow `release_scheduled`), with reason `student_approved`; ' +
+      'this ends the dispute window. 403 for a tutor; 404 escrow.not_found; 409 escrow.lesson_not_ended, escrow.frozen_by_dispute, ' +
+      'escrow.already_settled (student) or escrow.invalid_transition (admin). An admin may give `{reason}`; the student sends no body.',
+  })
+  @ApiBody({ schema: zodToOpenApi(releaseBody, 'input') as never, required: false })
+  @ApiZodResponse(bookingPaymentViewSchema)
+  releaseEscrow(
+    @ZodParam('bookingId', uuidSchema) bookingId: string,
+    @Body(new ZodValidationPipe(releaseBody.optional())) body: z.output<typeof releaseBody> | undefined,
+    @CurrentActor() actor: Actor,
+  ): Promise<BookingPaymentView> {
+    if (actor.role === 'admin') return this.rpc.call<BookingPaymentView>('payments', PAYMENTS_RPC.adminRelease, { ...body, bookingId }, { actor });
+    if (body && Object.keys(body).length > 0) throw new AppError(400, 'validation_failed', 'Send no body to release your lesson’s payment.');
+    return this.rpc.call<BookingPaymentView>('payments', PAYMENTS_RPC.studentRelease, { bookingId }, { actor });
   }
 
   @Get(':bookingId/status')

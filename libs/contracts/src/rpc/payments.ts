@@ -28,6 +28,8 @@ export const PAYMENTS_RPC = {
   adminRefundsList: 'payments.admin.refunds.list',
   /** admin; `POST /api/admin/refunds/:refundId/retry` */
   adminRefundRetry: 'payments.admin.refund.retry',
+  /** the booking's student, once the lesson ended; `POST /api/sessions/:bookingId/release-escrow` */
+  studentRelease: 'payments.escrow.student_release',
   /** admin; `POST /api/admin/payments/:paymentId/refund` (a flagged payment's money, from suspense) */
   adminPaymentRefund: 'payments.admin.payment.refund',
 } as const;
@@ -96,6 +98,9 @@ export const adminReleaseInputSchema = z.strictObject({
   reason: z.string().max(500).optional(),
 });
 export type AdminReleaseInput = z.infer<typeof adminReleaseInputSchema>;
+
+/** The student's early release ("the lesson was fine, pay the tutor now"); no body. */
+export const studentReleaseInputSchema = z.strictObject({ bookingId: uuidSchema });
 
 export const adminRefundInputSchema = z.strictObject({
   bookingId: uuidSchema,

@@ -20,9 +20,26 @@ export type SessionsRpcPattern = (typeof SESSIONS_RPC)[keyof typeof SESSIONS_RPC
 export const sessionBookingParamsSchema = z.strictObject({ bookingId: uuidSchema });
 
 /** Body of `POST /api/sessions/:bookingId/end`. */
-export const sessionEndBodySchema = z.strictObject({
-  notes: z.string().trim().min(1).max(4000).optional(),
-});
+const sessionNotes = z.string().trim().min(1).max(4000);
+/** The ended session's notes as the session service takes them. */
+const sessionEndFields = z.strictObject({ notes: sessionNotes.optional() });
+/**
+ * Body of `POST /api/sessions/:bookingId/end`: `notes`, or `sessionNotes` (the original app's
+ * name for the same field). An empty string means no notes; both given and different is a 400.
+ */
+export const sessionEndBodySchema = z
+  .strictObject({
+    notes: z.string().trim().max(4000).optional(),
+    sessionNotes: z.string().trim().max(4000).optional(),
+  })
+  .refine((b) => !b.notes || !b.sessionNotes || b.notes === b.sessionNotes, {
+    path: ['sessionNotes'],
+    message: 'notes and sessionNotes are the same field and differ here: send one of them.',
+  });
+/** The notes an end body carries, whichever name it used (undefined for none). */
+export function sessionEndNotes(body: { notes?: string; sessionNotes?: string } | undefined): string | undefined {
+  return body?.notes || body?.sessionNotes || undefined;
+}
 /** Body of start, join and token: nothing (an empty JSON object, or no body). */
 export const sessionEmptyBodySchema = z.strictObject({});
 
@@ -32,7 +49,7 @@ export const sessionStartInputSchema = sessionRpcInput;
 export const sessionJoinInputSchema = sessionRpcInput;
 export const sessionStatusInputSchema = sessionRpcInput;
 export const sessionTokenInputSchema = sessionRpcInput;
-export const sessionEndInputSchema = z.strictObject({ ...sessionRpcInput.shape, ...sessionEndBodySchema.shape });
+export const sessionEndInputSchema = z.strictObject({ ...sessionRpcInput.shape, ...sessionEndFields.shape });
 
 export type SessionBookingInput = z.infer<typeof sessionBookingParamsSchema>;
 export type SessionEndInput = z.infer<typeof sessionEndInputSchema>;

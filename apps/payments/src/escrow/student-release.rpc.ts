@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { PAYMENTS_RPC, studentReleaseInputSchema, type BookingPaymentView } from '@tutorhub/contracts';
+import { OnRpc, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { AppError, Clock } from '@tutorhub/platform';
+import { bookingPaymentView } from '../payments/payments.rpc';
+import { inTransaction } from '../shared/db';
+import { requireRole } from '../shared/access';
+import { EscrowService } from './escrow.service';
+import { lockEscrowByBooking } from './escrow.store';
+
+/**
+ * "The lesson was fine, pay the tutor now" (DESIGN §3, issue 16): the student of a lesson that
+ * took place releases its escrow at once instead of after ESCROW_RELEASE_DELAY_HOURS, with reason
+ * `student_approved`. Decided from payments' own facts: the escrow is the caller's (student_id),
+ * and it is `release_scheduled` — the session ended with the tutor there and nothing froze it.
+ * Releasing ends the dispute window (bookings sees `escrow.released`).
+ */
+@Injectable()
+export class StudentReleaseRpc {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly clock: Clock,
+    private readonly escrows: EscrowService,
+  ) {}
+
+  @OnRpc(PAYMENTS_RPC.studentRelease)
+  async release({ actor, data }: RpcContext): Promise<BookingPaymentView> {
+    const student = requireRole(actor, 'student', 'escrow.forbidden_role');
+    const { bookingId } = parseInput(studentReleaseInputSchema, data);
+    await inTransaction(this.ds, async (em) => {
+      await em.query(`SELECT 1 FROM payments.bookings WHERE booking_id = $1 FOR UPDATE`, [bookingId]);
+      const escrow = await lockEscrowByBooking(em, bookingId);
+      if (!escrow || escrow.student_id !== student.userId) {
+        throw new AppError(404, 'escrow.not_found', 'This booking has no payment of yours held in escrow.');
+      }
+      const conflict = (code: string, message: string) => new AppError(409, code, message, { status: escrow.status });
+      switch (escrow.status) {
+        case 'held':
+          throw conflict('escrow.lesson_not_ended', 'The payment can be released once the lesson has ended.');
+        case 'frozen':
+          throw conflict('escrow.frozen_by_dispute', 'A dispute holds this payment; an administrator will resolve it.');
+        case 'released':
+        case 'refunded':
+          throw conflict('escrow.already_settled', `The payment has already been ${escrow.status}.`);
+        case 'release_scheduled':
+          await this.escrows.settle(em, escrow, {
+            action: 'release',
+            refundBps: 0,
+            reason: 'student_approved',
+            now: this.clock.now(),
+            source: `student:${student.userId}`,
+          });
+      }
+    });
+    return bookingPaymentView(this.ds, bookingId);
+  }
+}
