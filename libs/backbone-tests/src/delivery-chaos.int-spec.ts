@@ -74,14 +74,14 @@ async function run(svc: TestService<unknown>) {
     `SELECT review_id, count(*)::int AS n FROM chaosprobe.facts WHERE booking_id = $1 GROUP BY review_id`,
     [bookingId],
   );
-  const position = new Map(events.map((e, i) => [e.data.reviewId, i]));
+  const position = new Map<string, number>(events.map((e, i) => [e.data.reviewId, i]));
   const firstSeen: number[] = [];
   for (const a of arrivals) {
     const p = position.get(a.review_id) as number;
     if (!firstSeen.includes(p)) firstSeen.push(p);
   }
   const inversions = firstSeen.reduce((n, p, i) => n + firstSeen.slice(i + 1).filter((q) => q < p).length, 0);
-  const original = new Set(events.map((e) => e.id));
+  const original = new Set<string>(events.map((e) => e.id));
   return {
     inversions,
     facts,
