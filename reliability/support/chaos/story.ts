@@ -118,7 +118,9 @@ type Expectation =
   | { kind: 'refund_share'; bps: number; why: string }
   | { kind: 'pay_tutor'; why: string }
   | { kind: 'undecided'; why: string }
-  | { kind: 'admin'; why: string };
+  | { kind: 'admin'; why: string }
+  /** The services contradict each other (a cancellation after the start or during the session): reported as such; no rule says what the money should be. */
+  | { kind: 'contradiction'; why: string };
 
 const joinedBy = (at: Date | null, f: BookingFacts) => at !== null && (f.sessionEndedAt === null || at.getTime() <= f.sessionEndedAt.getTime());
 
@@ -127,14 +129,17 @@ export function expectation(f: BookingFacts, c: StoryConfig): Expectation {
   if (f.settleReason?.startsWith('admin_')) return { kind: 'admin', why: `settled by an admin by hand (${f.settleReason})` };
   if (f.confirmedAt === null) return { kind: 'full_refund', why: `never confirmed (${f.status})` };
   const startedBeforeCancel = f.cancelledAt !== null && f.sessionStartedAt !== null && f.sessionStartedAt.getTime() < f.cancelledAt.getTime();
-  if (f.status === 'cancelled' && f.cancelledAt && f.cancelledAt.getTime() < f.startsAt.getTime() && !startedBeforeCancel) {
+  if (f.status === 'cancelled' && f.cancelledAt && (f.cancelledAt.getTime() >= f.startsAt.getTime() || startedBeforeCancel)) {
+    return { kind: 'contradiction', why: 'cancelled after the start or during the session' };
+  }
+  if (f.status === 'cancelled' && f.cancelledAt) {
     if (f.cancelledByRole !== 'student') return { kind: 'full_refund', why: `cancelled by the ${f.cancelledByRole}` };
     const sawConfirmed = f.cancelPreviousStatus ? f.cancelPreviousStatus === 'confirmed' : f.confirmedAt.getTime() <= f.cancelledAt.getTime();
     if (!sawConfirmed) return { kind: 'full_refund', why: `cancelled by the student from ${f.cancelPreviousStatus ?? 'before confirmation'}` };
     const lead = f.startsAt.getTime() - f.cancelledAt.getTime();
     return { kind: 'refund_share', bps: tierBps(lead, c), why: `cancelled by the student from confirmed ${Math.round(lead / 1000)} s ahead` };
   }
-  // From here the session (or its absence) decides (DESIGN §3: after startsAt cancel is a 409).
+  // From here the session (or its absence) decides.
   const windowEnd = f.startsAt.getTime() + c.startLateMinutes * 60_000;
   if (f.sessionStatus === null) {
     if (f.now.getTime() <= windowEnd) return { kind: 'undecided', why: 'start window still open' };
@@ -216,6 +221,7 @@ export function judge(f: BookingFacts, c: StoryConfig): Finding[] {
       if (f.escrowStatus !== null && f.escrowStatus !== 'held') add(CHECKS.undecided, `${e.why}; but ${money}`);
       break;
     case 'admin':
+    case 'contradiction':
       break;
   }
   if (f.escrowStatus === 'frozen' && f.disputeStatus !== 'open') add(CHECKS.dispute, `the escrow is frozen but the dispute is ${f.disputeStatus ?? 'absent'}`);
