@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, eventually, publishEvents, rawBroker, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
+import { createTestDatabase, eventually, publishEvents, rawBroker, startTestService, type TestDatabase, type TestService } from '@tutorhub/testing';
 import { chaosProbeMain } from './chaos-probe-service';
 
 /**
@@ -104,7 +104,6 @@ describe('delivery chaos against the real broker and database', () => {
   it('delivers the events of one booking out of order and twice (same id and new id), with every fact applied exactly once', async () => {
     const svc = await startTestService(chaosProbeMain, {
       db,
-      namespace: testNamespace(),
       env: { EVENT_CHAOS_MAX_DELAY_MS: '400', EVENT_CHAOS_DUPLICATE_RATE: '0.3', EVENT_CHAOS_REPUBLISH_RATE: '0.3', EVENT_CHAOS_SEED: 'backbone-1' },
     });
     try {
@@ -123,7 +122,7 @@ describe('delivery chaos against the real broker and database', () => {
   });
 
   it('control: without chaos the same events are handled in order, each once', async () => {
-    const svc = await startTestService(chaosProbeMain, { db, namespace: testNamespace() });
+    const svc = await startTestService(chaosProbeMain, { db });
     try {
       const r = await run(svc);
       expect(r).toMatchObject({ inversions: 0, sameIdCopiesAbsorbed: 0, newIdCopiesHandled: 0, originalsHandled: N, distinctOriginalsHandled: N });
