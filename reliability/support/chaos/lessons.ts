@@ -122,6 +122,7 @@ export function planLesson(seed: string, index: number, t: ChaosTiming): LessonP
 export interface LessonRun {
   plan: LessonPlan;
   bookingId?: string;
+  startsAt?: number;
   student?: Account;
   tutor?: Account;
   error?: string;
@@ -142,6 +143,9 @@ const sleepUntil = async (at: number) => {
   if (ms > 0) await new Promise((r) => setTimeout(r, ms));
 };
 
+/** Lessons are 15 minutes long (the shortest bookable): a lesson nobody ends is ended by the system then. */
+export const LESSON_MINUTES = 15;
+
 export async function runLesson(rn: Runner, plan: LessonPlan): Promise<LessonRun> {
   const run: LessonRun = { plan };
   let turn = plan.index;
@@ -154,10 +158,11 @@ export async function runLesson(rn: Runner, plan: LessonPlan): Promise<LessonRun
     const subject = `chaos-${tag}`;
     await setUpTutor(rn.client, tutor, subject, { amountMinor: plan.rateMinor, currency: 'ETB' });
     const startsAt = Date.now() + plan.leadSeconds * 1000;
+    run.startsAt = startsAt;
     const booked = await call<{ id: string }>(ctx, 'student', 'book', 'POST', '/bookings', {
       token: student.token,
       ok: [201],
-      body: { tutorId: tutor.id, subject, startsAt: new Date(startsAt).toISOString(), durationMinutes: 15 },
+      body: { tutorId: tutor.id, subject, startsAt: new Date(startsAt).toISOString(), durationMinutes: LESSON_MINUTES },
     });
     if (booked.status !== 201) return run;
     const bookingId = booked.body.id;

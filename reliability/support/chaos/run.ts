@@ -8,7 +8,7 @@ import { waitQuiescent, type DrainState } from './drain';
 import { readFacts } from './facts';
 import { loginAs } from '../journey';
 import { History, call } from './history';
-import { planLesson, resolveDispute, runLesson, type LessonPlan, type LessonRun, type Runner } from './lessons';
+import { LESSON_MINUTES, planLesson, resolveDispute, runLesson, type LessonPlan, type LessonRun, type Runner } from './lessons';
 import { CHECKS, judge, type Finding, type StoryConfig } from './story';
 
 /**
@@ -126,6 +126,16 @@ export async function runChaos(cluster: Cluster, o: ChaosOptions, log: (line: st
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.concurrency, plans.length) }, (_, w) => worker(w)));
+
+  // Sessions nobody ends are ended by the system at endsAt + grace: wait for that before draining.
+  const autoEndAt = Math.max(
+    0,
+    ...runs.filter((r) => r.plan.session === 'auto_end' && r.startsAt).map((r) => (r.startsAt as number) + (LESSON_MINUTES + CHAOS_TIMING.graceMinutes) * 60_000 + 5000),
+  );
+  if (autoEndAt > Date.now()) {
+    log(`chaos seed ${o.seed}: waiting ${Math.round((autoEndAt - Date.now()) / 1000)} s for the system to end the sessions nobody ended`);
+    await new Promise((r) => setTimeout(r, autoEndAt - Date.now()));
+  }
 
   // Disputes still open are resolved by the admin, as an operator would.
   const { token } = await loginAs(runner.client, ADMIN.email, ADMIN.password);
