@@ -94,6 +94,14 @@ describe('chaos story checks', () => {
       'the tutor never joined: refunded': facts({ status: 'no_show', absentParty: 'tutor', tutorJoinedAt: null, sessionEndedAt: at(70), ...refunded() }),
       'the student never joined: the tutor is paid': tweak(facts({ status: 'no_show', absentParty: 'student', studentJoinedAt: null, sessionEndedAt: at(70) }), (f) => ({ sessionEndedBy: f.tutorId })),
       'the tutor ended before the student joined, window open: refunded': tweak(facts({ status: 'cancelled', cancelledAt: at(20), studentJoinedAt: null, sessionEndedAt: at(20), ...refunded() }), (f) => ({ sessionEndedBy: f.tutorId, status: 'no_show', absentParty: 'student', cancelledAt: null })),
+      'the tutor ended before the student joined, recorded by bookings as the tutor cancelling': tweak(
+        facts({ status: 'cancelled', cancelledAt: at(21), cancelledByRole: 'tutor', cancelPreviousStatus: 'in_progress', studentJoinedAt: null, sessionEndedAt: at(20), ...refunded() }),
+        (f) => ({ sessionEndedBy: f.tutorId }),
+      ),
+      'the student ended before the tutor joined, recorded as a late cancellation: the tutor is paid': tweak(
+        facts({ status: 'cancelled', cancelledAt: at(21), cancelledByRole: 'student', cancelPreviousStatus: 'in_progress', tutorJoinedAt: null, sessionEndedAt: at(20), ...refunded(0) }),
+        (f) => ({ sessionEndedBy: f.studentId }),
+      ),
       'an admin refunded by hand': facts({ settleReason: 'admin_refund', ...refunded() }),
       'a lesson not decided yet: held': facts({ status: 'confirmed', startsAt: at(3600), sessionStatus: null, escrowStatus: 'held', escrowRefund: null, escrowTutor: null, escrowFee: null, moneyStatus: 'held', refundedMinor: 0, releasedMinor: 0, settlements: 0 }),
     };

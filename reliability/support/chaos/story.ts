@@ -124,15 +124,34 @@ type Expectation =
 
 const joinedBy = (at: Date | null, f: BookingFacts) => at !== null && (f.sessionEndedAt === null || at.getTime() <= f.sessionEndedAt.getTime());
 
+/**
+ * DESIGN §4: a participant who ends the session before the other joined, while the start window is
+ * open, has cancelled. Returns who did, or null. A booking cancelled by exactly that (the service
+ * may record it as a cancellation) is not a cancellation "after the start".
+ */
+export function endedEarlyAlone(f: BookingFacts, c: StoryConfig): 'student' | 'tutor' | null {
+  if (f.sessionStatus !== 'ended' || !f.sessionEndedAt) return null;
+  if (f.sessionEndedAt.getTime() > f.startsAt.getTime() + c.startLateMinutes * 60_000) return null;
+  if (f.sessionEndedBy === f.tutorId && joinedBy(f.tutorJoinedAt, f) && !joinedBy(f.studentJoinedAt, f)) return 'tutor';
+  if (f.sessionEndedBy === f.studentId && joinedBy(f.studentJoinedAt, f) && !joinedBy(f.tutorJoinedAt, f)) return 'student';
+  return null;
+}
+
+function cancelledByEarlyEnd(f: BookingFacts, c: StoryConfig): boolean {
+  const who = endedEarlyAlone(f, c);
+  return f.status === 'cancelled' && who !== null && f.cancelledAt !== null && f.sessionEndedAt !== null && f.cancelledAt.getTime() >= f.sessionEndedAt.getTime() - 1000;
+}
+
 /** What the rules say must have happened to this booking's money. */
 export function expectation(f: BookingFacts, c: StoryConfig): Expectation {
   if (f.settleReason?.startsWith('admin_')) return { kind: 'admin', why: `settled by an admin by hand (${f.settleReason})` };
   if (f.confirmedAt === null) return { kind: 'full_refund', why: `never confirmed (${f.status})` };
   const startedBeforeCancel = f.cancelledAt !== null && f.sessionStartedAt !== null && f.sessionStartedAt.getTime() < f.cancelledAt.getTime();
-  if (f.status === 'cancelled' && f.cancelledAt && (f.cancelledAt.getTime() >= f.startsAt.getTime() || startedBeforeCancel)) {
+  const earlyEndCancel = cancelledByEarlyEnd(f, c);
+  if (!earlyEndCancel && f.status === 'cancelled' && f.cancelledAt && (f.cancelledAt.getTime() >= f.startsAt.getTime() || startedBeforeCancel)) {
     return { kind: 'contradiction', why: 'cancelled after the start or during the session' };
   }
-  if (f.status === 'cancelled' && f.cancelledAt) {
+  if (f.status === 'cancelled' && f.cancelledAt && !earlyEndCancel) {
     if (f.cancelledByRole !== 'student') return { kind: 'full_refund', why: `cancelled by the ${f.cancelledByRole}` };
     const sawConfirmed = f.cancelPreviousStatus ? f.cancelPreviousStatus === 'confirmed' : f.confirmedAt.getTime() <= f.cancelledAt.getTime();
     if (!sawConfirmed) return { kind: 'full_refund', why: `cancelled by the student from ${f.cancelPreviousStatus ?? 'before confirmation'}` };
@@ -141,23 +160,16 @@ export function expectation(f: BookingFacts, c: StoryConfig): Expectation {
   }
   // From here the session (or its absence) decides.
   const windowEnd = f.startsAt.getTime() + c.startLateMinutes * 60_000;
+  const early = endedEarlyAlone(f, c);
+  if (early === 'student') return { kind: 'refund_share', bps: tierBps(0, c), why: 'the student ended before the tutor joined, window open: a late cancellation' };
+  if (early === 'tutor') return { kind: 'full_refund', why: 'the tutor ended before the student joined, window open: the tutor cancelled' };
   if (f.sessionStatus === null) {
     if (f.now.getTime() <= windowEnd) return { kind: 'undecided', why: 'start window still open' };
     return { kind: 'full_refund', why: 'nobody started the session (no-show of both)' };
   }
   if (f.sessionStatus !== 'ended') return { kind: 'undecided', why: 'session still active' };
-  const tutorJoined = joinedBy(f.tutorJoinedAt, f);
-  const studentJoined = joinedBy(f.studentJoinedAt, f);
-  const endedInWindow = f.sessionEndedAt !== null && f.sessionEndedAt.getTime() <= windowEnd;
-  if (!tutorJoined) {
-    // DESIGN §4: a student ending before the tutor joined, while the window is open, cancelled late.
-    if (f.sessionEndedBy === f.studentId && endedInWindow) return { kind: 'refund_share', bps: tierBps(0, c), why: 'the student ended before the tutor joined, window open: a late cancellation' };
-    return { kind: 'full_refund', why: 'the tutor never joined' };
-  }
-  if (!studentJoined) {
-    if (f.sessionEndedBy === f.tutorId && endedInWindow) return { kind: 'full_refund', why: 'the tutor ended before the student joined, window open: the tutor cancelled' };
-    return { kind: 'pay_tutor', why: 'the student never joined' };
-  }
+  if (!joinedBy(f.tutorJoinedAt, f)) return { kind: 'full_refund', why: 'the tutor never joined' };
+  if (!joinedBy(f.studentJoinedAt, f)) return { kind: 'pay_tutor', why: 'the student never joined' };
   return { kind: 'pay_tutor', why: 'both took part' };
 }
 
@@ -254,10 +266,11 @@ export function judge(f: BookingFacts, c: StoryConfig): Finding[] {
   }
 
   // --- bookings and sessions tell the same story
-  if (f.status === 'cancelled' && f.cancelledAt && f.cancelledAt.getTime() >= f.startsAt.getTime()) {
+  const earlyEndCancel = cancelledByEarlyEnd(f, c);
+  if (!earlyEndCancel && f.status === 'cancelled' && f.cancelledAt && f.cancelledAt.getTime() >= f.startsAt.getTime()) {
     add(CHECKS.cancelAfterStart, `cancelled by the ${f.cancelledByRole} ${Math.round((f.cancelledAt.getTime() - f.startsAt.getTime()) / 1000)} s after startsAt`);
   }
-  if (f.status === 'cancelled' && f.cancelledAt && f.sessionStartedAt && f.sessionStartedAt.getTime() < f.cancelledAt.getTime()) {
+  if (!earlyEndCancel && f.status === 'cancelled' && f.cancelledAt && f.sessionStartedAt && f.sessionStartedAt.getTime() < f.cancelledAt.getTime()) {
     add(CHECKS.cancelledLesson, `cancelled by the ${f.cancelledByRole} at ${f.cancelledAt.toISOString()}, but sessions started the session at ${f.sessionStartedAt.toISOString()}`);
   }
   const bothJoined = f.sessionStatus === 'ended' && joinedBy(f.tutorJoinedAt, f) && joinedBy(f.studentJoinedAt, f);
