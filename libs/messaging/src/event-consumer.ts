@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { envelopeSchema, eventDefinition, type EventEnvelope } from '@tutorhub/contracts';
 import { counter, histogram, isTransientInfrastructureError, runWithContext } from '@tutorhub/platform';
 import type { AmqpConnection } from './amqp-connection';
+import type { DeliveryChaos } from './delivery-chaos';
 import type { DiscoveredHandler } from './handler-discovery';
 import { handledChannel } from './read-your-writes';
 import type { Topology } from './topology';
@@ -19,6 +20,8 @@ export interface ConsumerOptions {
   /** Deliveries of one message before it is dead-lettered (handler failures). */
   maxAttempts: number;
   retryDelayMs: number;
+  /** TEST ONLY (delivery-chaos.ts): delays, reorders and duplicates deliveries. Never in production. */
+  chaos?: DeliveryChaos;
 }
 
 class Malformed extends Error {}
@@ -41,6 +44,7 @@ export class EventConsumer {
   private readonly logger: Logger;
   private channel?: Channel;
   private consumerTag?: string;
+  private queue = '';
   private readonly inFlight = new Set<Promise<void>>();
   private readonly chains = new Map<string, Promise<void>>();
   private stopping = false;
@@ -68,8 +72,10 @@ export class EventConsumer {
   private async setup(model: ChannelModel): Promise<void> {
     const ch = await model.createChannel();
     this.amqp.watch(model, ch, 'events');
-    await ch.prefetch(this.options.prefetch);
+    // Chaos holds messages back on purpose: more in hand lets later ones overtake them.
+    await ch.prefetch(this.options.chaos ? this.options.chaos.settings.prefetch : this.options.prefetch);
     const queue = await this.topology.assertEventsQueue(ch, this.options.service, this.routingKeys, this.options.maxAttempts + 5);
+    this.queue = queue;
     this.channel = ch;
     if (this.stopping) return;
     const { consumerTag } = await ch.consume(queue, (msg) => msg && this.track(this.dispatch(ch, msg)), { noAck: false });
@@ -91,6 +97,15 @@ export class EventConsumer {
       this.safe(() => ch.nack(msg, false, false));
       return Promise.resolve();
     }
+    const inOrder = () => this.inKeyOrder(ch, msg, envelope);
+    // --- test-only delivery chaos: the delay happens before the per-key chain, so that events
+    // of the same booking are reordered too (delivery-chaos.ts). Off unless configured.
+    if (this.options.chaos) return this.options.chaos.deliver(ch, this.queue, msg, inOrder);
+    return inOrder();
+  }
+
+  /** Messages with one partition key are handled one at a time, in the order they get here. */
+  private inKeyOrder(ch: Channel, msg: ConsumeMessage, envelope: EventEnvelope): Promise<void> {
     const key = partitionKey(envelope);
     const previous = this.chains.get(key) ?? Promise.resolve();
     const next = previous.then(() => this.handle(ch, msg, envelope));

@@ -1,5 +1,6 @@
 export * from './amqp-connection';
 export * from './decorators';
+export * from './delivery-chaos';
 export * from './event-consumer';
 export * from './handler-discovery';
 export * from './messaging-tables';

@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AmqpConnection } from './amqp-connection';
 import { EVENT_HANDLER, RPC_HANDLER } from './decorators';
+import { DeliveryChaos, type DeliveryChaosSettings } from './delivery-chaos';
 import { EventConsumer } from './event-consumer';
 import { HandlerDiscovery } from './handler-discovery';
 import { OutboxRelay } from './outbox-relay';
@@ -26,6 +27,8 @@ export interface MessagingOptions {
   shutdownTimeoutMs?: number;
   /** Off in tests that drive the relay by hand. */
   relay?: boolean;
+  /** TEST ONLY: delivery chaos for the event consumer (delivery-chaos.ts); undefined = off. */
+  deliveryChaos?: DeliveryChaosSettings;
 }
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
@@ -55,12 +58,19 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
 
   onModuleInit(): void {
     const o = this.options;
+    const chaos = o.deliveryChaos ? new DeliveryChaos(o.service, o.deliveryChaos) : undefined;
+    if (chaos) {
+      this.logger.warn(
+        `TEST ONLY delivery chaos on: delay 0..${chaos.settings.maxDelayMs} ms, duplicates ${chaos.settings.duplicateRate}, republish ${chaos.settings.republishRate}, seed ${chaos.settings.seed}`,
+      );
+    }
     this.consumer = new EventConsumer(this.amqp, this.topology, this.dataSource, this.discovery.find(EVENT_HANDLER), {
       service: o.service,
       schema: o.schema,
       prefetch: o.prefetch,
       maxAttempts: o.maxAttempts ?? 5,
       retryDelayMs: o.retryDelayMs ?? 200,
+      chaos,
     });
     this.server = new RpcServer(this.amqp, this.topology, this.discovery.find(RPC_HANDLER), o.service, o.prefetch);
     this.consumer.register();

@@ -66,6 +66,18 @@ export const sharedConfigShape = {
   JOBS_ENABLED: bool(true),
   /** Gateway → service RPC timeout. */
   RPC_TIMEOUT_MS: env.int(5000, 100, 120000),
+  /**
+   * Test-only delivery chaos (libs/messaging/src/delivery-chaos.ts): every event delivery is held
+   * back 0..EVENT_CHAOS_MAX_DELAY_MS (so later events overtake it), some are delivered twice
+   * with the same envelope id (EVENT_CHAOS_DUPLICATE_RATE) and some again under a new id, as a
+   * producer's republish would be (EVENT_CHAOS_REPUBLISH_RATE). Off by default; refused in
+   * production (see deliveryChaosIssues).
+   */
+  EVENT_CHAOS_MAX_DELAY_MS: env.int(0, 0, 60000),
+  EVENT_CHAOS_DUPLICATE_RATE: z.coerce.number().finite().min(0).max(1).default(0),
+  EVENT_CHAOS_REPUBLISH_RATE: z.coerce.number().finite().min(0).max(1).default(0),
+  /** Seeds the chaos decisions so a run replays; random (and logged at start) when unset. */
+  EVENT_CHAOS_SEED: env.optional(),
 };
 
 /**
@@ -92,7 +104,25 @@ export type SharedConfig = {
   SHUTDOWN_TIMEOUT_MS: number;
   JOBS_ENABLED: boolean;
   RPC_TIMEOUT_MS: number;
+  EVENT_CHAOS_MAX_DELAY_MS: number;
+  EVENT_CHAOS_DUPLICATE_RATE: number;
+  EVENT_CHAOS_REPUBLISH_RATE: number;
+  EVENT_CHAOS_SEED?: string;
 };
+
+/** Whether any test-only delivery chaos is configured. */
+export function deliveryChaosRequested(config: Partial<Pick<SharedConfig, 'EVENT_CHAOS_MAX_DELAY_MS' | 'EVENT_CHAOS_DUPLICATE_RATE' | 'EVENT_CHAOS_REPUBLISH_RATE'>>): boolean {
+  return (config.EVENT_CHAOS_MAX_DELAY_MS ?? 0) > 0 || (config.EVENT_CHAOS_DUPLICATE_RATE ?? 0) > 0 || (config.EVENT_CHAOS_REPUBLISH_RATE ?? 0) > 0;
+}
+
+/**
+ * Delivery chaos delays and duplicates real events on purpose: it exists to prove the services
+ * against late, reordered and repeated events, and must never run where money is real.
+ */
+export function deliveryChaosIssues(config: { NODE_ENV?: unknown } & Partial<Pick<SharedConfig, 'EVENT_CHAOS_MAX_DELAY_MS' | 'EVENT_CHAOS_DUPLICATE_RATE' | 'EVENT_CHAOS_REPUBLISH_RATE'>>): string[] {
+  if (config.NODE_ENV !== 'production' || !deliveryChaosRequested(config)) return [];
+  return ['EVENT_CHAOS_*: delivery chaos is for tests only and must not be switched on in production'];
+}
 
 export function loadConfig<S extends z.ZodTypeAny>(
   schema: S,
@@ -104,6 +134,10 @@ export function loadConfig<S extends z.ZodTypeAny>(
       result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
     );
   }
+  // Checked for every service here, not in each app's schema, so no app can forget it.
+  const data: unknown = result.data;
+  const chaos = data && typeof data === 'object' ? deliveryChaosIssues(data as Parameters<typeof deliveryChaosIssues>[0]) : [];
+  if (chaos.length) throw new ConfigError(chaos);
   return result.data;
 }
 

@@ -5,7 +5,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { EntitySchema, MixedList } from 'typeorm';
-import { MessagingModule } from '@tutorhub/messaging';
+import { MessagingModule, deliveryChaosSettings } from '@tutorhub/messaging';
 import { dataSourceOptions } from '@tutorhub/persistence';
 import { Clock, SystemClock, currentContext, type SharedConfig } from '@tutorhub/platform';
 import { HealthController } from './health.controller';
@@ -84,6 +84,7 @@ export class ServiceKitModule {
           rpcTimeoutMs: config.RPC_TIMEOUT_MS,
           shutdownTimeoutMs: Math.max(1000, config.SHUTDOWN_TIMEOUT_MS - 2000),
           relay: opts.relay,
+          deliveryChaos: deliveryChaosSettings(config, config.AMQP_PREFETCH),
         }),
         TerminusModule,
         ScheduleModule.forRoot(),
