@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cancellationConfigShape, env, sharedConfigShape } from '@tutorhub/platform';
+import { cancellationConfigShape, env, sessionWindowConfigShape, sharedConfigShape } from '@tutorhub/platform';
 
 export const configSchema = z
   .object({
@@ -10,6 +10,7 @@ export const configSchema = z
     /** The tutor must accept by startsAt − this (0 allowed). */
     BOOKING_ACCEPT_DEADLINE_MINUTES: env.int(60, 0, 60 * 24 * 30),
     ...cancellationConfigShape,
+    ...sessionWindowConfigShape,
     /** How often the expiry job looks for requests not accepted / bookings not paid in time. */
     BOOKING_EXPIRY_CRON: env.cron('*/30 * * * * *'),
   })

@@ -318,16 +318,19 @@ describe('bookings: requesting, answering and cancelling lessons (real RPC, Post
       }
     });
 
-    // Issue 13, defect 4: once startsAt has passed, the session (or its absence) decides the money.
-    it('answers 409 booking.already_started from the lesson’s start on, whoever asks', async () => {
+    // Issue 13, defect 4: once the lesson can start (its session's start window is open, 5 min
+    // before startsAt), the session (or its absence) decides the money.
+    it('answers 409 booking.cancel_window_closed from the opening of the start window on, whoever asks', async () => {
       const { tutor: t, student: s, booking } = await confirmedBooking(h);
-      for (const at of [0, 1, 10 * MINUTE]) {
+      expect(booking.canStartFrom).toBe(new Date(Date.parse(booking.startsAt) - 5 * MINUTE).toISOString());
+      expect(booking.canStartUntil).toBe(new Date(Date.parse(booking.startsAt) + 15 * MINUTE).toISOString());
+      for (const at of [-5 * MINUTE, 0, 1, 10 * MINUTE]) {
         h.clock.set(new Date(Date.parse(booking.startsAt) + at));
         try {
           for (const actor of [s, t, admin()]) {
             expect(await refusal(call(h, BOOKINGS_RPC.cancel, { bookingId: booking.id }, actor))).toMatchObject({
               status: 409,
-              code: 'booking.already_started',
+              code: 'booking.cancel_window_closed',
             });
           }
         } finally {

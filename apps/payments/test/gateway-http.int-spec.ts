@@ -3,7 +3,7 @@ import type { Actor } from '@tutorhub/contracts';
 import { accessTokenFor, startGatewayProcess, startServiceProcess, type AppProcess } from '@tutorhub/testing';
 // The real gateway runs as its own process on the same database and broker namespace, so these
 // requests go HTTP → gateway → RPC → payments → Chapa sandbox for real.
-import { acceptedBooking, admin, checkout, ledgerInvariants, sandboxStore, startHarness, tutor, type Harness } from './harness';
+import { acceptedBooking, admin, checkout, jobs, ledgerInvariants, publish, sandboxStore, startHarness, student, tutor, type Harness } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -96,11 +96,54 @@ it('refunds by hand, reports stats, and keeps each route to its roles', async ()
   expect((await call(`/api/bookings/${b.bookingId}/payment`, b.tutor, { method: 'POST' })).status).toBe(403);
   expect((await call('/api/wallet', b.student)).status).toBe(403);
   expect((await call('/api/admin/escrow/stats', b.tutor)).status).toBe(403);
-  expect((await call(`/api/sessions/${b.bookingId}/release-escrow`, b.student, { method: 'POST' })).status).toBe(403);
+  expect((await call(`/api/sessions/${b.bookingId}/release-escrow`, b.tutor, { method: 'POST' })).status).toBe(403);
+  // The student may release only their own lesson's money, once the lesson took place; this one was refunded.
+  expect((await call(`/api/sessions/${b.bookingId}/release-escrow`, b.student, { method: 'POST' })).body).toMatchObject({
+    status: 409,
+    code: 'escrow.already_settled',
+  });
+  expect((await call(`/api/sessions/${b.bookingId}/release-escrow`, student(), { method: 'POST' })).status).toBe(404);
   expect((await call('/api/wallet', null)).status).toBe(401);
   const invalid = await call(`/api/admin/escrows/${b.bookingId}/refund`, admin(), { method: 'POST', json: { refundBasisPoints: 20000 } });
   expect(invalid.status).toBe(400);
   expect(invalid.body).toMatchObject({ code: 'validation_failed' });
+  await ledgerInvariants(h.ds);
+});
+
+// Issue 16: "the lesson was fine, pay the tutor now". Only after the lesson (the escrow's release
+// is scheduled), only by its student; it ends the dispute window and nothing moves twice.
+it('lets the student release the escrow of a lesson that took place at once, and only that', async () => {
+  const t = tutor();
+  const b = await acceptedBooking(h, { tutor: t });
+  const p = await call(`/api/bookings/${b.bookingId}/payment`, b.student, { method: 'POST' });
+  await checkout(h, p.body.txRef);
+  const early = await call(`/api/sessions/${b.bookingId}/release-escrow`, b.student, { method: 'POST' });
+  expect(early.body).toMatchObject({ status: 409, code: 'escrow.lesson_not_ended' });
+  await publish(h, 'sessions.session.ended.v1', {
+    sessionId: randomUUID(),
+    bookingId: b.bookingId,
+    studentId: b.student.userId,
+    tutorId: t.userId,
+    endedBy: t.userId,
+    startedAt: b.startsAt.toISOString(),
+    endedAt: b.endsAt.toISOString(),
+    durationSeconds: 3600,
+    scheduledDurationSeconds: 3600,
+    attendance: { studentJoinedAt: b.startsAt.toISOString(), tutorJoinedAt: b.startsAt.toISOString() },
+    absentParty: null,
+  });
+  expect((await call(`/api/sessions/${b.bookingId}/release-escrow`, t, { method: 'POST' })).status).toBe(403);
+  expect((await call(`/api/sessions/${b.bookingId}/release-escrow`, b.student, { method: 'POST', json: { reason: 'x' } })).status).toBe(400);
+  const released = await call(`/api/sessions/${b.bookingId}/release-escrow`, b.student, { method: 'POST' });
+  expect(released.status).toBe(200);
+  expect(released.body).toMatchObject({ escrow: { status: 'released', settleReason: 'student_approved', tutorAmount: { amountMinor: 127500 } } });
+  expect((await call('/api/wallet', t)).body).toMatchObject({ available: { amountMinor: 127500 } });
+  const again = await call(`/api/sessions/${b.bookingId}/release-escrow`, b.student, { method: 'POST' });
+  expect(again.body).toMatchObject({ status: 409, code: 'escrow.already_settled' });
+  // The release job later finds nothing left to do for it.
+  h.clock.advance(48 * 3_600_000);
+  await jobs(h).release();
+  expect((await call('/api/wallet', t)).body).toMatchObject({ available: { amountMinor: 127500 } });
   await ledgerInvariants(h.ds);
 });
 

@@ -92,6 +92,26 @@ describe('session routes through the gateway (HTTP → gateway process → RPC �
     expect(refused.body).toMatchObject({ status: 409, code: 'session.already_ended' });
   });
 
+  // Issue 16: the original app sends `sessionNotes`; an empty string means no notes.
+  it('takes the original app’s sessionNotes for notes, refuses two different notes, and treats "" as none', async () => {
+    const ends = async (body: Record<string, unknown>) => {
+      const b = await confirmedBooking(h);
+      h.clock.set(b.startsAt);
+      expect((await http('POST', `/api/sessions/${b.bookingId}/start`, b.tutor)).status).toBe(200);
+      expect((await http('POST', `/api/sessions/${b.bookingId}/join`, b.student)).status).toBe(200);
+      h.clock.set(plus(b.startsAt, 30 * MINUTE));
+      return http('POST', `/api/sessions/${b.bookingId}/end`, b.tutor, body);
+    };
+    const viaAppField = await ends({ sessionNotes: '  Fractions, chapter 4  ' });
+    expect(viaAppField.status).toBe(200);
+    expect(sessionEndResponseSchema.parse(viaAppField.body).session.notes).toBe('Fractions, chapter 4');
+    expect((await ends({ notes: 'Same', sessionNotes: 'Same' })).body).toMatchObject({ session: { notes: 'Same' } });
+    expect((await ends({ notes: '' })).body).toMatchObject({ session: { status: 'ended', notes: null } });
+    const both = await ends({ notes: 'One thing', sessionNotes: 'Another' });
+    expect(both.status).toBe(400);
+    expect(both.body).toMatchObject({ code: 'validation_failed', errors: [expect.objectContaining({ path: 'sessionNotes' })] });
+  });
+
   it('answers problems: 401 without a token, 403 for an admin, 404 for an outsider, 400 for bad input, 409 outside the window', async () => {
     const b = await confirmedBooking(h);
     const p = `/api/sessions/${b.bookingId}`;

@@ -92,6 +92,16 @@ export const cancellationConfigShape = {
   CANCEL_PARTIAL_REFUND_BPS: env.int(5000, 0, 10000),
 };
 
+/**
+ * When a lesson's session may start (DESIGN §4): from SESSION_START_EARLY_MINUTES before startsAt
+ * to SESSION_START_LATE_MINUTES after. Sessions enforces it; bookings shows it on every booking
+ * (canStartFrom/canStartUntil) and closes cancellation when it opens. Fractions of a minute allowed.
+ */
+export const sessionWindowConfigShape = {
+  SESSION_START_EARLY_MINUTES: env.decimal(5).pipe(z.number().max(24 * 60)),
+  SESSION_START_LATE_MINUTES: env.decimal(15).pipe(z.number().max(24 * 60)),
+};
+
 export type SharedConfig = {
   NODE_ENV: 'development' | 'test' | 'production';
   LOG_LEVEL: string;

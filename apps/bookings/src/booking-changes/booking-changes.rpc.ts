@@ -6,7 +6,7 @@ import { AppError, Clock } from '@tutorhub/platform';
 import { bookingNotFound, canSee, requireRole } from '../shared/access';
 import { canTransition } from '../domain/booking-status';
 import { BookingPolicies } from '../shared/booking-policies';
-import { BookingStore, parties, slot, type BookingRecord } from '../shared/booking.store';
+import { BookingStore, parties, slot, startWindow, type BookingRecord } from '../shared/booking.store';
 
 /**
  * The tutor's answer to a request, and cancellation by either party or an admin. Each runs in
@@ -74,11 +74,15 @@ export class BookingChangesRpc {
       const booking = await this.store.lock(em, input.bookingId);
       if (!booking || !canSee(caller, booking)) throw bookingNotFound();
       const now = this.clock.now();
-      // DESIGN §3: once the lesson's start has passed, the session (or its absence) decides the
-      // money; a cancellation racing `session.started` must not refund a lesson that took place.
-      if (now.getTime() >= booking.startsAt.getTime() && canTransition(booking.status, 'cancel')) {
-        throw new AppError(409, 'booking.already_started', 'The lesson has started; it can no longer be cancelled.', {
+      // DESIGN §3: once the lesson has started, the session (or its absence) decides the money.
+      // Cancelling closes a little earlier, when the session's start window opens (ADR 0006):
+      // from then on a session may already be running while its `session.started` is on its way
+      // to us, and a cancellation must never race a lesson that is taking place.
+      const { canStartFrom } = startWindow(booking.startsAt, this.store.window);
+      if (now.getTime() >= canStartFrom.getTime() && canTransition(booking.status, 'cancel')) {
+        throw new AppError(409, 'booking.cancel_window_closed', 'The lesson’s session can start now, so the booking can no longer be cancelled.', {
           startsAt: booking.startsAt.toISOString(),
+          canStartFrom: canStartFrom.toISOString(),
           status: booking.status,
         });
       }

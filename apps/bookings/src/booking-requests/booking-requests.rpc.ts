@@ -17,7 +17,7 @@ import { AppError, Clock } from '@tutorhub/platform';
 import { assertPayablePrice, priceFor } from '../domain/price';
 import { bookingNotFound, canSee, requireActor, requireRole, tutorNotFound } from '../shared/access';
 import { BookingPolicies } from '../shared/booking-policies';
-import { BOOKING_VIEW_SELECT, BookingStore, toBooking, type BookingViewRow } from '../shared/booking.store';
+import { BOOKING_VIEW_SELECT, BookingStore, type BookingViewRow } from '../shared/booking.store';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage } from '../shared/cursor';
 import { toSafeInt } from '../shared/sql';
 import { UserDirectory } from '../read-models/user-directory';
@@ -123,7 +123,7 @@ export class BookingRequestsRpc {
 
   private async findByIdempotencyKey(em: EntityManager, studentId: string, key: string): Promise<Booking | null> {
     const rows: BookingViewRow[] = await em.query(`${BOOKING_VIEW_SELECT} WHERE b.student_id = $1 AND b.idempotency_key = $2`, [studentId, key]);
-    return rows[0] ? toBooking(rows[0]) : null;
+    return rows[0] ? this.store.toBooking(rows[0]) : null;
   }
 
   /** The caller's bookings (an admin: everyone's), latest lesson first. */
@@ -156,7 +156,7 @@ export class BookingRequestsRpc {
         ORDER BY b.starts_at DESC, b.id DESC LIMIT $${params.length}`,
       params,
     );
-    return toPage(rows, limit, (r) => ({ at: r.starts_at, id: r.id }), toBooking);
+    return toPage(rows, limit, (r) => ({ at: r.starts_at, id: r.id }), this.store.toBooking);
   }
 
   @OnRpc(BOOKINGS_RPC.get)

@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Booking, Currency, Role } from '@tutorhub/contracts';
 import { Clock } from '@tutorhub/platform';
+import { CONFIG } from '@tutorhub/service';
+import type { BookingsConfig } from '../config';
 import { transition, type BookingAction, type BookingStatus } from '../domain/booking-status';
 import type { MoneyState, MoneyStatus } from '../domain/money-status';
 import { iso, isoOrNull, toSafeInt } from './sql';
@@ -150,7 +152,21 @@ export interface BookingViewRow {
   version: number;
 }
 
-export function toBooking(r: BookingViewRow): Booking {
+/** The session's start window around a lesson's start (DESIGN §4). */
+export interface StartWindowMinutes {
+  readonly earlyMinutes: number;
+  readonly lateMinutes: number;
+}
+
+export function startWindow(startsAt: Date, w: StartWindowMinutes): { canStartFrom: Date; canStartUntil: Date } {
+  return {
+    canStartFrom: new Date(startsAt.getTime() - w.earlyMinutes * 60_000),
+    canStartUntil: new Date(startsAt.getTime() + w.lateMinutes * 60_000),
+  };
+}
+
+export function toBooking(r: BookingViewRow, w: StartWindowMinutes): Booking {
+  const window = startWindow(new Date(r.starts_at), w);
   return {
     id: r.id,
     studentId: r.student_id,
@@ -188,6 +204,8 @@ export function toBooking(r: BookingViewRow): Booking {
         : null,
     reviewedBy: r.reviewed_by,
     dispute: r.dispute_id && r.dispute_status ? { id: r.dispute_id, status: r.dispute_status, outcome: r.dispute_outcome } : null,
+    canStartFrom: window.canStartFrom.toISOString(),
+    canStartUntil: window.canStartUntil.toISOString(),
     version: r.version,
   };
 }
@@ -203,7 +221,17 @@ export function moneyState(b: BookingRecord): MoneyState {
  */
 @Injectable()
 export class BookingStore {
-  constructor(private readonly clock: Clock) {}
+  readonly window: StartWindowMinutes;
+
+  constructor(
+    private readonly clock: Clock,
+    @Inject(CONFIG) config: BookingsConfig,
+  ) {
+    this.window = { earlyMinutes: config.SESSION_START_EARLY_MINUTES, lateMinutes: config.SESSION_START_LATE_MINUTES };
+  }
+
+  /** A view row as clients see it. */
+  toBooking = (r: BookingViewRow): Booking => toBooking(r, this.window);
 
   async lock(em: EntityManager, id: string): Promise<BookingRecord | null> {
     const rows: RawRecord[] = await em.query(`SELECT ${RECORD_COLUMNS} FROM bookings.bookings b WHERE b.id = $1 FOR UPDATE`, [id]);
@@ -239,7 +267,7 @@ export class BookingStore {
 
   async view(em: EntityManager, id: string): Promise<Booking | null> {
     const rows: BookingViewRow[] = await em.query(`${BOOKING_VIEW_SELECT} WHERE b.id = $1`, [id]);
-    return rows[0] ? toBooking(rows[0]) : null;
+    return rows[0] ? this.toBooking(rows[0]) : null;
   }
 }
 

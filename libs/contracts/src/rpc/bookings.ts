@@ -275,6 +275,12 @@ export const bookingSchema = z.object({
   /** Who has reviewed the lesson so far. */
   reviewedBy: z.array(z.enum(['student', 'tutor'])),
   dispute: z.object({ id: uuidSchema, status: disputeStatusSchema, outcome: disputeOutcomeSchema.nullable() }).nullable(),
+  /**
+   * The session's start window (DESIGN §4): a list screen can show the Start button without a
+   * status call per booking. Sessions decides; these are the same configured minutes.
+   */
+  canStartFrom: isoDateTime,
+  canStartUntil: isoDateTime,
   /** Bumped by every change. */
   version: z.number().int(),
 });
