@@ -6,6 +6,9 @@ import { EscrowEventsHandler } from './event-handlers/escrow-events.handler';
 import { SessionEventsHandler } from './event-handlers/session-events.handler';
 import { ExpireBookingsJob } from './expiry/expire-bookings.job';
 import { UserDirectory } from './read-models/user-directory';
+import { ExpireProposalsJob } from './reschedule/expire-proposals.job';
+import { RescheduleRpc } from './reschedule/reschedule.rpc';
+import { RescheduleStore } from './reschedule/reschedule.store';
 import { ReviewsRpc } from './reviews/reviews.rpc';
 import { BookingPolicies } from './shared/booking-policies';
 import { BookingStore } from './shared/booking.store';
@@ -25,7 +28,10 @@ import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
     EscrowEventsHandler,
     SessionEventsHandler,
     ExpireBookingsJob,
+    RescheduleStore,
+    RescheduleRpc,
+    ExpireProposalsJob,
   ],
-  exports: [ExpireBookingsJob],
+  exports: [ExpireBookingsJob, ExpireProposalsJob],
 })
 export class BookingsModule {}

@@ -11,7 +11,11 @@ export const configSchema = z
     BOOKING_ACCEPT_DEADLINE_MINUTES: env.int(60, 0, 60 * 24 * 30),
     ...cancellationConfigShape,
     ...sessionWindowConfigShape,
-    /** How often the expiry job looks for requests not accepted / bookings not paid in time. */
+    /** No reschedule proposal (or answer) closer than this to the lesson's current start. */
+    RESCHEDULE_MIN_NOTICE_HOURS: env.decimal(2),
+    /** A reschedule proposal not answered within this many hours expires (sooner if the lesson is near). */
+    RESCHEDULE_PROPOSAL_TTL_HOURS: env.decimal(24),
+    /** How often the expiry job looks for requests not accepted / bookings not paid in time (and stale reschedule proposals). */
     BOOKING_EXPIRY_CRON: env.cron('*/30 * * * * *'),
   })
   .refine((c) => c.CANCEL_PARTIAL_REFUND_HOURS <= c.CANCEL_FULL_REFUND_HOURS, {

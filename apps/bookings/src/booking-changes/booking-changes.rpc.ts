@@ -42,6 +42,7 @@ export class BookingChangesRpc {
         ...parties(accepted),
         ...slot(accepted),
         price: { amountMinor: accepted.priceMinor, currency: accepted.currency },
+        slotSequence: accepted.slotSequence,
       });
       return this.view(em, bookingId);
     });

@@ -12,12 +12,11 @@ import {
   type Page,
 } from '@tutorhub/contracts';
 import { OnRpc, OutboxService, parseInput, type RpcContext } from '@tutorhub/messaging';
-import { PG, pgCode, pgConstraint } from '@tutorhub/persistence';
 import { AppError, Clock } from '@tutorhub/platform';
 import { assertPayablePrice, priceFor } from '../domain/price';
 import { bookingNotFound, canSee, requireActor, requireRole, tutorNotFound } from '../shared/access';
 import { BookingPolicies } from '../shared/booking-policies';
-import { BOOKING_VIEW_SELECT, BookingStore, type BookingViewRow } from '../shared/booking.store';
+import { BOOKING_VIEW_SELECT, BookingStore, overlapConflict, type BookingViewRow } from '../shared/booking.store';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage } from '../shared/cursor';
 import { toSafeInt } from '../shared/sql';
 import { UserDirectory } from '../read-models/user-directory';
@@ -56,13 +55,7 @@ export class BookingRequestsRpc {
         return this.insert(em, student, input);
       });
     } catch (err) {
-      if (pgCode(err) === PG.exclusionViolation) {
-        if (pgConstraint(err) === 'bookings_no_student_overlap') {
-          throw new AppError(409, 'booking.student_overlap', 'You already have a lesson at that time.');
-        }
-        throw new AppError(409, 'booking.slot_taken', 'The tutor is not free at that time.');
-      }
-      throw err;
+      throw overlapConflict(err) ?? err;
     }
   }
 

@@ -42,7 +42,7 @@ export class EscrowEventsHandler {
       return;
     }
     const confirmed = await this.store.transition(em, booking, 'confirm', { ...patch, confirmedAt: this.clock.now() });
-    await this.outbox.add(em, 'bookings.booking.confirmed.v1', { ...parties(confirmed), ...slot(confirmed) });
+    await this.outbox.add(em, 'bookings.booking.confirmed.v1', { ...parties(confirmed), ...slot(confirmed), slotSequence: confirmed.slotSequence });
   }
 
   @OnEvent('payments.escrow.release_scheduled.v1')

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@tutorhub/service';
 import type { BookingsConfig } from '../config';
 import { BookingRules, DEFAULT_BOOKING_RULES } from '../domain/booking-rules';
+import type { RescheduleConfig } from '../domain/reschedule-rules';
 import { assertValidCancellationPolicy, cancellationRefundBps, type CancellationFacts, type CancellationPolicyConfig } from '@tutorhub/platform';
 
 /** The domain rules configured from the environment (checked once, at start). */
@@ -9,6 +10,7 @@ import { assertValidCancellationPolicy, cancellationRefundBps, type Cancellation
 export class BookingPolicies {
   readonly rules: BookingRules;
   readonly cancellation: CancellationPolicyConfig;
+  readonly reschedule: RescheduleConfig;
 
   constructor(@Inject(CONFIG) config: BookingsConfig) {
     this.rules = new BookingRules({
@@ -22,6 +24,7 @@ export class BookingPolicies {
       partialRefundBps: config.CANCEL_PARTIAL_REFUND_BPS,
     };
     assertValidCancellationPolicy(this.cancellation);
+    this.reschedule = { minNoticeHours: config.RESCHEDULE_MIN_NOTICE_HOURS, proposalTtlHours: config.RESCHEDULE_PROPOSAL_TTL_HOURS };
   }
 
   /** The refund share to quote to the client; payments decides the money from the same facts. */

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Booking, Currency, Role } from '@tutorhub/contracts';
-import { Clock } from '@tutorhub/platform';
+import { PG, pgCode, pgConstraint } from '@tutorhub/persistence';
+import { AppError, Clock } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import type { BookingsConfig } from '../config';
 import { transition, type BookingAction, type BookingStatus } from '../domain/booking-status';
@@ -30,6 +31,8 @@ export interface BookingRecord {
   refundedMinor: number;
   releasedMinor: number;
   absentParty: AbsentParty | null;
+  /** How many times the booking was rescheduled (consumers keep the newest slot). */
+  slotSequence: number;
   version: number;
 }
 
@@ -87,7 +90,7 @@ const RECORD_COLUMNS = `
   b.price_minor AS "priceMinor", b.currency, b.starts_at AS "startsAt", b.ends_at AS "endsAt",
   b.duration_minutes AS "durationMinutes", b.accept_deadline AS "acceptDeadline",
   b.payment_deadline AS "paymentDeadline", b.money_status AS "moneyStatus", b.escrow_id AS "escrowId",
-  b.refunded_minor AS "refundedMinor", b.released_minor AS "releasedMinor", b.absent_party AS "absentParty", b.version`;
+  b.refunded_minor AS "refundedMinor", b.released_minor AS "releasedMinor", b.absent_party AS "absentParty", b.slot_sequence AS "slotSequence", b.version`;
 
 type RawRecord = Omit<BookingRecord, 'priceMinor' | 'refundedMinor' | 'releasedMinor'> & {
   priceMinor: string;
@@ -279,4 +282,15 @@ export function parties(b: Pick<BookingRecord, 'id' | 'studentId' | 'tutorId'>) 
 /** The lesson's slot as events carry it. */
 export function slot(b: Pick<BookingRecord, 'subject' | 'startsAt' | 'endsAt'>) {
   return { subject: b.subject, startsAt: iso(b.startsAt), endsAt: iso(b.endsAt) };
+}
+
+/**
+ * The database's no-overlap constraints (DESIGN §3) as the caller's problem: the tutor's slot is
+ * taken (409 `booking.slot_taken`), or the student already has a lesson then (409
+ * `booking.student_overlap`). Undefined for any other error.
+ */
+export function overlapConflict(err: unknown): AppError | undefined {
+  if (pgCode(err) !== PG.exclusionViolation) return undefined;
+  if (pgConstraint(err) === 'bookings_no_student_overlap') return new AppError(409, 'booking.student_overlap', 'You already have a lesson at that time.');
+  return new AppError(409, 'booking.slot_taken', 'The tutor is not free at that time.');
 }

@@ -12,6 +12,8 @@ import {
   listBookingsInput,
   listDisputesInput,
   reasonBody,
+  rescheduleBody,
+  rescheduleResultSchema,
   resolveDisputeBody,
   reviewBody,
   reviewResultSchema,
@@ -21,6 +23,7 @@ import {
   type Dispute,
   type DisputeResult,
   type Page,
+  type RescheduleResult,
   type ReviewResult,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
@@ -102,8 +105,10 @@ export class BookingsController {
   @ApiOperation({
     summary: 'Cancel a booking that has not started (either participant, or an admin)',
     description:
-      '`cancellation.refundBasisPoints` follows the policy: a student gets 100 % back from CANCEL_FULL_REFUND_HOURS ahead, ' +
-      'CANCEL_PARTIAL_REFUND_BPS from CANCEL_PARTIAL_REFUND_HOURS ahead, nothing later; the tutor or an admin cancelling refunds 100 %.',
+      '`cancellation.refundBasisPoints` quotes the policy: a student gets 100 % back from CANCEL_FULL_REFUND_HOURS ahead, ' +
+      'CANCEL_PARTIAL_REFUND_BPS from CANCEL_PARTIAL_REFUND_HOURS ahead, nothing later, but only for a booking they saw confirmed (paid); ' +
+      'a booking still requested or accepted, or cancelled by the tutor or an admin, refunds 100 %. Payments decides the money from the same facts. ' +
+      '409 booking.cancel_window_closed from `canStartFrom` on (the session decides then).',
   })
   @ApiBody({ schema: zodToOpenApi(reasonBody, 'input') as never, required: false })
   @ApiZodResponse(bookingSchema)
@@ -113,6 +118,44 @@ export class BookingsController {
     @CurrentActor() actor: Actor,
   ): Promise<Booking> {
     return this.rpc.call<Booking>('bookings', BOOKINGS_RPC.cancel, { bookingId: id, ...(body ?? {}) }, { actor });
+  }
+
+  @Post('bookings/:id/reschedule')
+  @Roles('student', 'tutor')
+  @ApiOperation({
+    summary: 'Propose a new start for the lesson (either participant; same duration; replaces an open proposal)',
+    description:
+      'For requested, accepted and confirmed bookings until RESCHEDULE_MIN_NOTICE_HOURS before the current start (409 reschedule.too_late, ' +
+      'reschedule.not_allowed). The new time must be bookable: notice and how far ahead as for a new booking (422 booking.too_soon / too_far_ahead), ' +
+      'inside the tutor’s availability (422 booking.outside_availability), free (409 booking.slot_taken). The proposal expires unanswered at ' +
+      '`expiresAt`. Reschedule never moves money.',
+  })
+  @ApiZodResponse(rescheduleResultSchema, { status: 201 })
+  reschedule(@ZodParam('id', uuidSchema) id: string, @ZodBody(rescheduleBody) body: z.output<typeof rescheduleBody>, @CurrentActor() actor: Actor): Promise<RescheduleResult> {
+    return this.rpc.call<RescheduleResult>('bookings', BOOKINGS_RPC.reschedulePropose, { bookingId: id, ...body }, { actor });
+  }
+
+  @Post('bookings/:id/reschedule/accept')
+  @HttpCode(200)
+  @Roles('student', 'tutor')
+  @ApiOperation({
+    summary: 'Accept the other participant’s proposed time: the booking moves',
+    description:
+      '404 reschedule.not_found; 403 reschedule.not_yours (the proposer cannot accept their own); 409 reschedule.not_open, reschedule.expired, ' +
+      'booking.slot_taken (the time was taken meanwhile: the database decides).',
+  })
+  @ApiZodResponse(rescheduleResultSchema)
+  acceptReschedule(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<RescheduleResult> {
+    return this.rpc.call<RescheduleResult>('bookings', BOOKINGS_RPC.rescheduleAccept, { bookingId: id }, { actor });
+  }
+
+  @Post('bookings/:id/reschedule/decline')
+  @HttpCode(200)
+  @Roles('student', 'tutor')
+  @ApiOperation({ summary: 'Decline the other participant’s proposed time: the lesson stays when it was' })
+  @ApiZodResponse(rescheduleResultSchema)
+  declineReschedule(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<RescheduleResult> {
+    return this.rpc.call<RescheduleResult>('bookings', BOOKINGS_RPC.rescheduleDecline, { bookingId: id }, { actor });
   }
 
   @Post('bookings/:id/review')

@@ -226,6 +226,70 @@ export const eventMessages = {
     ];
   },
 
+  'bookings.booking.rescheduled.v1'(d: EventDataOf<'bookings.booking.rescheduled.v1'>, names: Names): NotificationDraft[] {
+    const from = formatDateTime(d.previousStartsAt);
+    const to = formatDateTime(d.startsAt);
+    const data = { bookingId: d.bookingId, previousStartsAt: d.previousStartsAt, startsAt: d.startsAt, endsAt: d.endsAt, rescheduledBy: d.rescheduledBy };
+    // One per move: a later move of the same lesson is news again.
+    const dedupeKey = `booking.rescheduled:${d.bookingId}:${d.slotSequence}`;
+    const other = (userId: string) => (userId === d.studentId ? name(names, d.tutorId, 'your tutor') : name(names, d.studentId, 'the student'));
+    return [d.studentId, d.tutorId].map((userId) => ({
+      userId,
+      kind: 'booking.rescheduled' as const,
+      title: 'Lesson moved',
+      body:
+        userId === d.rescheduledBy
+          ? `${cap(other(userId))} accepted your new time: the ${d.subject} lesson moves from ${from} to ${to}.`
+          : `Your ${d.subject} lesson with ${other(userId)} moves from ${from} to ${to}, as you agreed.`,
+      data,
+      dedupeKey,
+    }));
+  },
+
+  'bookings.reschedule.proposed.v1'(d: EventDataOf<'bookings.reschedule.proposed.v1'>, names: Names): NotificationDraft[] {
+    const to = d.proposedBy === d.studentId ? d.tutorId : d.studentId;
+    const who = d.proposedBy === d.studentId ? name(names, d.studentId, 'your student') : name(names, d.tutorId, 'your tutor');
+    return [
+      {
+        userId: to,
+        kind: 'booking.reschedule_proposed',
+        title: 'New time proposed',
+        body:
+          `${cap(who)} would like to move your lesson on ${formatDateTime(d.currentStartsAt)} to ${formatDateTime(d.startsAt)}. ` +
+          `Accept or decline before ${formatDateTime(d.expiresAt)}; until then the lesson stays as it is.`,
+        data: { bookingId: d.bookingId, proposalId: d.proposalId, startsAt: d.startsAt, expiresAt: d.expiresAt },
+        dedupeKey: `reschedule.proposed:${d.proposalId}`,
+      },
+    ];
+  },
+
+  'bookings.reschedule.declined.v1'(d: EventDataOf<'bookings.reschedule.declined.v1'>, names: Names): NotificationDraft[] {
+    const other = d.proposedBy === d.studentId ? name(names, d.tutorId, 'your tutor') : name(names, d.studentId, 'your student');
+    return [
+      {
+        userId: d.proposedBy,
+        kind: 'booking.reschedule_declined',
+        title: 'New time declined',
+        body: `${cap(other)} declined moving the lesson to ${formatDateTime(d.startsAt)}. The lesson stays as it was.`,
+        data: { bookingId: d.bookingId, proposalId: d.proposalId, startsAt: d.startsAt },
+        dedupeKey: `reschedule.declined:${d.proposalId}`,
+      },
+    ];
+  },
+
+  'bookings.reschedule.expired.v1'(d: EventDataOf<'bookings.reschedule.expired.v1'>): NotificationDraft[] {
+    return [
+      {
+        userId: d.proposedBy,
+        kind: 'booking.reschedule_expired',
+        title: 'New time not answered',
+        body: `Your proposal to move the lesson to ${formatDateTime(d.startsAt)} was not answered in time. The lesson stays as it was.`,
+        data: { bookingId: d.bookingId, proposalId: d.proposalId, startsAt: d.startsAt },
+        dedupeKey: `reschedule.expired:${d.proposalId}`,
+      },
+    ];
+  },
+
   'bookings.booking.completed.v1'(d: EventDataOf<'bookings.booking.completed.v1'>, names: Names): NotificationDraft[] {
     const dedupeKey = `booking.completed:${d.bookingId}`;
     return [

@@ -70,6 +70,28 @@ export class NotificationEventHandlers {
     await this.tell(ctx, [d.studentId, d.tutorId], (n) => eventMessages['bookings.booking.cancelled.v1'](d, n));
   }
 
+  /** The lesson moved: the reminders follow the new time (newest slot only), and both are told. */
+  @OnEvent('bookings.booking.rescheduled.v1')
+  async onBookingRescheduled(d: D<'bookings.booking.rescheduled.v1'>, ctx: EventContext) {
+    await this.reminders.reschedule(ctx.em, d);
+    await this.tell(ctx, [d.studentId, d.tutorId], (n) => eventMessages['bookings.booking.rescheduled.v1'](d, n));
+  }
+
+  @OnEvent('bookings.reschedule.proposed.v1')
+  async onRescheduleProposed(d: D<'bookings.reschedule.proposed.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [d.studentId, d.tutorId], (n) => eventMessages['bookings.reschedule.proposed.v1'](d, n));
+  }
+
+  @OnEvent('bookings.reschedule.declined.v1')
+  async onRescheduleDeclined(d: D<'bookings.reschedule.declined.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [d.studentId, d.tutorId], (n) => eventMessages['bookings.reschedule.declined.v1'](d, n));
+  }
+
+  @OnEvent('bookings.reschedule.expired.v1')
+  async onRescheduleExpired(d: D<'bookings.reschedule.expired.v1'>, ctx: EventContext) {
+    await this.tell(ctx, [d.proposedBy], () => eventMessages['bookings.reschedule.expired.v1'](d));
+  }
+
   @OnEvent('payments.escrow.freeze_rejected.v1')
   async onFreezeRejected(d: D<'payments.escrow.freeze_rejected.v1'>, ctx: EventContext) {
     await this.tell(ctx, [d.studentId], () => eventMessages['payments.escrow.freeze_rejected.v1'](d));

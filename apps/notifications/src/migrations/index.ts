@@ -1,5 +1,6 @@
 import { Initial1732280000000 } from './1732280000000-initial';
 import { Notifications1732290000000 } from './1732290000000-notifications';
+import { SlotSequence1733300000000 } from './1733300000000-slot-sequence';
 
 /** Every migration of the service, in order. Listed explicitly (no globbing) so builds stay simple. */
-export const migrations = [Initial1732280000000, Notifications1732290000000];
+export const migrations = [Initial1732280000000, Notifications1732290000000, SlotSequence1733300000000];

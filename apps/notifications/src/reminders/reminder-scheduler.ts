@@ -22,16 +22,54 @@ export class ReminderScheduler {
       for (const userId of [d.studentId, d.tutorId]) {
         const rows: unknown[] = await em.query(
           `INSERT INTO notifications.reminders
-             (id, booking_id, user_id, kind, due_at, student_id, tutor_id, subject, starts_at, ends_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             (id, booking_id, user_id, kind, due_at, student_id, tutor_id, subject, starts_at, ends_at, slot_sequence)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            ON CONFLICT ON CONSTRAINT reminders_booking_user_kind_uq DO NOTHING
            RETURNING id`,
-          [randomUUID(), d.bookingId, userId, reminder.kind, reminder.dueAt, d.studentId, d.tutorId, d.subject, d.startsAt, d.endsAt],
+          [randomUUID(), d.bookingId, userId, reminder.kind, reminder.dueAt, d.studentId, d.tutorId, d.subject, d.startsAt, d.endsAt, d.slotSequence ?? 0],
         );
         scheduled += rows.length;
       }
     }
     return scheduled;
+  }
+
+  /**
+   * The lesson moved (issue 16): each participant's reminders are re-armed for the new time (a
+   * 24 h reminder already sent for the old time is due again for the new one), those now in the
+   * past are cancelled. Only a newer slot than the reminders were made for applies, so a late or
+   * repeated reschedule changes nothing; only a confirmed lesson has reminders (a lesson moved
+   * before its confirmation gets them from `booking.confirmed`, which carries the new time).
+   */
+  async reschedule(em: EntityManager, d: EventDataOf<'bookings.booking.rescheduled.v1'>): Promise<void> {
+    if (d.status !== 'confirmed') return;
+    await lockBooking(em, d.bookingId);
+    const closed: unknown[] = await em.query(`SELECT 1 FROM notifications.closed_bookings WHERE booking_id = $1`, [d.bookingId]);
+    if (closed.length) return;
+    const [{ seq }]: Array<{ seq: number | null }> = await em.query(
+      `SELECT max(slot_sequence) AS seq FROM notifications.reminders WHERE booking_id = $1`,
+      [d.bookingId],
+    );
+    if (seq !== null && seq >= d.slotSequence) return;
+    const due = remindersFor(new Date(d.startsAt), this.clock.now());
+    for (const reminder of due) {
+      for (const userId of [d.studentId, d.tutorId]) {
+        await em.query(
+          `INSERT INTO notifications.reminders
+             (id, booking_id, user_id, kind, due_at, student_id, tutor_id, subject, starts_at, ends_at, slot_sequence)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           ON CONFLICT ON CONSTRAINT reminders_booking_user_kind_uq DO UPDATE
+             SET due_at = EXCLUDED.due_at, starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at,
+                 slot_sequence = EXCLUDED.slot_sequence, status = 'scheduled', sent_at = NULL, cancel_reason = NULL, cancelled_at = NULL`,
+          [randomUUID(), d.bookingId, userId, reminder.kind, reminder.dueAt, d.studentId, d.tutorId, d.subject, d.startsAt, d.endsAt, d.slotSequence],
+        );
+      }
+    }
+    await em.query(
+      `UPDATE notifications.reminders SET status = 'cancelled', cancel_reason = 'booking_rescheduled', cancelled_at = $3, slot_sequence = $4
+        WHERE booking_id = $1 AND status = 'scheduled' AND NOT (kind = ANY($2))`,
+      [d.bookingId, due.map((r) => r.kind), this.clock.now(), d.slotSequence],
+    );
   }
 
   /**

@@ -40,14 +40,44 @@ export class EscrowEventsHandler {
 
   @OnEvent('bookings.booking.accepted.v1')
   async onAccepted(d: EventDataOf<'bookings.booking.accepted.v1'>, { em }: EventContext) {
-    // A terminal status that arrived first (reordering) wins; the price and times fill in.
+    // A terminal status that arrived first (reordering) wins; the price fills in, and the times
+    // unless a reschedule we already applied is newer (slot_sequence).
     await em.query(
-      `INSERT INTO payments.bookings (booking_id, student_id, tutor_id, price_minor, currency, starts_at, ends_at, status, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8)
+      `INSERT INTO payments.bookings AS b (booking_id, student_id, tutor_id, price_minor, currency, starts_at, ends_at, status, slot_sequence, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $9, $8)
        ON CONFLICT (booking_id) DO UPDATE
           SET price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency,
-              starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at, updated_at = EXCLUDED.updated_at`,
-      [d.bookingId, d.studentId, d.tutorId, d.price.amountMinor, d.price.currency, d.startsAt, d.endsAt, this.clock.now()],
+              starts_at = CASE WHEN EXCLUDED.slot_sequence >= b.slot_sequence OR b.starts_at IS NULL THEN EXCLUDED.starts_at ELSE b.starts_at END,
+              ends_at = CASE WHEN EXCLUDED.slot_sequence >= b.slot_sequence OR b.ends_at IS NULL THEN EXCLUDED.ends_at ELSE b.ends_at END,
+              slot_sequence = GREATEST(b.slot_sequence, EXCLUDED.slot_sequence),
+              updated_at = EXCLUDED.updated_at`,
+      [d.bookingId, d.studentId, d.tutorId, d.price.amountMinor, d.price.currency, d.startsAt, d.endsAt, this.clock.now(), d.slotSequence ?? 0],
+    );
+  }
+
+  /**
+   * The lesson moved (issue 16). Reschedule never moves money: only the read model's times follow
+   * (the payment window closes at the new start), and only for a newer slot. A booking we have
+   * not heard was accepted yet starts here if it was accepted when it moved; its `accepted`, when
+   * it comes, brings the price and keeps this newer slot.
+   */
+  @OnEvent('bookings.booking.rescheduled.v1')
+  async onRescheduled(d: EventDataOf<'bookings.booking.rescheduled.v1'>, { em }: EventContext) {
+    if (d.status === 'requested') {
+      await em.query(
+        `UPDATE payments.bookings SET starts_at = $2, ends_at = $3, slot_sequence = $4, updated_at = $5
+          WHERE booking_id = $1 AND slot_sequence < $4`,
+        [d.bookingId, d.startsAt, d.endsAt, d.slotSequence, this.clock.now()],
+      );
+      return;
+    }
+    await em.query(
+      `INSERT INTO payments.bookings AS b (booking_id, student_id, tutor_id, starts_at, ends_at, status, slot_sequence, updated_at)
+       VALUES ($1, $2, $3, $4, $5, 'accepted', $6, $7)
+       ON CONFLICT (booking_id) DO UPDATE SET starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at,
+         slot_sequence = EXCLUDED.slot_sequence, updated_at = EXCLUDED.updated_at
+       WHERE b.slot_sequence < EXCLUDED.slot_sequence`,
+      [d.bookingId, d.studentId, d.tutorId, d.startsAt, d.endsAt, d.slotSequence, this.clock.now()],
     );
   }
 

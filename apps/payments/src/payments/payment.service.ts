@@ -480,7 +480,8 @@ export class PaymentService implements OnModuleInit {
       throw new AppError(409, 'booking.not_payable', 'The tutor has not accepted this booking yet; it can be paid once accepted.');
     }
     const known = await this.readYourWrites.await(bookingId, () =>
-      one<{ booking_id: string }>(this.ds, `SELECT booking_id FROM payments.bookings WHERE booking_id = $1`, [bookingId]),
+      // Known once `booking.accepted` (which carries the price) was handled.
+      one<{ booking_id: string }>(this.ds, `SELECT booking_id FROM payments.bookings WHERE booking_id = $1 AND price_minor IS NOT NULL`, [bookingId]),
     );
     if (!known) throw notReady('payment.not_ready', 'The booking’s payment');
   }

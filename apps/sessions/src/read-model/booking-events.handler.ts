@@ -25,13 +25,45 @@ export class BookingEventsHandler {
   async onConfirmed(data: EventDataOf<'bookings.booking.confirmed.v1'>, { em }: EventContext): Promise<void> {
     // Inserts the confirmed booking; on a row that already exists (a duplicate confirmation, or
     // a tombstone left by an earlier-arriving cancellation) only fills in what was missing.
+    // The slot is taken from the confirmation unless a reschedule we already applied is newer.
     await em.query(
-      `INSERT INTO sessions.booking_snapshots AS b (booking_id, student_id, tutor_id, starts_at, ends_at, status)
-       VALUES ($1, $2, $3, $4, $5, 'confirmed')
+      `INSERT INTO sessions.booking_snapshots AS b (booking_id, student_id, tutor_id, starts_at, ends_at, status, slot_sequence)
+       VALUES ($1, $2, $3, $4, $5, 'confirmed', $6)
        ON CONFLICT (booking_id) DO UPDATE SET
-         ends_at = COALESCE(b.ends_at, EXCLUDED.ends_at),
+         starts_at = CASE WHEN EXCLUDED.slot_sequence > b.slot_sequence THEN EXCLUDED.starts_at ELSE b.starts_at END,
+         ends_at = CASE WHEN EXCLUDED.slot_sequence > b.slot_sequence
+                          OR (EXCLUDED.slot_sequence = b.slot_sequence AND b.ends_at IS NULL) THEN EXCLUDED.ends_at
+                        ELSE b.ends_at END,
+         slot_sequence = GREATEST(b.slot_sequence, EXCLUDED.slot_sequence),
          updated_at = now()`,
-      [data.bookingId, data.studentId, data.tutorId, data.startsAt, data.endsAt],
+      [data.bookingId, data.studentId, data.tutorId, data.startsAt, data.endsAt, data.slotSequence ?? 0],
+    );
+  }
+
+  /**
+   * The lesson moved (issue 16): the start window and the token expiry follow the new slot. Only
+   * a newer slot applies (`slotSequence`), so a reschedule overtaken by a later one, or delivered
+   * twice, changes nothing. A booking we have not seen confirmed yet: if it was confirmed when it
+   * moved, the snapshot starts here (its confirmation, when it comes, is older); otherwise its
+   * confirmation will carry the new slot, so there is nothing to keep.
+   */
+  @OnEvent('bookings.booking.rescheduled.v1')
+  async onRescheduled(data: EventDataOf<'bookings.booking.rescheduled.v1'>, { em }: EventContext): Promise<void> {
+    if (data.status === 'confirmed') {
+      await em.query(
+        `INSERT INTO sessions.booking_snapshots AS b (booking_id, student_id, tutor_id, starts_at, ends_at, status, slot_sequence)
+         VALUES ($1, $2, $3, $4, $5, 'confirmed', $6)
+         ON CONFLICT (booking_id) DO UPDATE SET starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at,
+           slot_sequence = EXCLUDED.slot_sequence, updated_at = now()
+         WHERE b.slot_sequence < EXCLUDED.slot_sequence`,
+        [data.bookingId, data.studentId, data.tutorId, data.startsAt, data.endsAt, data.slotSequence],
+      );
+      return;
+    }
+    await em.query(
+      `UPDATE sessions.booking_snapshots SET starts_at = $2, ends_at = COALESCE($3, ends_at), slot_sequence = $4, updated_at = now()
+        WHERE booking_id = $1 AND slot_sequence < $4`,
+      [data.bookingId, data.startsAt, data.endsAt, data.slotSequence],
     );
   }
 

@@ -43,7 +43,7 @@ export const BookingRequestedV1 = defineEvent(
 );
 export const BookingAcceptedV1 = defineEvent(
   'bookings.booking.accepted.v1',
-  z.object({ ...bookingParties, ...bookingSlot, price: moneySchema }),
+  z.object({ ...bookingParties, ...bookingSlot, price: moneySchema, slotSequence: z.number().int().min(0).optional() }),
   'The tutor accepted; the student may now pay, by startsAt at the latest.',
 );
 export const BookingDeclinedV1 = defineEvent(
@@ -83,9 +83,15 @@ export const BookingCancelledV1 = defineEvent(
   }),
   'A participant (or an admin) cancelled; payments refunds by the policy from the facts carried here.',
 );
+/**
+ * How many times the booking was rescheduled when the event was written: a consumer keeps the
+ * slot of the highest sequence it has seen, so a late event never moves a lesson back in time.
+ * Absent from older producers (= 0).
+ */
+const slotSequence = { slotSequence: z.number().int().min(0).optional() };
 export const BookingConfirmedV1 = defineEvent(
   'bookings.booking.confirmed.v1',
-  z.object({ ...bookingParties, ...bookingSlot }),
+  z.object({ ...bookingParties, ...bookingSlot, ...slotSequence }),
   'The payment is held in escrow; the lesson will take place.',
 );
 export const BookingCompletedV1 = defineEvent(
@@ -97,6 +103,46 @@ export const BookingNoShowV1 = defineEvent(
   'bookings.booking.no_show.v1',
   z.object({ ...bookingParties, absentParty: absentPartySchema }),
   'One or both parties did not attend.',
+);
+export const BookingRescheduledV1 = defineEvent(
+  'bookings.booking.rescheduled.v1',
+  z.object({
+    ...bookingParties,
+    subject: z.string().min(1).max(100),
+    previousStartsAt: isoDateTime,
+    previousEndsAt: isoDateTime,
+    startsAt: isoDateTime,
+    endsAt: isoDateTime,
+    /** The participant who proposed the new time (the other accepted it). */
+    rescheduledBy: uuidSchema,
+    /** The booking's status when it moved (requested, accepted or confirmed). */
+    status: bookingStatusSchema,
+    /** 1 for the first reschedule of the booking, then 2, …: the newest slot wins. */
+    slotSequence: z.number().int().min(1),
+  }),
+  'Both participants agreed on a new time; the duration and the price stay, and no money moves.',
+);
+const rescheduleProposal = {
+  proposalId: uuidSchema,
+  ...bookingParties,
+  proposedBy: uuidSchema,
+  startsAt: isoDateTime,
+  endsAt: isoDateTime,
+};
+export const RescheduleProposedV1 = defineEvent(
+  'bookings.reschedule.proposed.v1',
+  z.object({ ...rescheduleProposal, currentStartsAt: isoDateTime, expiresAt: isoDateTime }),
+  'A participant proposed a new time; the other may accept or decline it until expiresAt.',
+);
+export const RescheduleDeclinedV1 = defineEvent(
+  'bookings.reschedule.declined.v1',
+  z.object({ ...rescheduleProposal, declinedBy: uuidSchema }),
+  'The other participant declined a proposed new time; the lesson stays when it was.',
+);
+export const RescheduleExpiredV1 = defineEvent(
+  'bookings.reschedule.expired.v1',
+  z.object(rescheduleProposal),
+  'A proposed new time was not answered in time; the lesson stays when it was.',
 );
 export const DisputeOpenedV1 = defineEvent(
   'bookings.dispute.opened.v1',
@@ -299,6 +345,10 @@ export const EVENT_CATALOGUE = [
   BookingConfirmedV1,
   BookingCompletedV1,
   BookingNoShowV1,
+  BookingRescheduledV1,
+  RescheduleProposedV1,
+  RescheduleDeclinedV1,
+  RescheduleExpiredV1,
   DisputeOpenedV1,
   DisputeResolvedV1,
   ReviewSubmittedV1,

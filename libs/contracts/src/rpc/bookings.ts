@@ -34,6 +34,12 @@ export const BOOKINGS_RPC = {
   disputesList: 'bookings.disputes.list',
   /** admin. */
   disputesResolve: 'bookings.disputes.resolve',
+  /** either participant: propose a new time (replaces an open proposal). */
+  reschedulePropose: 'bookings.reschedule.propose',
+  /** the other participant: accept the open proposal (the booking moves). */
+  rescheduleAccept: 'bookings.reschedule.accept',
+  /** the other participant: decline the open proposal. */
+  rescheduleDecline: 'bookings.reschedule.decline',
 } as const;
 export type BookingsRpcPattern = (typeof BOOKINGS_RPC)[keyof typeof BOOKINGS_RPC];
 
@@ -159,6 +165,30 @@ export const declineBookingInput = reasonBody.extend({ bookingId: uuidSchema });
 export type DeclineBookingInput = z.output<typeof declineBookingInput>;
 export const cancelBookingInput = reasonBody.extend({ bookingId: uuidSchema });
 export type CancelBookingInput = z.output<typeof cancelBookingInput>;
+
+/** `POST /api/bookings/:id/reschedule` body: the new start; the duration stays. */
+export const rescheduleBody = z.strictObject({ startsAt: isoDateTime });
+export const rescheduleProposeInput = rescheduleBody.extend({ bookingId: uuidSchema });
+/** `POST /api/bookings/:id/reschedule/accept` · `/decline`: no body. */
+export const rescheduleAnswerInput = z.strictObject({ bookingId: uuidSchema });
+
+export const RESCHEDULE_STATUSES = ['proposed', 'accepted', 'declined', 'expired', 'superseded', 'withdrawn'] as const;
+export const rescheduleProposalSchema = z.object({
+  id: uuidSchema,
+  bookingId: uuidSchema,
+  proposedBy: uuidSchema,
+  startsAt: isoDateTime,
+  endsAt: isoDateTime,
+  /** `superseded`: a newer proposal replaced it; `withdrawn`: the booking stopped being reschedulable. */
+  status: z.enum(RESCHEDULE_STATUSES),
+  expiresAt: isoDateTime,
+  createdAt: isoDateTime,
+  decidedAt: isoDateTime.nullable(),
+});
+export type RescheduleProposal = z.infer<typeof rescheduleProposalSchema>;
+/** Accept answers the moved booking with the proposal; decline the proposal and the booking as it stays. */
+export const rescheduleResultSchema = z.object({ proposal: rescheduleProposalSchema, booking: z.lazy(() => bookingSchema) });
+export type RescheduleResult = { proposal: RescheduleProposal; booking: Booking };
 
 /** `POST /api/bookings/:id/review` body. The comment limit counts code points after trimming. */
 export const reviewBody = z.strictObject({
