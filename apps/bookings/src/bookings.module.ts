@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AvailabilityRpc } from './availability/availability.rpc';
+import { AvailabilityStore } from './availability/availability.store';
 import { BookingChangesRpc } from './booking-changes/booking-changes.rpc';
 import { BookingRequestsRpc } from './booking-requests/booking-requests.rpc';
 import { DisputesRpc } from './disputes/disputes.rpc';
@@ -11,13 +13,15 @@ import { BookingPolicies } from './shared/booking-policies';
 import { BookingStore } from './shared/booking.store';
 import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
 
-/** Tutor profiles, the booking lifecycle, reviews and disputes (RPC handlers, event handlers, the expiry job). */
+/** Tutor profiles and availability, the booking lifecycle, reviews and disputes (RPC handlers, event handlers, the expiry job). */
 @Module({
   providers: [
     BookingPolicies,
     BookingStore,
+    AvailabilityStore,
     UserDirectory,
     TutorProfilesRpc,
+    AvailabilityRpc,
     BookingRequestsRpc,
     BookingChangesRpc,
     ReviewsRpc,
@@ -26,6 +30,6 @@ import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
     SessionEventsHandler,
     ExpireBookingsJob,
   ],
-  exports: [ExpireBookingsJob],
+  exports: [ExpireBookingsJob, AvailabilityStore],
 })
 export class BookingsModule {}

@@ -1,3 +1,4 @@
+import { WEEKDAYS, type Weekday } from '@tutorhub/contracts';
 import { DomainError } from './domain-error';
 
 /**
@@ -20,8 +21,7 @@ import { DomainError } from './domain-error';
  * time-zone library is needed: the runtime's ICU data is the tz database.
  */
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+export { WEEKDAYS, type Weekday };
 
 export const GRID_MINUTES = 15;
 export const MINUTE_MS = 60_000;
