@@ -208,7 +208,11 @@ export class AvailabilityStore {
 
   /** Deletes the tutor's own entry; false when there is none with that id for this tutor. */
   async deleteTimeOff(em: EntityManager, tutorId: string, id: string): Promise<boolean> {
-    const rows: unknown[] = await em.query(`DELETE FROM bookings.time_off WHERE id = $1 AND tutor_id = $2 RETURNING id`, [id, tutorId]);
+    // Through a CTE: a bare DELETE … RETURNING comes back from TypeORM as [rows, count].
+    const rows: unknown[] = await em.query(
+      `WITH gone AS (DELETE FROM bookings.time_off WHERE id = $1 AND tutor_id = $2 RETURNING id) SELECT id FROM gone`,
+      [id, tutorId],
+    );
     return rows.length === 1;
   }
 }
