@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BOOKINGS_RPC, availabilitySchema, createdTimeOffSchema, slotsSchema, timeOffPageSchema, type Actor } from '@tutorhub/contracts';
+import { AvailabilityStore } from '../src/availability/availability.store';
 import { HOUR, T0, bookingInput, call, createTutor, refusal, startBookings, student, type Harness } from './support/bookings-harness';
 
 /**
@@ -331,6 +332,23 @@ describe('bookings: availability, time off and slots (real RPC, Postgres, Rabbit
       });
       const [{ n }] = await h.ds.query(`SELECT count(*)::int AS n FROM bookings.time_off WHERE tutor_id = $1`, [t.userId]);
       expect(n).toBe(1);
+    });
+  });
+
+  it('AvailabilityStore.assertBookable (for reschedule): the booking being moved does not block itself', async () => {
+    const { actor: t } = await createTutor(h);
+    await setHours(t, 'UTC', [{ day: 'tue', from: '09:00', to: '13:00' }]);
+    const lesson = await book(t.userId, '2030-01-08T10:00:00.000Z'); // Tuesday 10:00–11:00
+    const store = h.svc.app.get(AvailabilityStore);
+    const check = (start: string, end: string, excludeBookingId?: string) =>
+      h.ds.transaction((em) => store.assertBookable(em, t.userId, new Date(start), new Date(end), { excludeBookingId }));
+    await expect(check('2030-01-08T10:30:00.000Z', '2030-01-08T11:30:00.000Z', lesson.id)).resolves.toBeUndefined();
+    await expect(check('2030-01-08T11:00:00.000Z', '2030-01-08T12:00:00.000Z')).rejects.toMatchObject({ status: 409, code: 'booking.slot_taken' });
+    await expect(check('2030-01-08T11:30:00.000Z', '2030-01-08T12:30:00.000Z')).resolves.toBeUndefined();
+    await expect(check('2030-01-08T12:30:00.000Z', '2030-01-08T13:30:00.000Z', lesson.id)).rejects.toMatchObject({
+      status: 422,
+      code: 'booking.outside_availability',
+      details: { reason: 'outside_weekly_hours' },
     });
   });
 
