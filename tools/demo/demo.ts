@@ -28,8 +28,12 @@ async function main() {
     console.error(`The platform is not reachable at ${API_URL} (${(err as Error).message}). Start it first: npm start`);
     process.exit(1);
   }
-  console.log('tutorhub demo: a student books a tutor, pays through Chapa, they meet on video, the tutor gets paid.');
-  const out = await happyLesson({ api: new ApiClient(API_URL), sandboxUrl: SANDBOX_URL, narrate, runId: randomUUID().slice(0, 6) });
+  console.log('tutorhub demo: a tutor sets weekly hours, a student looks at the free slots and books, pays through Chapa, they meet on video, the tutor gets paid.');
+  const out = await happyLesson(
+    { api: new ApiClient(API_URL), sandboxUrl: SANDBOX_URL, narrate, runId: randomUUID().slice(0, 6) },
+    undefined,
+    { availability: true },
+  );
 
   console.log('\n\x1b[1mSummary\x1b[0m');
   console.log(`  booking ${out.booking.id}: ${money(out.booking.price)}`);

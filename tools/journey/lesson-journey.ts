@@ -75,6 +75,52 @@ export async function findTutor(ctx: JourneyContext, student: Account, subject: 
   (ctx.narrate ?? quiet)(`${student.fullName} searches for a ${subject} tutor and finds one`, { tutorId: found.id });
 }
 
+interface WeeklyRange {
+  day: 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+  from: string;
+  to: string;
+}
+interface Slots {
+  timezone: string;
+  durationMinutes: number;
+  slots: Array<{ startsAt: string; endsAt: string }>;
+}
+
+const DAYS: WeeklyRange['day'][] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+
+/**
+ * Weekly hours covering the next `hours` hours in Addis Ababa (UTC+3 all year, no DST), starting
+ * at the current quarter hour; split at local midnight into two ranges that join.
+ */
+export function hoursFromNowInAddis(now: Date, hours: number): WeeklyRange[] {
+  const local = new Date(now.getTime() + 3 * 3_600_000);
+  const day = local.getUTCDay();
+  const from = Math.floor((local.getUTCHours() * 60 + local.getUTCMinutes()) / 15) * 15;
+  const to = from + hours * 60;
+  if (to <= 1440) return [{ day: DAYS[day], from: hhmm(from), to: hhmm(to) }];
+  return [
+    { day: DAYS[day], from: hhmm(from), to: '24:00' },
+    { day: DAYS[(day + 1) % 7], from: '00:00', to: hhmm(to - 1440) },
+  ];
+}
+
+export async function setWeeklyHours(ctx: JourneyContext, tutor: Account, timezone: string, weekly: WeeklyRange[]): Promise<void> {
+  await ctx.api.put('/tutors/me/availability', { timezone, weekly }, tutor.token, '/tutors/me/availability');
+  (ctx.narrate ?? quiet)(`${tutor.fullName} sets weekly hours (PUT /tutors/me/availability)`, { timezone, weekly });
+}
+
+export async function findSlots(ctx: JourneyContext, student: Account, tutor: Account, from: Date, to: Date, durationMinutes: number): Promise<Slots> {
+  const q = `from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}&durationMinutes=${durationMinutes}`;
+  const res = await ctx.api.get<Slots>(`/tutors/${tutor.id}/slots?${q}`, student.token, '/tutors/:id/slots');
+  (ctx.narrate ?? quiet)(`${student.fullName} looks at ${tutor.fullName}'s free ${durationMinutes}-minute slots (GET /tutors/:id/slots)`, {
+    timezone: res.body.timezone,
+    slots: res.body.slots.length,
+    first: res.body.slots.slice(0, 3).map((s) => s.startsAt),
+  });
+  return res.body;
+}
+
 export async function book(ctx: JourneyContext, student: Account, tutor: Account, subject: string, startsAt: Date, durationMinutes = 60): Promise<Booking> {
   const res = await ctx.api.post<Booking>('/bookings', { tutorId: tutor.id, subject, startsAt: startsAt.toISOString(), durationMinutes, note: 'Looking forward to it' }, student.token, '/bookings', [201]);
   (ctx.narrate ?? quiet)(`${student.fullName} requests a ${durationMinutes}-minute lesson`, { bookingId: res.body.id, price: res.body.price, status: res.body.status });
@@ -196,14 +242,30 @@ export interface LessonOutcome {
  * checkout, confirmed, start/join/end the video session, completed, escrow released after the
  * configured delay, and the tutor's wallet credited less the platform fee.
  */
-export async function happyLesson(ctx: JourneyContext, names = { tutor: 'Abebe Kebede', student: 'Sara Tesfaye' }): Promise<LessonOutcome> {
+export async function happyLesson(
+  ctx: JourneyContext,
+  names = { tutor: 'Abebe Kebede', student: 'Sara Tesfaye' },
+  options: { availability?: boolean } = {},
+): Promise<LessonOutcome> {
   const narrate = ctx.narrate ?? quiet;
   const subject = `physics-${ctx.runId ?? randomUUID().slice(0, 8)}`;
   const tutor = await register(ctx, 'tutor', names.tutor);
   const student = await register(ctx, 'student', names.student);
   await setUpTutor(ctx, tutor, subject, { amountMinor: 50000, currency: 'ETB' });
   await findTutor(ctx, student, subject, tutor.id);
-  const booking = await book(ctx, student, tutor, subject, new Date(Date.now() + 60_000), 60);
+  let startsAt = new Date(Date.now() + 60_000);
+  if (options.availability) {
+    // The tutor works the next four hours; the student sees the free slots and takes the first.
+    await setWeeklyHours(ctx, tutor, 'Africa/Addis_Ababa', hoursFromNowInAddis(new Date(), 4));
+    const now = new Date();
+    const { slots } = await findSlots(ctx, student, tutor, now, new Date(now.getTime() + 4 * 3_600_000), 60);
+    if (slots.length === 0) throw new Error('no free slot in the tutor’s hours');
+    // Slots start on the quarter hour; the first may be up to 15 minutes away. The demo does not
+    // wait for it: the lesson starts in a minute, inside the same hours (local dev has no notice).
+    narrate(`${student.fullName} would pick ${slots[0].startsAt}; to keep the demo short the lesson starts in a minute, inside the same hours`);
+    startsAt = new Date(Date.now() + 60_000);
+  }
+  const booking = await book(ctx, student, tutor, subject, startsAt, 60);
   await accept(ctx, tutor, booking.id);
   await pay(ctx, student, booking.id);
   await waitForBookingStatus(ctx, student, booking.id, 'confirmed');

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AvailabilityRpc } from './availability/availability.rpc';
+import { AvailabilityStore } from './availability/availability.store';
 import { BookingChangesRpc } from './booking-changes/booking-changes.rpc';
 import { BookingRequestsRpc } from './booking-requests/booking-requests.rpc';
 import { DisputesRpc } from './disputes/disputes.rpc';
@@ -14,13 +16,15 @@ import { BookingPolicies } from './shared/booking-policies';
 import { BookingStore } from './shared/booking.store';
 import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
 
-/** Tutor profiles, the booking lifecycle, reviews and disputes (RPC handlers, event handlers, the expiry job). */
+/** Tutor profiles and availability, the booking lifecycle, reviews and disputes (RPC handlers, event handlers, the expiry job). */
 @Module({
   providers: [
     BookingPolicies,
     BookingStore,
+    AvailabilityStore,
     UserDirectory,
     TutorProfilesRpc,
+    AvailabilityRpc,
     BookingRequestsRpc,
     BookingChangesRpc,
     ReviewsRpc,
@@ -32,6 +36,6 @@ import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
     RescheduleRpc,
     ExpireProposalsJob,
   ],
-  exports: [ExpireBookingsJob, ExpireProposalsJob],
+  exports: [ExpireBookingsJob, ExpireProposalsJob, AvailabilityStore],
 })
 export class BookingsModule {}

@@ -9,6 +9,11 @@ export const configSchema = z
     BOOKING_MIN_NOTICE_MINUTES: env.int(60, 0, 60 * 24 * 30),
     /** The tutor must accept by startsAt − this (0 allowed). */
     BOOKING_ACCEPT_DEADLINE_MINUTES: env.int(60, 0, 60 * 24 * 30),
+    /**
+     * Free minutes kept around each live booking of a tutor: slots leave them out and a request
+     * that close to another lesson is 409 booking.slot_taken (0: back-to-back lessons allowed).
+     */
+    BOOKING_BUFFER_MINUTES: env.int(0, 0, 240),
     ...cancellationConfigShape,
     ...sessionWindowConfigShape,
     /** No reschedule proposal (or answer) closer than this to the lesson's current start. */

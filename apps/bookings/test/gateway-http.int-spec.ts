@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
+  availabilitySchema,
   bookingPageSchema,
+  createdTimeOffSchema,
+  slotsSchema,
+  timeOffPageSchema,
   bookingSchema,
   disputePageSchema,
   disputeResultSchema,
@@ -45,7 +49,7 @@ describe('bookings routes through the gateway (HTTP → gateway process → RPC 
     await h?.close();
   });
 
-  async function http(method: 'GET' | 'POST' | 'PUT', path: string, user: User | null, json?: unknown, headers: Record<string, string> = {}) {
+  async function http(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, user: User | null, json?: unknown, headers: Record<string, string> = {}) {
     const all: Record<string, string> = { ...headers };
     if (user) all.authorization = `Bearer ${user.token}`;
     if (json !== undefined) all['content-type'] = 'application/json';
@@ -193,5 +197,91 @@ describe('bookings routes through the gateway (HTTP → gateway process → RPC 
     });
     expect((await http('POST', `/api/bookings/${two.id}/cancel`, tutor)).body).toMatchObject({ status: 409, code: 'booking.invalid_transition' });
     expect((await http('POST', `/api/bookings/not-a-uuid/cancel`, tutor)).status).toBe(400);
+  });
+
+  it('sets weekly hours and time off, lists slots and books one over HTTP (availability routes, 400/403/404/422 problems)', async () => {
+    const tutor = await register('tutor', 'Abebe Tutor');
+    const other = await register('tutor', 'Other Tutor');
+    const student = await register('student', 'Liya Student');
+    expect((await http('PUT', '/api/tutors/me', tutor, profile)).status).toBe(200);
+    expect((await http('PUT', '/api/tutors/me', other, profile)).status).toBe(200);
+
+    // Never set: bookable at any time, and said so.
+    const none = await http('GET', `/api/tutors/${tutor.id}/availability`, student);
+    expect(none).toMatchObject({ status: 200, body: { configured: false, timezone: null, weekly: [] } });
+
+    // Weekly hours: Wednesday 09:00–12:00 in Addis Ababa (UTC+3) = 06:00–09:00 UTC.
+    const week = { timezone: 'Africa/Addis_Ababa', weekly: [{ day: 'wed', from: '09:00', to: '12:00' }] };
+    expect((await http('PUT', '/api/tutors/me/availability', student, week)).body).toMatchObject({ status: 403, code: 'auth.forbidden_role' });
+    const overlapping = await http('PUT', '/api/tutors/me/availability', tutor, { ...week, weekly: [...week.weekly, { day: 'wed', from: '11:00', to: '13:00' }] });
+    expect(overlapping).toMatchObject({ status: 400, body: { code: 'availability.overlapping_ranges' } });
+    expect(overlapping.type).toContain('application/problem+json');
+    expect(String(overlapping.body.detail ?? overlapping.body.title ?? '')).toContain('wed 09:00–12:00 overlaps wed 11:00–13:00');
+    expect((await http('PUT', '/api/tutors/me/availability', tutor, { ...week, timezone: 'Nowhere/Land' })).body).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect((await http('PUT', '/api/tutors/me/availability', tutor, { ...week, weekly: [{ day: 'wed', from: '09:05', to: '12:00' }] })).status).toBe(400);
+    const put = await http('PUT', '/api/tutors/me/availability', tutor, week);
+    expect(put.status).toBe(200);
+    expect(availabilitySchema.parse(put.body)).toMatchObject({ configured: true, timezone: 'Africa/Addis_Ababa', weekly: week.weekly });
+    expect((await http('GET', `/api/tutors/${tutor.id}/availability`, student)).body).toMatchObject({ configured: true, weekly: week.weekly });
+
+    // Slots: Wednesday 2030-01-09, one-hour lessons.
+    const q = (from: string, to: string, d: number | string) =>
+      http('GET', `/api/tutors/${tutor.id}/slots?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&durationMinutes=${d}`, student);
+    const slots = await q('2030-01-09T00:00:00Z', '2030-01-10T00:00:00Z', 60);
+    expect(slots.status).toBe(200);
+    const parsed = slotsSchema.parse(slots.body);
+    expect(parsed).toMatchObject({ tutorId: tutor.id, timezone: 'Africa/Addis_Ababa', durationMinutes: 60 });
+    expect(parsed.slots.map((s) => s.startsAt)).toEqual([
+      '2030-01-09T06:00:00.000Z', '2030-01-09T06:15:00.000Z', '2030-01-09T06:30:00.000Z', '2030-01-09T06:45:00.000Z',
+      '2030-01-09T07:00:00.000Z', '2030-01-09T07:15:00.000Z', '2030-01-09T07:30:00.000Z', '2030-01-09T07:45:00.000Z', '2030-01-09T08:00:00.000Z',
+    ]);
+    // A zone offset in the query is fine (encoded); a range over 31 days, a bad duration or a missing parameter is 400.
+    expect(slotsSchema.parse((await q('2030-01-09T09:00:00+03:00', '2030-01-09T10:00:00+03:00', 60)).body).slots[0].startsAt).toBe('2030-01-09T06:00:00.000Z');
+    expect((await q('2030-01-09T00:00:00Z', '2030-02-10T00:00:00Z', 60)).body).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect((await q('2030-01-09T00:00:00Z', '2030-01-10T00:00:00Z', 20)).status).toBe(400);
+    expect((await http('GET', `/api/tutors/${tutor.id}/slots?from=2030-01-09T00:00:00Z&to=2030-01-10T00:00:00Z`, student)).status).toBe(400);
+    expect((await q('2030-01-09T00:00:00Z', '2030-01-10T00:00:00Z', 60)).status).toBe(200);
+    expect((await http('GET', `/api/tutors/${randomUUID()}/slots?from=2030-01-09T00:00:00Z&to=2030-01-10T00:00:00Z&durationMinutes=60`, student)).body).toMatchObject({
+      status: 404,
+      code: 'tutor.not_found',
+    });
+
+    // Time off on the following Wednesday; another tutor cannot see or delete it.
+    const off = await http('POST', '/api/tutors/me/time-off', tutor, { startsAt: '2030-01-16T00:00:00Z', endsAt: '2030-01-17T00:00:00Z', reason: 'Holiday' });
+    expect(off.status).toBe(201);
+    const timeOff = createdTimeOffSchema.parse(off.body);
+    expect(timeOff).toMatchObject({ startsAt: '2030-01-16T00:00:00.000Z', reason: 'Holiday', conflictingBookings: [] });
+    expect((await http('POST', '/api/tutors/me/time-off', tutor, { startsAt: '2030-01-17T00:00:00Z', endsAt: '2030-01-16T00:00:00Z' })).body).toMatchObject({
+      status: 400,
+      code: 'time_off.invalid_range',
+    });
+    expect((await http('POST', '/api/tutors/me/time-off', student, { startsAt: '2030-01-16T00:00:00Z', endsAt: '2030-01-17T00:00:00Z' })).status).toBe(403);
+    expect(timeOffPageSchema.parse((await http('GET', '/api/tutors/me/time-off', tutor)).body).items.map((t) => t.id)).toEqual([timeOff.id]);
+    expect(timeOffPageSchema.parse((await http('GET', '/api/tutors/me/time-off', other)).body).items).toEqual([]);
+    expect((await http('DELETE', `/api/tutors/me/time-off/${timeOff.id}`, other)).body).toMatchObject({ status: 404, code: 'time_off.not_found' });
+    expect(slotsSchema.parse((await q('2030-01-16T00:00:00Z', '2030-01-17T00:00:00Z', 60)).body).slots).toEqual([]);
+
+    // Booking: inside a listed slot 201; outside the hours or in the time off 422.
+    const request = { tutorId: tutor.id, subject: 'mathematics', durationMinutes: 60 };
+    const booked = await http('POST', '/api/bookings', student, { ...request, startsAt: parsed.slots[0].startsAt });
+    expect(booked).toMatchObject({ status: 201, body: { status: 'requested', startsAt: '2030-01-09T06:00:00.000Z' } });
+    expect((await http('POST', '/api/bookings', student, { ...request, startsAt: '2030-01-09T08:30:00Z' })).body).toMatchObject({
+      status: 422,
+      code: 'booking.outside_availability',
+    });
+    expect((await http('POST', '/api/bookings', student, { ...request, startsAt: '2030-01-16T06:00:00Z' })).body).toMatchObject({
+      status: 422,
+      code: 'booking.outside_availability',
+    });
+    // The booked hour is gone from the slots.
+    expect(slotsSchema.parse((await q('2030-01-09T00:00:00Z', '2030-01-10T00:00:00Z', 60)).body).slots.map((s) => s.startsAt)).toEqual([
+      '2030-01-09T07:00:00.000Z', '2030-01-09T07:15:00.000Z', '2030-01-09T07:30:00.000Z', '2030-01-09T07:45:00.000Z', '2030-01-09T08:00:00.000Z',
+    ]);
+
+    // Deleting the time off opens the day again.
+    const deleted = await http('DELETE', `/api/tutors/me/time-off/${timeOff.id}`, tutor);
+    expect(deleted.status).toBe(204);
+    expect((await http('DELETE', `/api/tutors/me/time-off/${timeOff.id}`, tutor)).status).toBe(404);
+    expect((await http('POST', '/api/bookings', student, { ...request, startsAt: '2030-01-16T06:00:00Z' })).status).toBe(201);
   });
 });

@@ -13,6 +13,7 @@ import {
 } from '@tutorhub/contracts';
 import { OnRpc, OutboxService, parseInput, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
+import { AvailabilityStore } from '../availability/availability.store';
 import { assertPayablePrice, priceFor } from '../domain/price';
 import { bookingNotFound, canSee, requireActor, requireRole, tutorNotFound } from '../shared/access';
 import { BookingPolicies } from '../shared/booking-policies';
@@ -31,11 +32,14 @@ export class BookingRequestsRpc {
     private readonly store: BookingStore,
     private readonly policies: BookingPolicies,
     private readonly users: UserDirectory,
+    private readonly availability: AvailabilityStore,
   ) {}
 
   /**
-   * A student requests a lesson. The price is the tutor's current hourly rate × duration. The
-   * database refuses a slot that overlaps a live booking of the tutor (409 `booking.slot_taken`)
+   * A student requests a lesson. The time must be inside the tutor's weekly hours (when they set
+   * any) and outside their time off (422 `booking.outside_availability`), and at least
+   * BOOKING_BUFFER_MINUTES from their other live bookings (409 `booking.slot_taken`). The price
+   * is the tutor's current hourly rate × duration. The database refuses a slot that overlaps a live booking of the tutor (409 `booking.slot_taken`)
    * or of the student (409 `booking.student_overlap`: a student cannot attend two lessons at once,
    * and holding several tutors' time for one slot would block them for nothing).
    */
@@ -72,6 +76,7 @@ export class BookingRequestsRpc {
       durationMinutes: input.durationMinutes,
       now,
     });
+    await this.availability.assertBookable(em, tutor.id, startsAt, endsAt);
     const hourlyRateMinor = toSafeInt(tutor.hourly_rate_minor, 'hourly_rate_minor');
     const priceMinor = priceFor(hourlyRateMinor, input.durationMinutes);
     assertPayablePrice(priceMinor, { hourlyRateMinor, durationMinutes: input.durationMinutes });

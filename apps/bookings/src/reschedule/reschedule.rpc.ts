@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { BOOKINGS_RPC, rescheduleAnswerInput, rescheduleProposeInput, type Actor, type RescheduleResult } from '@tutorhub/contracts';
 import { OnRpc, OutboxService, parseInput, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
+import { AvailabilityStore } from '../availability/availability.store';
 import { assertCanAnswer, assertNewTime, assertReschedulable, proposalExpiresAt } from '../domain/reschedule-rules';
 import { bookingNotFound, partyOf, requireRole } from '../shared/access';
 import { BookingPolicies } from '../shared/booking-policies';
@@ -27,6 +28,7 @@ export class RescheduleRpc {
     private readonly bookings: BookingStore,
     private readonly proposals: RescheduleStore,
     private readonly policies: BookingPolicies,
+    private readonly availability: AvailabilityStore,
   ) {}
 
   @OnRpc(BOOKINGS_RPC.reschedulePropose)
@@ -41,6 +43,9 @@ export class RescheduleRpc {
       assertNewTime(booking.startsAt, proposed);
       // The new time must be bookable as a new request would be: notice, how far ahead.
       const { startsAt, endsAt } = this.policies.rules.validateNewBooking({ startsAt: proposed, durationMinutes: booking.durationMinutes, now });
+      // … inside the tutor's hours, outside their time off, not too close to another lesson …
+      await this.availability.assertBookable(em, booking.tutorId, startsAt, endsAt, { excludeBookingId: booking.id });
+      // … and free now (an early answer; at acceptance the database's constraint decides).
       if (await this.proposals.tutorBusy(em, booking.tutorId, booking.id, startsAt, endsAt)) {
         throw new AppError(409, 'booking.slot_taken', 'The tutor is not free at that time.');
       }
@@ -77,6 +82,9 @@ export class RescheduleRpc {
         const now = this.clock.now();
         const proposal = await this.answerable(em, booking, caller, now);
         assertReschedulable({ status: booking.status, startsAt: booking.startsAt, now }, this.policies.reschedule);
+        // Hours or time off may have changed since the proposal; the tutor's time lock is taken
+        // here, before the booking row is written (AvailabilityStore's lock order).
+        await this.availability.assertBookable(em, booking.tutorId, proposal.startsAt, proposal.endsAt, { excludeBookingId: booking.id });
         const rules = this.policies.rules;
         const slotSequence = await this.proposals.moveBooking(em, booking.id, {
           startsAt: proposal.startsAt,

@@ -49,7 +49,9 @@ export class BookingsController {
     summary: 'Request a lesson (status "requested"); the price comes from the tutor’s current hourly rate',
     description:
       'startsAt at least BOOKING_MIN_NOTICE_MINUTES ahead (and no later than the accept deadline allows); duration 15–240 minutes in steps of 15. ' +
-      '409 booking.slot_taken when the tutor has an overlapping booking, booking.student_overlap when the caller has one; ' +
+      '409 booking.slot_taken when the tutor has an overlapping booking (or one closer than BOOKING_BUFFER_MINUTES: details.reason "buffer"), ' +
+      'booking.student_overlap when the caller has one; 422 booking.outside_availability when the time is outside the tutor’s weekly hours ' +
+      'or inside their time off (a tutor who never set weekly hours is bookable at any time; GET /api/tutors/:id/slots lists bookable starts); ' +
       '422 booking.too_soon, booking.too_far_ahead, booking.subject_not_offered; 404 tutor.not_found.',
   })
   @ApiZodResponse(bookingSchema, { status: 201 })

@@ -40,6 +40,18 @@ export const BOOKINGS_RPC = {
   rescheduleAccept: 'bookings.reschedule.accept',
   /** the other participant: decline the open proposal. */
   rescheduleDecline: 'bookings.reschedule.decline',
+  /** tutor: replace the caller's weekly hours and their time zone. */
+  availabilitySetMe: 'tutors.availability.set_me',
+  /** any user: a tutor's weekly hours (`configured: false` when never set: bookable at any time). */
+  availabilityGet: 'tutors.availability.get',
+  /** tutor: add time off; answers the live bookings it overlaps. */
+  timeOffCreate: 'tutors.time_off.create',
+  /** tutor: the caller's time off that has not ended yet, soonest first. */
+  timeOffList: 'tutors.time_off.list_me',
+  /** tutor: remove one of the caller's time off entries (someone else's: 404). */
+  timeOffDelete: 'tutors.time_off.delete',
+  /** any user: bookable starts of a tutor in a range of at most 31 days. */
+  slots: 'tutors.slots',
 } as const;
 export type BookingsRpcPattern = (typeof BOOKINGS_RPC)[keyof typeof BOOKINGS_RPC];
 
@@ -236,6 +248,129 @@ export const resolveDisputeInput = resolveDisputeBody.extend({ disputeId: uuidSc
 export type ResolveDisputeInput = z.output<typeof resolveDisputeInput>;
 
 // ---------------------------------------------------------------------------------------------
+// Availability, time off, slots (DESIGN §3)
+// ---------------------------------------------------------------------------------------------
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export const weekdaySchema = z.enum(WEEKDAYS);
+export type Weekday = z.infer<typeof weekdaySchema>;
+
+/** A wall-clock time on the 15-minute grid, `HH:MM`; `24:00` ends a range at midnight. */
+export const clockTimeSchema = z
+  .string()
+  .regex(/^(?:(?:[01]\d|2[0-3]):(?:00|15|30|45)|24:00)$/, 'must be HH:MM on a 15-minute grid (minutes 00, 15, 30 or 45); 24:00 may end a range');
+
+/** One weekly range, read on the tutor's wall clock: `from` before `to`. */
+export const weeklyRangeSchema = z
+  .strictObject({ day: weekdaySchema, from: clockTimeSchema, to: clockTimeSchema })
+  // HH:MM strings order like the times they name.
+  .refine((r) => r.from < r.to, { message: 'from must be before to', path: ['to'] });
+export type WeeklyRangeDto = z.output<typeof weeklyRangeSchema>;
+
+/**
+ * `PUT /api/tutors/me/availability` body = `tutors.availability.set_me` data. Replaces the whole
+ * week. Ranges of one day must not overlap (400 `availability.overlapping_ranges`, naming them);
+ * touching ranges join. An empty `weekly` means: no bookable hours at all (not "any time").
+ */
+export const setAvailabilityInput = z.strictObject({
+  timezone: timeZoneSchema,
+  weekly: z.array(weeklyRangeSchema).max(100),
+});
+export type SetAvailabilityInput = z.output<typeof setAvailabilityInput>;
+
+/** `tutors.availability.get` data (`GET /api/tutors/:id/availability`). */
+export const getAvailabilityInput = z.strictObject({ tutorId: uuidSchema });
+
+export const availabilitySchema = z.object({
+  tutorId: uuidSchema,
+  /**
+   * false: the tutor never set weekly hours, and is bookable at any time (outside time off and
+   * their other lessons); `timezone` is null and `weekly` empty. true with an empty `weekly`: the
+   * tutor takes no bookings.
+   */
+  configured: z.boolean(),
+  timezone: z.string().nullable(),
+  /** Sorted mon…sun, then by start. */
+  weekly: z.array(z.object({ day: weekdaySchema, from: z.string(), to: z.string() })),
+  updatedAt: isoDateTime.nullable(),
+});
+export type Availability = z.infer<typeof availabilitySchema>;
+
+/** `POST /api/tutors/me/time-off` body = `tutors.time_off.create` data. */
+export const createTimeOffInput = z.strictObject({
+  startsAt: isoDateTime,
+  endsAt: isoDateTime,
+  reason: z.string().trim().max(500).nullable().optional(),
+});
+export type CreateTimeOffInput = z.output<typeof createTimeOffInput>;
+
+/** `GET /api/tutors/me/time-off?cursor=&limit=` = `tutors.time_off.list_me` data. */
+export const listTimeOffInput = z.strictObject({ cursor: cursorSchema.optional(), limit: pageLimitSchema.optional() });
+export type ListTimeOffInput = z.output<typeof listTimeOffInput>;
+
+/** `tutors.time_off.delete` data (`DELETE /api/tutors/me/time-off/:id`). */
+export const deleteTimeOffInput = z.strictObject({ timeOffId: uuidSchema });
+
+export const timeOffSchema = z.object({
+  id: uuidSchema,
+  tutorId: uuidSchema,
+  startsAt: isoDateTime,
+  endsAt: isoDateTime,
+  reason: z.string().nullable(),
+  createdAt: isoDateTime,
+});
+export type TimeOff = z.infer<typeof timeOffSchema>;
+
+/** A live booking that overlaps new time off: it is not cancelled by itself; the tutor decides. */
+export const conflictingBookingSchema = z.object({
+  id: uuidSchema,
+  status: bookingStatusSchema,
+  studentId: uuidSchema,
+  subject: z.string(),
+  startsAt: isoDateTime,
+  endsAt: isoDateTime,
+});
+export const createdTimeOffSchema = timeOffSchema.extend({
+  /** Live bookings (requested, accepted, confirmed, in progress) inside the new time off, soonest first. */
+  conflictingBookings: z.array(conflictingBookingSchema),
+});
+export type CreatedTimeOff = z.infer<typeof createdTimeOffSchema>;
+
+export const SLOTS_MAX_RANGE_DAYS = 31;
+const slotsQueryShape = {
+  /** Slots starting at or after this instant (rounded up to the quarter hour)… */
+  from: isoDateTime,
+  /** …and before this one; at most 31 days after `from`. A lesson may end after `to`. */
+  to: isoDateTime,
+  /** 15–240 in steps of 15, as for a booking. */
+  durationMinutes: z.coerce.number().int().min(15).max(240).multipleOf(15),
+};
+function checkSlotsRange(q: { from: string; to: string }, ctx: z.RefinementCtx): void {
+  const span = Date.parse(q.to) - Date.parse(q.from);
+  if (!(span > 0)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+  else if (span > SLOTS_MAX_RANGE_DAYS * 24 * 3600_000) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: `must be at most ${SLOTS_MAX_RANGE_DAYS} days after from` });
+  }
+}
+/** `GET /api/tutors/:id/slots?from=&to=&durationMinutes=` query. */
+export const slotsQuery = z.strictObject(slotsQueryShape).superRefine(checkSlotsRange);
+/** `tutors.slots` data. */
+export const slotsInput = z.strictObject({ tutorId: uuidSchema, ...slotsQueryShape }).superRefine(checkSlotsRange);
+export type SlotsInput = z.output<typeof slotsInput>;
+
+export const slotsSchema = z.object({
+  tutorId: uuidSchema,
+  /** The zone of the weekly hours (the profile's zone when the tutor never set hours). */
+  timezone: z.string(),
+  /** false: no weekly hours were ever set, every time outside time off and lessons is open. */
+  configured: z.boolean(),
+  durationMinutes: z.number().int(),
+  /** UTC, on the 15-minute grid, soonest first; every listed start is bookable now. */
+  slots: z.array(z.object({ startsAt: isoDateTime, endsAt: isoDateTime })),
+});
+export type Slots = z.infer<typeof slotsSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // Responses
 // ---------------------------------------------------------------------------------------------
 
@@ -360,6 +495,7 @@ export interface Page<T> {
 export const tutorProfilePageSchema = pageSchema(tutorProfileSchema);
 export const bookingPageSchema = pageSchema(bookingSchema);
 export const disputePageSchema = pageSchema(disputeSchema);
+export const timeOffPageSchema = pageSchema(timeOffSchema);
 
 /** `bookings.review` answers the review and the booking; `bookings.dispute` the dispute and the booking. */
 export const reviewResultSchema = z.object({ review: reviewSchema, booking: bookingSchema });
@@ -382,4 +518,10 @@ export interface BookingsRpcResponses {
   'bookings.dispute': DisputeResult;
   'bookings.disputes.list': Page<Dispute>;
   'bookings.disputes.resolve': DisputeResult;
+  'tutors.availability.set_me': Availability;
+  'tutors.availability.get': Availability;
+  'tutors.time_off.create': CreatedTimeOff;
+  'tutors.time_off.list_me': Page<TimeOff>;
+  'tutors.time_off.delete': { deleted: true };
+  'tutors.slots': Slots;
 }
