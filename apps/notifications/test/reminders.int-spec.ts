@@ -123,6 +123,59 @@ describe('lesson reminders (real RabbitMQ + Postgres, ManualClock)', () => {
     expect(created.n).toBe(4);
   });
 
+  // Issue 16: the lesson moved. The reminders follow the newest slot whatever order the events
+  // come in (a move before its confirmation, an older move after a newer one, copies), and a
+  // 24 h reminder already sent for the old time is due again for the new one.
+  it('moves the reminders of a rescheduled lesson to its newest slot, and tells both participants once per move', async () => {
+    const startsAt = new Date(T0.getTime() + 30 * HOUR);
+    const bookingId = randomUUID();
+    const moved = (hours: number, slotSequence: number) =>
+      envelope('bookings.booking.rescheduled.v1', {
+        bookingId,
+        studentId: student.userId,
+        tutorId: tutor.userId,
+        subject: 'English',
+        previousStartsAt: startsAt.toISOString(),
+        previousEndsAt: new Date(startsAt.getTime() + HOUR).toISOString(),
+        startsAt: new Date(startsAt.getTime() + hours * HOUR).toISOString(),
+        endsAt: new Date(startsAt.getTime() + (hours + 1) * HOUR).toISOString(),
+        rescheduledBy: tutor.userId,
+        status: 'confirmed',
+        slotSequence,
+      });
+    await confirm(startsAt, bookingId);
+    // The 24 h reminder of the first time goes out.
+    clock.set(new Date(startsAt.getTime() - 24 * HOUR));
+    await job().runOnce();
+    expect((await reminders(bookingId)).filter((r) => r.status === 'sent').map((r) => r.kind)).toEqual(['24h', '24h']);
+
+    // Moved twice; the second move is delivered first, then the first, then the second again.
+    const second = moved(48, 2);
+    await deliver(namespace, ds(), second);
+    await deliver(namespace, ds(), moved(24, 1));
+    await deliver(namespace, ds(), { ...second, id: randomUUID() });
+    const newStart = new Date(startsAt.getTime() + 48 * HOUR);
+    const now = await reminders(bookingId);
+    expect(now.map((r) => [r.kind, r.due_at.toISOString(), r.status])).toEqual([
+      ['24h', new Date(newStart.getTime() - 24 * HOUR).toISOString(), 'scheduled'],
+      ['24h', new Date(newStart.getTime() - 24 * HOUR).toISOString(), 'scheduled'],
+      ['15m', new Date(newStart.getTime() - 15 * MINUTE).toISOString(), 'scheduled'],
+      ['15m', new Date(newStart.getTime() - 15 * MINUTE).toISOString(), 'scheduled'],
+    ]);
+    const told: Array<{ user_id: string; data: { startsAt: string } }> = await ds().query(
+      `SELECT user_id, data FROM notifications.notifications WHERE kind = 'booking.rescheduled' AND data->>'bookingId' = $1`,
+      [bookingId],
+    );
+    // Both participants, once for each of the two moves (the copy adds nothing).
+    expect(told).toHaveLength(4);
+    expect(new Set(told.map((n) => n.user_id))).toEqual(new Set([student.userId, tutor.userId]));
+
+    // Nothing fires at the old time any more.
+    clock.set(new Date(startsAt.getTime() - 10 * MINUTE));
+    await job().runOnce();
+    expect((await reminderNotifications(bookingId)).filter((n) => n.data.startsAt === newStart.toISOString())).toEqual([]);
+  });
+
   it('schedules nothing for a time already past when the booking is confirmed', async () => {
     const soon = await confirm(new Date(T0.getTime() + 3 * HOUR));
     expect((await reminders(soon)).map((r) => r.kind)).toEqual(['15m', '15m']);

@@ -73,7 +73,8 @@ export class RescheduleStore {
   }
 
   async decide(em: EntityManager, id: string, status: Exclude<ProposalStatus, 'proposed'>, by: string | null, now: Date): Promise<ProposalRecord> {
-    const rows: ProposalRecord[] = await em.query(
+    // TypeORM answers an UPDATE … RETURNING with [rows, affected count].
+    const [rows]: [ProposalRecord[], number] = await em.query(
       `UPDATE bookings.reschedule_proposals SET status = $2, decided_by = $3, decided_at = $4 WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, status, by, now],
     );
@@ -101,7 +102,7 @@ export class RescheduleStore {
     bookingId: string,
     slot: { startsAt: Date; endsAt: Date; acceptDeadline: Date; paymentDeadline: Date; now: Date },
   ): Promise<number> {
-    const rows: Array<{ slot_sequence: number }> = await em.query(
+    const [rows]: [Array<{ slot_sequence: number }>, number] = await em.query(
       `UPDATE bookings.bookings
           SET starts_at = $2, ends_at = $3, accept_deadline = $4, payment_deadline = $5,
               slot_sequence = slot_sequence + 1, version = version + 1, updated_at = $6
