@@ -524,4 +524,7 @@ export interface BookingsRpcResponses {
   'tutors.time_off.list_me': Page<TimeOff>;
   'tutors.time_off.delete': { deleted: true };
   'tutors.slots': Slots;
+  'bookings.reschedule.propose': RescheduleResult;
+  'bookings.reschedule.accept': RescheduleResult;
+  'bookings.reschedule.decline': RescheduleResult;
 }
