@@ -132,6 +132,48 @@ describe('tutorhub end to end', () => {
     expect((await wallet(ctx, tutor)).available.amountMinor).toBe(0);
   });
 
+  // Issue 16: a paid lesson two days ahead is moved to a minute from now (the student proposes,
+  // the tutor accepts); sessions, payments and notifications follow, and the lesson is then held
+  // and released as any other. The money never moved for the reschedule.
+  it('reschedules a paid lesson once, then holds it and releases it', async () => {
+    const tutor = await register(ctx, 'tutor', 'Hirut Kebede');
+    const student = await register(ctx, 'student', 'Nahom Tekle');
+    await setUpTutor(ctx, tutor, `phys-${ctx.runId}`, { amountMinor: 40000, currency: 'ETB' });
+    const booking = await book(ctx, student, tutor, `phys-${ctx.runId}`, new Date(Date.now() + 2 * 24 * 3600_000), 30);
+    await accept(ctx, tutor, booking.id);
+    await pay(ctx, student, booking.id);
+    await waitForBookingStatus(ctx, student, booking.id, 'confirmed');
+    const held = await waitForEscrow(ctx, student, booking.id, 'held');
+
+    const newStart = new Date(Math.ceil((Date.now() + 60_000) / 60_000) * 60_000);
+    const proposed = await ctx.api.post<{ proposal: { status: string; startsAt: string } }>(
+      `/bookings/${booking.id}/reschedule`, { startsAt: newStart.toISOString() }, student.token, undefined, [201],
+    );
+    expect(proposed.body.proposal).toMatchObject({ status: 'proposed', startsAt: newStart.toISOString() });
+    const moved = await ctx.api.post<{ booking: { startsAt: string; status: string; canStartFrom: string } }>(
+      `/bookings/${booking.id}/reschedule/accept`, {}, tutor.token, undefined, [200],
+    );
+    expect(moved.body.booking).toMatchObject({ status: 'confirmed', startsAt: newStart.toISOString() });
+    // The tutor was told of the proposal, the student of the move.
+    await waitFor('the reschedule notifications', async () => {
+      const [t, s] = await Promise.all([notifications(ctx, tutor), notifications(ctx, student)]);
+      return t.items.some((n) => n.kind === 'booking.reschedule_proposed') && s.items.some((n) => n.kind === 'booking.rescheduled') ? true : undefined;
+    });
+    // Sessions follows the move: the session of a lesson that was two days away can start now.
+    // (Until booking.rescheduled reaches sessions, its start window is still the old one.)
+    await waitFor('the session to follow the new time', async () => {
+      const st = await ctx.api.get<{ canStart: boolean; canStartFrom: string }>(`/sessions/${booking.id}/status`, tutor.token);
+      return st.body.canStart ? st.body : undefined;
+    });
+    await startSession(ctx, tutor, booking.id);
+    await joinSession(ctx, student, booking.id);
+    await endSession(ctx, tutor, booking.id);
+    await waitForBookingStatus(ctx, student, booking.id, 'completed');
+    const released = await waitForEscrow(ctx, student, booking.id, 'released', 60000);
+    expect(released.escrow).toMatchObject({ amount: held.escrow?.amount, tutorAmount: { amountMinor: 20000 - Math.floor((20000 * FEE_BPS) / 10000) } });
+    expect((await wallet(ctx, tutor)).available.amountMinor).toBe(20000 - Math.floor((20000 * FEE_BPS) / 10000));
+  });
+
   // Issue 13, defect 2: the tutor starts early and ends before the student (on time) joins. The
   // student is not absent: the tutor has cancelled, and the student gets everything back.
   it('refunds the student when the tutor ends the session before the student joined', async () => {
