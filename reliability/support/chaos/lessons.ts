@@ -48,6 +48,8 @@ export interface LessonPlan {
   disputeOffsetMs: number;
   resolve: { outcome: 'release' | 'refund' | 'split'; bps: number; delayMs: number };
   adminEscrow: null | { action: 'release' | 'refund'; offsetMs: number };
+  /** The student releases the escrow early ("the lesson was fine, pay the tutor now"), after the session ends. */
+  studentRelease: null | { afterEndMs: number };
 }
 
 function pick<T>(r: () => number, weighted: Array<[T, number]>): T {
@@ -116,6 +118,11 @@ export function planLesson(seed: string, index: number, t: ChaosTiming): LessonP
     disputeOffsetMs: between(r, -1500, 1500),
     resolve: { outcome: pick(r, [['release', 35], ['refund', 35], ['split', 30]]), bps: between(r, 1, 9999), delayMs: between(r, 0, 6000) },
     adminEscrow: r() < 0.1 ? { action: r() < 0.5 ? 'release' : 'refund', offsetMs: between(r, -1000, 1000) } : null,
+    // Its own stream, so that adding it left every other draw of a seed's plans as it was.
+    studentRelease: (() => {
+      const q = seededRandom(`${seed}:lesson:${index}:student-release`);
+      return q() < 0.15 ? { afterEndMs: between(q, 0, Math.max(1000, t.releaseDelayMs)) } : null;
+    })(),
   };
 }
 
@@ -336,6 +343,16 @@ async function afterSession(rn: Runner, ctx: Ctx, plan: LessonPlan, student: Acc
         const t = await admin();
         await sleepUntil(releaseDue + a.offsetMs);
         await call(ctx, 'admin', `admin:${a.action}`, 'POST', `/admin/escrows/${bookingId}/${a.action}`, { token: t, ok: [200], body: {} });
+      })(),
+    );
+  }
+  if (plan.studentRelease) {
+    const after = plan.studentRelease.afterEndMs;
+    tasks.push(
+      (async () => {
+        await sleepUntil(endedAt + after);
+        // 409 when the lesson's money was already decided (released, refunded, frozen by a dispute).
+        await call(ctx, 'student', 'student:release', 'POST', `/sessions/${bookingId}/release-escrow`, { token: student.token, ok: [200] });
       })(),
     );
   }

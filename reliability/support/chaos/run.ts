@@ -211,7 +211,7 @@ export function describe(result: ChaosResult, perCheck = 4): string {
 
 function planText(p: LessonPlan): string {
   const c = p.cancel ? ` cancel:${p.cancel.who}@${p.cancel.when}${p.cancel.otherToo ? '+other' : ''}` : '';
-  const a = p.adminEscrow ? ` admin:${p.adminEscrow.action}` : '';
+  const a = `${p.adminEscrow ? ` admin:${p.adminEscrow.action}` : ''}${p.studentRelease ? ' student:release' : ''}`;
   return `lead ${p.leadSeconds}s ${p.accept} pay:${p.pay}${c} session:${p.session} (starter ${p.starter}, ender ${p.ender}) dispute:${p.dispute}→${p.resolve.outcome}${a}`;
 }
 
