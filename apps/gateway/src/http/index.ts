@@ -9,3 +9,4 @@ export * from './idempotency.store';
 export * from './openapi';
 export * from './throttling';
 export * from './zod';
+export * from './validation-messages';

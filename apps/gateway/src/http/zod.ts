@@ -2,6 +2,7 @@ import { Body, Param, Query, type PipeTransform } from '@nestjs/common';
 import { ApiBody, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import { z } from 'zod';
 import { AppError } from '@tutorhub/platform';
+import { findUnstorableText, parseForPeople, type FieldError } from './validation-messages';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -36,7 +37,10 @@ export function zodToOpenApi(schema: z.ZodType, io: 'input' | 'output' = 'output
 
 /**
  * Validates a body, query or parameter with a zod schema from libs/contracts. Failure is a 400
- * `validation_failed` problem with `errors: [{ path, message }]`. The parsed value (unknown keys
+ * `validation_failed` problem with `errors: [{ path, message }]`, worded for people
+ * (validation-messages.ts): an unknown field is named at its own path with the nearest known
+ * field, and text that cannot be stored (a NUL character, a lone surrogate) is refused here,
+ * naming the field, before it could fail deep in a service. The parsed value (unknown keys
  * stripped or refused, per the schema) replaces the raw input: nothing unvalidated goes on.
  */
 export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
@@ -46,15 +50,22 @@ export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unk
   ) {}
 
   transform(value: unknown): z.output<S> {
-    const result = this.schema.safeParse(value);
+    const unstorable = findUnstorableText(value, this.pathPrefix ? [this.pathPrefix] : []);
+    if (unstorable.length > 0) throw validationProblem(unstorable);
+    const result = parseForPeople(this.schema, value, this.pathPrefix);
     if (result.success) return result.data;
-    throw new AppError(400, 'validation_failed', 'The request is invalid.', {
-      errors: result.error.issues.map((i) => ({
-        path: [this.pathPrefix, ...i.path.map(String)].filter(Boolean).join('.'),
-        message: i.message,
-      })),
-    });
+    throw validationProblem(result.errors);
   }
+}
+
+/** The 400 `validation_failed` problem: one sentence of detail, every field in `errors`. */
+export function validationProblem(errors: FieldError[]): AppError {
+  const first = errors[0];
+  const detail =
+    errors.length === 1 && first
+      ? `${first.path ? `\`${first.path}\`: ` : ''}${first.message}`
+      : `${errors.length} fields need fixing; each is listed in \`errors\` with its path.`;
+  return new AppError(400, 'validation_failed', detail, { errors });
 }
 
 /** Decorates a method's OpenAPI operation from inside a parameter decorator. */
