@@ -100,6 +100,18 @@ export async function accept(ctx: JourneyContext, tutor: Account, bookingId: str
 
 /** Opens the Chapa checkout and pays on the hosted page, as the student's browser would. */
 export async function pay(ctx: JourneyContext, student: Account, bookingId: string): Promise<{ txRef: string }> {
+  const init = await openCheckout(ctx, student, bookingId);
+  const page = await fetch(init.checkoutUrl);
+  const html = await page.text();
+  if (!page.ok || !/Pay/i.test(html)) throw new Error(`checkout page did not load: ${page.status}`);
+  const paid = await fetch(`${ctx.sandboxUrl}/checkout/${encodeURIComponent(init.txRef)}/pay`, { method: 'POST', redirect: 'manual' });
+  if (paid.status >= 400) throw new Error(`sandbox refused the payment: ${paid.status} ${await paid.text()}`);
+  (ctx.narrate ?? quiet)(`${student.fullName} pays on the Chapa checkout page`, { txRef: init.txRef, checkoutUrl: init.checkoutUrl });
+  return { txRef: init.txRef };
+}
+
+/** Opens (or finds the open) Chapa checkout of an accepted booking: where to send the student's browser. */
+export async function openCheckout(ctx: JourneyContext, student: Account, bookingId: string): Promise<{ txRef: string; checkoutUrl: string }> {
   // Right after `accept`, payments may not have heard of the booking yet: the server waits for
   // that (read-your-writes), so no retry on 404 here. Only a `*.not_ready` answer, which comes
   // with Retry-After, is asked again (see notReadyRetry).
@@ -113,13 +125,7 @@ export async function pay(ctx: JourneyContext, student: Account, bookingId: stri
     if (res.status === 201 || res.status === 200) return res;
     throw new ApiError('POST', `/bookings/${bookingId}/payment`, res, [201]);
   });
-  const page = await fetch(init.body.checkoutUrl);
-  const html = await page.text();
-  if (!page.ok || !/Pay/i.test(html)) throw new Error(`checkout page did not load: ${page.status}`);
-  const paid = await fetch(`${ctx.sandboxUrl}/checkout/${encodeURIComponent(init.body.txRef)}/pay`, { method: 'POST', redirect: 'manual' });
-  if (paid.status >= 400) throw new Error(`sandbox refused the payment: ${paid.status} ${await paid.text()}`);
-  (ctx.narrate ?? quiet)(`${student.fullName} pays on the Chapa checkout page`, { txRef: init.body.txRef, checkoutUrl: init.body.checkoutUrl });
-  return { txRef: init.body.txRef };
+  return { txRef: init.body.txRef, checkoutUrl: init.body.checkoutUrl };
 }
 
 export async function paymentView(ctx: JourneyContext, who: Account, bookingId: string): Promise<PaymentView> {

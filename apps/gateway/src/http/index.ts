@@ -10,3 +10,4 @@ export * from './openapi';
 export * from './throttling';
 export * from './zod';
 export * from './validation-messages';
+export * from './api-index.controller';

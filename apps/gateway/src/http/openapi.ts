@@ -5,6 +5,8 @@ import { RAW_BODY_PATHS } from './constants';
 import { zodComponentSchemas, type JsonSchema } from './zod';
 
 export const OPENAPI_JSON_PATH = '/docs/openapi.json';
+export const API_TITLE = 'tutorhub API';
+export const API_VERSION = '1.0.0';
 
 const PROBLEM_REF = { $ref: '#/components/schemas/Problem' };
 
@@ -67,13 +69,13 @@ type Operation = {
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setOpenAPIVersion('3.1.0')
-    .setTitle('tutorhub API')
+    .setTitle(API_TITLE)
     .setDescription(
       'HTTP API of the tutorhub live-tutoring marketplace (gateway). JSON in and out; times are ISO-8601 UTC; ' +
         'money is `{ amountMinor, currency }` in integer minor units. Errors are RFC 9457 `application/problem+json` ' +
         'with a stable `code`. Mutating POSTs accept an `Idempotency-Key` header.',
     )
-    .setVersion('1.0.0')
+    .setVersion(API_VERSION)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token from /api/auth/login.' }, 'bearer')
     .build();
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
