@@ -11,3 +11,4 @@ export * from './throttling';
 export * from './zod';
 export * from './validation-messages';
 export * from './api-index.controller';
+export * from './schema-names';

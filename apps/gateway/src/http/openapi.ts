@@ -35,6 +35,7 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   '400': 'Invalid request (`validation_failed` with `errors`, `malformed_json`).',
   '401': 'Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`).',
   '403': 'The caller\'s role may not do this (`auth.forbidden_role`).',
+  '404': 'No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …).',
   '409': 'A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict.',
   '413': 'The request body is too large (`payload_too_large`).',
   '415': 'The request body is not JSON (`unsupported_media_type`).',
@@ -45,10 +46,73 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   '503': 'A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`).',
 };
 
-const problemResponse = (status: string) => ({
-  description: ERROR_DESCRIPTIONS[status] ?? 'Error',
-  content: { 'application/problem+json': { schema: PROBLEM_REF } },
-});
+/** Problems a route answers beyond the cross-cutting ones (the gateway's own identity routes). */
+const ROUTE_PROBLEMS: Record<string, Record<string, string>> = {
+  'POST /api/auth/register': { '409': 'An account with this email exists (`auth.email_taken`).' },
+  'POST /api/auth/login': { '401': 'Wrong email or password (`auth.invalid_credentials`).' },
+  'POST /api/auth/refresh': { '401': 'The refresh token is unknown, expired or revoked, or was already used (`auth.refresh_token_invalid`, `auth.refresh_token_revoked`, `auth.refresh_token_reused`).' },
+  'GET /api/me': { '404': 'The account no longer exists (`user.not_found`).' },
+};
+
+/** One realistic problem per status, so that no 401 is illustrated with a 400's body. */
+const PROBLEM_EXAMPLES: Record<string, { title: string; code: string; detail: string; errors?: Array<{ path: string; message: string }> }> = {
+  '400': { title: 'Bad Request', code: 'validation_failed', detail: '`notes`: Unknown field `sessionNotes`. Did you mean `notes`?', errors: [{ path: 'sessionNotes', message: 'Unknown field `sessionNotes`. Did you mean `notes`?' }] },
+  '401': { title: 'Unauthorized', code: 'auth.unauthenticated', detail: 'Sign in first: send Authorization: Bearer <access token>.' },
+  '403': { title: 'Forbidden', code: 'auth.forbidden_role', detail: 'Only a student may do this.' },
+  '404': { title: 'Not Found', code: 'booking.not_found', detail: 'No such booking.' },
+  '409': { title: 'Conflict', code: 'idempotency.in_progress', detail: 'A request with this Idempotency-Key is still in progress.' },
+  '413': { title: 'Payload Too Large', code: 'payload_too_large', detail: 'The request body is too large.' },
+  '415': { title: 'Unsupported Media Type', code: 'unsupported_media_type', detail: 'The request body must be JSON (Content-Type: application/json).' },
+  '422': { title: 'Unprocessable Content', code: 'idempotency.key_reused', detail: 'This Idempotency-Key was used with a different request.' },
+  '429': { title: 'Too Many Requests', code: 'rate_limited', detail: 'Too many requests; try again after the Retry-After delay.' },
+  '500': { title: 'Internal Server Error', code: 'internal_error', detail: 'Something went wrong on our side.' },
+  '502': { title: 'Bad Gateway', code: 'upstream.error', detail: 'A downstream service failed to handle the request.' },
+  '503': { title: 'Service Unavailable', code: 'upstream.timeout', detail: 'A downstream service did not answer in time.' },
+};
+
+const problemResponse = (status: string, path: string) => {
+  const ex = PROBLEM_EXAMPLES[status];
+  return {
+    description: ERROR_DESCRIPTIONS[status] ?? 'Error',
+    content: {
+      'application/problem+json': {
+        schema: PROBLEM_REF,
+        ...(ex ? { example: { type: 'about:blank', status: Number(status), ...ex, instance: path.replace(/\{[^}]+\}/g, '3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b') } } : {}),
+      },
+    },
+  };
+};
+
+/** Tags in the order a reader meets them; each operation under one tag (admin routes under `admin` only). */
+const TAGS: Array<{ name: string; description: string }> = [
+  { name: 'meta', description: 'Where to start.' },
+  { name: 'auth', description: 'Accounts, sign-in and tokens.' },
+  { name: 'tutors', description: 'Tutor profiles and search.' },
+  { name: 'bookings', description: 'Requesting, accepting, cancelling and reviewing lessons; disputes.' },
+  { name: 'payments', description: 'Paying through Chapa; the escrow; Chapa’s webhook, callback and return page.' },
+  { name: 'sessions', description: 'The video session (Agora tokens) and attendance.' },
+  { name: 'wallet', description: 'A tutor’s earnings and withdrawals.' },
+  { name: 'notifications', description: 'Inbox, live stream and push devices.' },
+  { name: 'admin', description: 'Operators: escrow, refunds, disputes.' },
+];
+
+/** Realistic examples for formats a UI would otherwise fill from the regex (kilobytes of noise for an email). */
+const FORMAT_EXAMPLES: Record<string, unknown> = {
+  email: 'amina.bekele@example.com',
+  uuid: '3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b',
+  'date-time': '2027-01-15T09:00:00Z',
+  uri: 'https://example.com/',
+};
+
+function addFormatExamples(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(addFormatExamples);
+  if (!node || typeof node !== 'object') return;
+  const o = node as JsonSchema;
+  if (typeof o.format === 'string' && FORMAT_EXAMPLES[o.format] !== undefined && o.examples === undefined && o.example === undefined && o.type === 'string') {
+    o.examples = [FORMAT_EXAMPLES[o.format]];
+  }
+  for (const v of Object.values(o)) addFormatExamples(v);
+}
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
@@ -90,6 +154,7 @@ function finalise(document: OpenAPIObject): OpenAPIObject {
     accessTokenQuery: { type: 'apiKey', in: 'query', name: 'access_token', description: 'Access token in the URL; only on streams (EventSource cannot set headers).' },
   };
   document.security = [{ bearer: [] }];
+  document.tags = TAGS;
 
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of HTTP_METHODS) {
@@ -111,6 +176,9 @@ function finalise(document: OpenAPIObject): OpenAPIObject {
       if (op.requestBody && !RAW_BODY_PATHS.some((p) => path.startsWith(p))) errors.add('415');
       if (!isPublic) errors.add('401');
       if (roles.length > 0) errors.add('403');
+      if (path.includes('{')) errors.add('404');
+      const specific = ROUTE_PROBLEMS[`${method.toUpperCase()} ${path}`] ?? {};
+      for (const status of Object.keys(specific)) errors.add(status);
       if (path.startsWith('/api/') && !path.startsWith('/api/auth/')) ['502', '503'].forEach((s) => errors.add(s));
       if (method === 'post' && !isPublic) {
         ['409', '422'].forEach((s) => errors.add(s));
@@ -128,9 +196,17 @@ function finalise(document: OpenAPIObject): OpenAPIObject {
         ];
       }
       const responses = (op.responses ??= {});
-      for (const status of [...errors].sort()) if (!responses[status]) responses[status] = problemResponse(status);
+      for (const status of [...errors].sort()) {
+        if (responses[status]) continue;
+        const own = specific[status];
+        responses[status] = own ? { ...problemResponse(status, path), description: own } : problemResponse(status, path);
+      }
+      const tags = Array.isArray(op.tags) ? (op.tags as string[]) : [];
+      if (tags.includes('admin')) op.tags = ['admin'];
     }
   }
+  addFormatExamples(document.components.schemas);
+  addFormatExamples(document.paths);
   return document;
 }
 

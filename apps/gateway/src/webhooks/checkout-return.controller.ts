@@ -52,6 +52,7 @@ interface ReturnView {
  *
  * The machine callback (`/api/payments/chapa/callback`) stays JSON for machines.
  */
+@ApiTags('payments')
 @Controller()
 export class CheckoutReturnController {
   private readonly logger = new Logger('CheckoutReturn');
@@ -64,7 +65,6 @@ export class CheckoutReturnController {
 
   @Public()
   @Get('payments/chapa/return')
-  @ApiTags('payments')
   @ApiOperation({
     summary: 'Checkout return page (HTML, for the buyer’s browser or WebView)',
     description:
