@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { ApiClient } from '../tools/journey/api-client';
+import { createTutorhubClient } from '../tools/journey/api-client';
 import { accept, book, openCheckout, register, setUpTutor, waitForBookingStatus, type JourneyContext } from '../tools/journey/lesson-journey';
 import { startPlatform, type Platform } from './support/platform';
 
@@ -30,7 +30,7 @@ describe('checkout in a browser', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
     platform = await startPlatform({ APP_RETURN_URL: 'tutorhub://bookings/{bookingId}' });
-    ctx = { api: new ApiClient(platform.api), sandboxUrl: platform.urls['chapa-sandbox'], runId: randomUUID().slice(0, 8) };
+    ctx = { api: createTutorhubClient({ baseUrl: platform.urls.gateway }), sandboxUrl: platform.urls['chapa-sandbox'], runId: randomUUID().slice(0, 8) };
   });
 
   afterAll(async () => {
@@ -67,12 +67,16 @@ describe('checkout in a browser', () => {
     await waitForBookingStatus(ctx, student, booking.id, 'confirmed');
 
     // The machine callback stays machine-only (JSON), and the return page answers machines with problems.
-    const callback = await fetch(`${platform.api}/payments/chapa/callback?tx_ref=${txRef}`);
-    expect(callback.headers.get('content-type')).toMatch(/^application\/json/);
-    const unknown = await fetch(`${platform.api}/payments/chapa/return?tx_ref=TH-unknown`, { headers: { accept: 'application/json' } });
-    expect([unknown.status, unknown.headers.get('content-type')?.split(';')[0]]).toEqual([404, 'application/problem+json']);
-    const unknownPage = await fetch(`${platform.api}/payments/chapa/return?tx_ref=TH-unknown`, { headers: { accept: 'text/html' } });
-    expect(unknownPage.status).toBe(404);
-    expect(await unknownPage.text()).toContain('Payment not found');
+    const callback = await ctx.api.GET('/api/payments/chapa/callback', { params: { query: { tx_ref: txRef } } });
+    expect(callback.response.headers.get('content-type')).toMatch(/^application\/json/);
+    const unknown = await ctx.api.GET('/api/payments/chapa/return', { params: { query: { tx_ref: 'TH-unknown' } } });
+    expect([unknown.response.status, unknown.response.headers.get('content-type')?.split(';')[0], unknown.error]).toEqual([
+      404,
+      'application/problem+json',
+      expect.objectContaining({ code: 'payment.not_found' }),
+    ]);
+    const unknownPage = await ctx.api.GET('/api/payments/chapa/return', { params: { query: { tx_ref: 'TH-unknown' } }, headers: { accept: 'text/html' }, parseAs: 'text' });
+    expect(unknownPage.response.status).toBe(404);
+    expect(unknownPage.error).toContain('Payment not found');
   });
 });
