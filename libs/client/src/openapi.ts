@@ -1614,41 +1614,21 @@ export interface operations {
                     "application/json": components["schemas"]["ApiIndex"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1686,123 +1666,72 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/webhooks/chapa"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `chapa.bad_signature`: The webhook’s signature does not match its body. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/webhooks/chapa"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/webhooks/chapa"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/webhooks/chapa"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/webhooks/chapa"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `chapa.unavailable`: Chapa could not be reached; try again shortly.
+             *
+             *     `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/webhooks/chapa"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1832,104 +1761,58 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `chapa.callback_without_reference`: The callback names no trx_ref or tx_ref.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/payments/chapa/callback"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/payments/chapa/callback"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/payments/chapa/callback"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/payments/chapa/callback"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `chapa.unavailable`: Chapa could not be reached; try again shortly.
+             *
+             *     `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/payments/chapa/callback"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1958,32 +1841,16 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/payments/chapa/return"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No payment has this reference (`payment.not_found`; an HTML page for a browser). */
+            /** @description `payment.not_found`: No payment has this reference. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1993,79 +1860,43 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/payments/chapa/return"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/payments/chapa/return"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/payments/chapa/return"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/payments/chapa/return"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2089,98 +1920,62 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/notifications/stream"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /**
+             * @description `notifications.too_many_streams`: Too many open streams for this user.
+             *
+             *     `rate_limited`: Too many requests; see Retry-After.
+             */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/notifications/stream"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/notifications/stream"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/notifications/stream"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/notifications/stream"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2208,123 +2003,71 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationList"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `notifications.invalid_cursor`: The cursor is not one this list handed out.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/notifications"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/notifications"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/notifications"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/notifications"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/notifications"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/notifications"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2350,98 +2093,58 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/notifications/unread-count"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/notifications/unread-count"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/notifications/unread-count"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/notifications/unread-count"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/notifications/unread-count"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2471,136 +2174,76 @@ export interface operations {
                     };
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/notifications/read-all"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /** @description `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/notifications/read-all"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/notifications/read-all"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/notifications/read-all"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/notifications/read-all"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/notifications/read-all"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/notifications/read-all"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2629,180 +2272,94 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationItem"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/notifications/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/read"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/notifications/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/read"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `notification.not_found`: No such notification in the caller’s inbox. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/notifications/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/read"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /** @description `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/notifications/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/read"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/notifications/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/read"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/notifications/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/read"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/notifications/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/read"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/notifications/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/read"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/notifications/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/read"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2837,199 +2394,107 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/notifications/devices"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/notifications/devices"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /** @description `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/notifications/devices"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/notifications/devices"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/notifications/devices"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/notifications/devices"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/notifications/devices"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/notifications/devices"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/notifications/devices"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/notifications/devices"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3052,142 +2517,67 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/notifications/devices/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/notifications/devices/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/notifications/devices/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/notifications/devices/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/notifications/devices/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/notifications/devices/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/notifications/devices/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3216,199 +2606,117 @@ export interface operations {
                     "application/json": components["schemas"]["SessionAccessResponse"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/start"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/start"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /** @description `auth.forbidden_role`: The caller’s role may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/start"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `session.not_found`: No such booking session, or the caller does not take part in it. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/start"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /**
+             * @description `session.not_ready`: The booking’s confirmation has not reached sessions yet: ask again after Retry-After.
+             *
+             *     `session.too_early`: The session cannot be started yet (SESSION_START_EARLY_MINUTES before the lesson).
+             *
+             *     `session.too_late`: The window for starting the session has closed.
+             *
+             *     `session.booking_not_confirmed`: The booking is not confirmed (not paid yet).
+             *
+             *     `session.booking_cancelled`: The booking was cancelled.
+             *
+             *     `session.already_ended`: The session has already ended.
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/start"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/start"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/start"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/start"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/start"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/start"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3437,199 +2745,113 @@ export interface operations {
                     "application/json": components["schemas"]["SessionAccessResponse"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/join"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/join"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /** @description `auth.forbidden_role`: The caller’s role may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/join"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `session.not_found`: No such booking session, or the caller does not take part in it. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/join"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /**
+             * @description `session.not_ready`: The booking’s confirmation has not reached sessions yet: ask again after Retry-After.
+             *
+             *     `session.not_started`: The session has not been started yet.
+             *
+             *     `session.already_ended`: The session has already ended.
+             *
+             *     `session.booking_cancelled`: The booking was cancelled.
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/join"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/join"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/join"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/join"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/join"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/join"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3658,199 +2880,111 @@ export interface operations {
                     "application/json": components["schemas"]["SessionAccessResponse"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/token"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/token"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /** @description `auth.forbidden_role`: The caller’s role may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/token"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `session.not_found`: No such booking session, or the caller does not take part in it. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/token"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /**
+             * @description `session.not_ready`: The booking’s confirmation has not reached sessions yet: ask again after Retry-After.
+             *
+             *     `session.not_started`: The session has not been started yet.
+             *
+             *     `session.already_ended`: The session has already ended.
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/token"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/token"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/token"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/token"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/token"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/token"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3883,237 +3017,131 @@ export interface operations {
                     "application/json": components["schemas"]["SessionEndResponse"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/end"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/end"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /** @description `auth.forbidden_role`: The caller’s role may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/end"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `session.not_found`: No such booking session, or the caller does not take part in it. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/end"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /**
+             * @description `session.not_ready`: The booking’s confirmation has not reached sessions yet: ask again after Retry-After.
+             *
+             *     `session.not_started`: The session has not been started yet.
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/end"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/end"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/end"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/end"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/end"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/end"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/end"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/end"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4139,161 +3167,85 @@ export interface operations {
                     "application/json": components["schemas"]["SessionStatusResponse"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/status"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/status"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /** @description `auth.forbidden_role`: The caller’s role may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/status"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `session.not_found`: No such booking session, or the caller does not take part in it. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/status"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/status"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/status"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/status"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/status"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4321,180 +3273,102 @@ export interface operations {
                     "application/json": components["schemas"]["TutorProfile"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/tutors/me"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/tutors/me"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /**
+             * @description `auth.forbidden_role`: The caller’s role may not do this.
+             *
+             *     `tutor.not_a_tutor`: Only a tutor has a tutor profile.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/tutors/me"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/tutors/me"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/tutors/me"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/tutors/me"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/tutors/me"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/tutors/me"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/tutors/me"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4522,123 +3396,71 @@ export interface operations {
                     "application/json": components["schemas"]["TutorProfilePage"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `pagination.invalid_cursor`: The cursor is not one this list handed out.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/tutors"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/tutors"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/tutors"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/tutors"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/tutors"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/tutors"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4664,142 +3486,76 @@ export interface operations {
                     "application/json": components["schemas"]["TutorProfile"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/tutors/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/tutors/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `tutor.not_found`: No such tutor profile. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/tutors/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/tutors/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/tutors/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/tutors/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/tutors/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4827,123 +3583,71 @@ export interface operations {
                     "application/json": components["schemas"]["BookingPage"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `pagination.invalid_cursor`: The cursor is not one this list handed out.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4974,218 +3678,149 @@ export interface operations {
                     "application/json": components["schemas"]["Booking"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             *
+             *     `booking.invalid_time`: A time is not a valid date.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /** @description `auth.forbidden_role`: The caller’s role may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /** @description `tutor.not_found`: No such tutor profile. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `booking.slot_taken`: The tutor has another booking at that time.
+             *
+             *     `booking.student_overlap`: The student already has a lesson at that time.
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /**
+             * @description `booking.self_booking`: A tutor cannot book their own lesson.
+             *
+             *     `booking.subject_not_offered`: The tutor does not teach this subject.
+             *
+             *     `booking.too_soon`: The lesson starts too soon (BOOKING_MIN_NOTICE_MINUTES).
+             *
+             *     `booking.too_far_ahead`: The lesson is further ahead than bookings are taken.
+             *
+             *     `booking.invalid_duration`: The duration must be 15–240 minutes in steps of 15.
+             *
+             *     `booking.price_too_low`: The lesson would cost nothing at the tutor’s rate.
+             *
+             *     `money.out_of_range`: The price exceeds the largest amount the platform handles.
+             *
+             *     `idempotency.key_reused`: The Idempotency-Key was already used with a different request.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/bookings"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5211,142 +3846,76 @@ export interface operations {
                     "application/json": components["schemas"]["Booking"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `booking.not_found`: No such booking, or not one the caller takes part in. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5375,199 +3944,109 @@ export interface operations {
                     "application/json": components["schemas"]["Booking"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/accept"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/accept"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /** @description `auth.forbidden_role`: The caller’s role may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/accept"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `booking.not_found`: No such booking, or not one the caller takes part in. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/accept"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /**
+             * @description `booking.invalid_transition`: The booking’s status does not allow this (e.g. accepting a cancelled booking).
+             *
+             *     `booking.accept_deadline_passed`: The tutor’s deadline to accept the request has passed.
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/accept"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/accept"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/accept"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/accept"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/accept"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/accept"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5600,237 +4079,129 @@ export interface operations {
                     "application/json": components["schemas"]["Booking"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/decline"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/decline"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /** @description `auth.forbidden_role`: The caller’s role may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/decline"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `booking.not_found`: No such booking, or not one the caller takes part in. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/decline"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /**
+             * @description `booking.invalid_transition`: The booking’s status does not allow this (e.g. accepting a cancelled booking).
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/decline"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/decline"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/decline"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/decline"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/decline"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/decline"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/decline"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/decline"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5863,237 +4234,131 @@ export interface operations {
                     "application/json": components["schemas"]["Booking"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/cancel"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/cancel"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /** @description `auth.forbidden_role`: The caller’s role may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/cancel"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `booking.not_found`: No such booking, or not one the caller takes part in. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/cancel"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /**
+             * @description `booking.invalid_transition`: The booking’s status does not allow this (e.g. accepting a cancelled booking).
+             *
+             *     `booking.already_started`: The lesson has started; it can no longer be cancelled.
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/cancel"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/cancel"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/cancel"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/cancel"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/cancel"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/cancel"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/cancel"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/cancel"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6126,237 +4391,137 @@ export interface operations {
                     "application/json": components["schemas"]["ReviewResult"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/review"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/review"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /** @description `auth.forbidden_role`: The caller’s role may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/review"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `booking.not_found`: No such booking, or not one the caller takes part in. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/review"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /**
+             * @description `review.not_allowed`: Only a completed lesson can be reviewed.
+             *
+             *     `review.already_submitted`: This participant has already reviewed the lesson.
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/review"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/review"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/review"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /**
+             * @description `review.invalid_rating`: The rating must be a whole number from 1 to 5.
+             *
+             *     `review.comment_too_long`: The comment is too long.
+             *
+             *     `idempotency.key_reused`: The Idempotency-Key was already used with a different request.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/review"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/review"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/review"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/review"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/review"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6389,237 +4554,139 @@ export interface operations {
                     "application/json": components["schemas"]["DisputeResult"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/dispute"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/dispute"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /**
+             * @description `auth.forbidden_role`: The caller’s role may not do this.
+             *
+             *     `dispute.forbidden`: Only the booking’s student may open a dispute, and only an admin may resolve it.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/dispute"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `booking.not_found`: No such booking, or not one the caller takes part in. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/dispute"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /**
+             * @description `dispute.not_allowed`: This booking cannot be disputed (not completed, or nothing was paid).
+             *
+             *     `dispute.window_closed`: The payment has already been released or refunded.
+             *
+             *     `dispute.already_open`: A dispute about this booking is already open.
+             *
+             *     `dispute.already_resolved`: The dispute has already been resolved.
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/dispute"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/dispute"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/dispute"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/dispute"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/dispute"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/dispute"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/dispute"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/dispute"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6647,142 +4714,80 @@ export interface operations {
                     "application/json": components["schemas"]["DisputePage"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `pagination.invalid_cursor`: The cursor is not one this list handed out.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/admin/disputes"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/admin/disputes"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /** @description `auth.forbidden_role`: The caller’s role may not do this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/admin/disputes"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/admin/disputes"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/admin/disputes"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/admin/disputes"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/admin/disputes"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6815,237 +4820,141 @@ export interface operations {
                     "application/json": components["schemas"]["DisputeResult"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/admin/disputes/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/resolve"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/admin/disputes/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/resolve"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /**
+             * @description `auth.forbidden_role`: The caller’s role may not do this.
+             *
+             *     `dispute.forbidden`: Only the booking’s student may open a dispute, and only an admin may resolve it.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/admin/disputes/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/resolve"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `dispute.not_found`: No such dispute. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/admin/disputes/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/resolve"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /**
+             * @description `dispute.already_resolved`: The dispute has already been resolved.
+             *
+             *     `dispute.closed`: The money had left escrow when the dispute reached it; the dispute is closed.
+             *
+             *     `dispute.not_ready`: Payments has not confirmed the escrow freeze yet: ask again after Retry-After.
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/admin/disputes/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/resolve"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/admin/disputes/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/resolve"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/admin/disputes/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/resolve"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /**
+             * @description `dispute.invalid_resolution`: refundBasisPoints goes with a split, and only with a split (1–9999).
+             *
+             *     `idempotency.key_reused`: The Idempotency-Key was already used with a different request.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/admin/disputes/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/resolve"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/admin/disputes/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/resolve"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/admin/disputes/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/resolve"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/admin/disputes/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/resolve"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/admin/disputes/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/resolve"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -7071,142 +4980,85 @@ export interface operations {
                     "application/json": components["schemas"]["BookingPaymentView"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `booking.not_found`: No such booking, or not one the caller takes part in. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `payment.not_ready`: The booking has not reached payments yet: ask again after Retry-After. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -7235,199 +5087,119 @@ export interface operations {
                     "application/json": components["schemas"]["InitiatePaymentResult"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /**
+             * @description `auth.forbidden_role`: The caller’s role may not do this.
+             *
+             *     `payment.forbidden_role`: Only the booking’s student may pay.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `booking.not_found`: No such booking, or not one the caller takes part in. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /**
+             * @description `payment.not_ready`: The booking has not reached payments yet: ask again after Retry-After.
+             *
+             *     `payment.initiation_in_progress`: A checkout for this booking is being opened: ask again in a moment.
+             *
+             *     `booking.not_payable`: The booking is not accepted (any more), so it cannot be paid.
+             *
+             *     `booking.payment_window_closed`: The lesson has started; it can no longer be paid.
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `chapa.unavailable`: Chapa could not be reached; try again shortly.
+             *
+             *     `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/bookings/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/payment"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -7455,142 +5227,80 @@ export interface operations {
                     "application/json": components["schemas"]["WalletView"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/wallet"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/wallet"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /**
+             * @description `auth.forbidden_role`: The caller’s role may not do this.
+             *
+             *     `wallet.forbidden_role`: Only a tutor has a wallet.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/wallet"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/wallet"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/wallet"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/wallet"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/wallet"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -7626,218 +5336,128 @@ export interface operations {
                     "application/json": components["schemas"]["PayoutView"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/wallet/withdrawals"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/wallet/withdrawals"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /**
+             * @description `auth.forbidden_role`: The caller’s role may not do this.
+             *
+             *     `wallet.forbidden_role`: Only a tutor has a wallet.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/wallet/withdrawals"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /** @description `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/wallet/withdrawals"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/wallet/withdrawals"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/wallet/withdrawals"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /**
+             * @description `wallet.insufficient_funds`: The withdrawal exceeds the available balance.
+             *
+             *     `payout.currency_unsupported`: Withdrawals are in ETB only.
+             *
+             *     `idempotency.key_reused`: The Idempotency-Key was already used with a different request.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/wallet/withdrawals"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/wallet/withdrawals"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/wallet/withdrawals"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/wallet/withdrawals"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `chapa.unavailable`: Chapa could not be reached; try again shortly.
+             *
+             *     `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/wallet/withdrawals"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -7861,117 +5481,71 @@ export interface operations {
                     "application/json": components["schemas"]["EscrowStats"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/admin/escrow/stats"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /**
+             * @description `auth.forbidden_role`: The caller’s role may not do this.
+             *
+             *     `admin.forbidden_role`: Only an admin may do this.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/admin/escrow/stats"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/admin/escrow/stats"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/admin/escrow/stats"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/admin/escrow/stats"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/admin/escrow/stats"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -8006,237 +5580,135 @@ export interface operations {
                     "application/json": components["schemas"]["BookingPaymentView"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /**
+             * @description `auth.forbidden_role`: The caller’s role may not do this.
+             *
+             *     `admin.forbidden_role`: Only an admin may do this.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `escrow.not_found`: The booking has no verified payment held in escrow. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /**
+             * @description `escrow.invalid_transition`: The escrow was already released or refunded.
+             *
+             *     `escrow.frozen_by_dispute`: A dispute froze the escrow; resolve the dispute instead.
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -8272,237 +5744,135 @@ export interface operations {
                     "application/json": components["schemas"]["BookingPaymentView"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /**
+             * @description `auth.forbidden_role`: The caller’s role may not do this.
+             *
+             *     `admin.forbidden_role`: Only an admin may do this.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `escrow.not_found`: The booking has no verified payment held in escrow. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /**
+             * @description `escrow.invalid_transition`: The escrow was already released or refunded.
+             *
+             *     `escrow.frozen_by_dispute`: A dispute froze the escrow; resolve the dispute instead.
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/admin/escrows/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -8537,237 +5907,135 @@ export interface operations {
                     "application/json": components["schemas"]["BookingPaymentView"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release-escrow"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release-escrow"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /**
+             * @description `auth.forbidden_role`: The caller’s role may not do this.
+             *
+             *     `admin.forbidden_role`: Only an admin may do this.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release-escrow"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `escrow.not_found`: The booking has no verified payment held in escrow. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release-escrow"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /**
+             * @description `escrow.invalid_transition`: The escrow was already released or refunded.
+             *
+             *     `escrow.frozen_by_dispute`: A dispute froze the escrow; resolve the dispute instead.
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release-escrow"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release-escrow"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release-escrow"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release-escrow"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release-escrow"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release-escrow"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release-escrow"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/sessions/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/release-escrow"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -8795,142 +6063,80 @@ export interface operations {
                     "application/json": components["schemas"]["AdminRefundList"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/admin/refunds"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/admin/refunds"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /**
+             * @description `auth.forbidden_role`: The caller’s role may not do this.
+             *
+             *     `admin.forbidden_role`: Only an admin may do this.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/admin/refunds"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/admin/refunds"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/admin/refunds"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/admin/refunds"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/admin/refunds"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -8965,237 +6171,133 @@ export interface operations {
                     "application/json": components["schemas"]["AdminRefundView"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/admin/refunds/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/retry"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/admin/refunds/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/retry"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /**
+             * @description `auth.forbidden_role`: The caller’s role may not do this.
+             *
+             *     `admin.forbidden_role`: Only an admin may do this.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/admin/refunds/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/retry"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `refund.not_found`: No such refund. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/admin/refunds/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/retry"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /**
+             * @description `refund.not_retryable`: Only a failed refund or one set aside for review can be retried.
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/admin/refunds/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/retry"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/admin/refunds/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/retry"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/admin/refunds/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/retry"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/admin/refunds/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/retry"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/admin/refunds/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/retry"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/admin/refunds/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/retry"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/admin/refunds/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/retry"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/admin/refunds/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/retry"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -9230,237 +6332,137 @@ export interface operations {
                     "application/json": components["schemas"]["AdminPaymentRefundResult"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/admin/payments/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/admin/payments/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role may not do this (`auth.forbidden_role`). */
+            /**
+             * @description `auth.forbidden_role`: The caller’s role may not do this.
+             *
+             *     `admin.forbidden_role`: Only an admin may do this.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 403,
-                     *       "title": "Forbidden",
-                     *       "code": "auth.forbidden_role",
-                     *       "detail": "Only a student may do this.",
-                     *       "instance": "/api/admin/payments/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such object, or not one the caller may see (`booking.not_found`, `session.not_found`, `notification.not_found`, …). */
+            /** @description `payment.not_found`: No such payment. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/admin/payments/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict. */
+            /**
+             * @description `payment.not_refundable`: This payment cannot be refunded by an admin (not held in suspense).
+             *
+             *     `payment.nothing_received`: Chapa reports nothing received for this payment; there is nothing to refund.
+             *
+             *     `idempotency.in_progress`: A request with the same Idempotency-Key is still in progress.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/admin/payments/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/admin/payments/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/admin/payments/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`). */
+            /** @description `idempotency.key_reused`: The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 422,
-                     *       "title": "Unprocessable Content",
-                     *       "code": "idempotency.key_reused",
-                     *       "detail": "This Idempotency-Key was used with a different request.",
-                     *       "instance": "/api/admin/payments/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/admin/payments/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/admin/payments/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service failed (`upstream.error`). */
+            /** @description `upstream.error`: A downstream service failed. */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/admin/payments/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
+            /**
+             * @description `chapa.unavailable`: Chapa could not be reached; try again shortly.
+             *
+             *     `upstream.timeout`: A downstream service did not answer in time.
+             *
+             *     `upstream.unavailable`: A downstream service is unavailable.
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/admin/payments/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b/refund"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -9488,123 +6490,61 @@ export interface operations {
                     "application/json": components["schemas"]["AuthSession"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/auth/register"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An account with this email exists (`auth.email_taken`). */
+            /** @description `auth.email_taken`: An account with this email exists. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "code": "idempotency.in_progress",
-                     *       "detail": "A request with this Idempotency-Key is still in progress.",
-                     *       "instance": "/api/auth/register"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/auth/register"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/auth/register"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/auth/register"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/auth/register"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -9632,123 +6572,61 @@ export interface operations {
                     "application/json": components["schemas"]["AuthSession"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/auth/login"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Wrong email or password (`auth.invalid_credentials`). */
+            /** @description `auth.invalid_credentials`: Wrong email or password. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/auth/login"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/auth/login"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/auth/login"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/auth/login"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/auth/login"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -9776,123 +6654,67 @@ export interface operations {
                     "application/json": components["schemas"]["AuthSession"];
                 };
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/auth/refresh"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The refresh token is unknown, expired or revoked, or was already used (`auth.refresh_token_invalid`, `auth.refresh_token_revoked`, `auth.refresh_token_reused`). */
+            /**
+             * @description `auth.refresh_token_invalid`: The refresh token is unknown or expired.
+             *
+             *     `auth.refresh_token_revoked`: The session was ended (logout, or a reused token).
+             *
+             *     `auth.refresh_token_reused`: The refresh token was already used: the session is ended.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/auth/refresh"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/auth/refresh"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/auth/refresh"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/auth/refresh"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/auth/refresh"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -9917,104 +6739,52 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (`validation_failed` with `errors`, `malformed_json`). */
+            /**
+             * @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people.
+             *
+             *     `malformed_json`: The body is not valid JSON.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 400,
-                     *       "title": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "detail": "`notes`: Unknown field `sessionNotes`. Did you mean `notes`?",
-                     *       "errors": [
-                     *         {
-                     *           "path": "sessionNotes",
-                     *           "message": "Unknown field `sessionNotes`. Did you mean `notes`?"
-                     *         }
-                     *       ],
-                     *       "instance": "/api/auth/logout"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (`payload_too_large`). */
+            /** @description `payload_too_large`: The body is larger than BODY_LIMIT. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 413,
-                     *       "title": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "detail": "The request body is too large.",
-                     *       "instance": "/api/auth/logout"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not JSON (`unsupported_media_type`). */
+            /** @description `unsupported_media_type`: The body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 415,
-                     *       "title": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "detail": "The request body must be JSON (Content-Type: application/json).",
-                     *       "instance": "/api/auth/logout"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/auth/logout"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/auth/logout"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -10038,117 +6808,45 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`). */
+            /**
+             * @description `auth.unauthenticated`: No access token.
+             *
+             *     `auth.token_expired`: The access token has expired: refresh it.
+             *
+             *     `auth.token_invalid`: The access token is not one we issued.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 401,
-                     *       "title": "Unauthorized",
-                     *       "code": "auth.unauthenticated",
-                     *       "detail": "Sign in first: send Authorization: Bearer <access token>.",
-                     *       "instance": "/api/me"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The account no longer exists (`user.not_found`). */
+            /** @description `user.not_found`: The account no longer exists. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 404,
-                     *       "title": "Not Found",
-                     *       "code": "booking.not_found",
-                     *       "detail": "No such booking.",
-                     *       "instance": "/api/me"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests (`rate_limited`); see `Retry-After`. */
+            /** @description `rate_limited`: Too many requests; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 429,
-                     *       "title": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "detail": "Too many requests; try again after the Retry-After delay.",
-                     *       "instance": "/api/me"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected error (`internal_error`); no details are disclosed. */
+            /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 500,
-                     *       "title": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "detail": "Something went wrong on our side.",
-                     *       "instance": "/api/me"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A downstream service failed (`upstream.error`). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 502,
-                     *       "title": "Bad Gateway",
-                     *       "code": "upstream.error",
-                     *       "detail": "A downstream service failed to handle the request.",
-                     *       "instance": "/api/me"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`). */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "about:blank",
-                     *       "status": 503,
-                     *       "title": "Service Unavailable",
-                     *       "code": "upstream.timeout",
-                     *       "detail": "A downstream service did not answer in time.",
-                     *       "instance": "/api/me"
-                     *     }
-                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

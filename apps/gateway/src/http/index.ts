@@ -12,3 +12,4 @@ export * from './zod';
 export * from './validation-messages';
 export * from './api-index.controller';
 export * from './schema-names';
+export * from './forwards';

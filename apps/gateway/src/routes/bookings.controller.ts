@@ -24,7 +24,7 @@ import {
   type ReviewResult,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodParam, ZodQuery, ZodValidationPipe, zodToOpenApi } from '../http';
+import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodParam, ZodQuery, ZodValidationPipe, zodToOpenApi, Forwards } from '../http';
 
 /** `{reason?}`, or no body at all. */
 const optionalReason = reasonBody.optional();
@@ -41,6 +41,7 @@ export class BookingsController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Post('bookings')
+  @Forwards(BOOKINGS_RPC.create)
   @Roles('student')
   @ApiOperation({
     summary: 'Request a lesson (status "requested"); the price comes from the tutor’s current hourly rate',
@@ -60,6 +61,7 @@ export class BookingsController {
   }
 
   @Get('bookings')
+  @Forwards(BOOKINGS_RPC.list)
   @ApiOperation({ summary: 'The caller’s bookings (an admin: all), latest lesson first, cursor-paginated' })
   @ApiZodResponse(bookingPageSchema)
   list(@ZodQuery(listBookingsInput) query: z.output<typeof listBookingsInput>, @CurrentActor() actor: Actor): Promise<Page<Booking>> {
@@ -67,6 +69,7 @@ export class BookingsController {
   }
 
   @Get('bookings/:id')
+  @Forwards(BOOKINGS_RPC.get)
   @ApiOperation({ summary: 'One booking (participants and admins; 404 booking.not_found otherwise)' })
   @ApiZodResponse(bookingSchema)
   get(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<Booking> {
@@ -74,6 +77,7 @@ export class BookingsController {
   }
 
   @Post('bookings/:id/accept')
+  @Forwards(BOOKINGS_RPC.accept)
   @HttpCode(200)
   @Roles('tutor')
   @ApiOperation({ summary: 'The booking’s tutor accepts the request, by its accept deadline (409 booking.accept_deadline_passed)' })
@@ -83,6 +87,7 @@ export class BookingsController {
   }
 
   @Post('bookings/:id/decline')
+  @Forwards(BOOKINGS_RPC.decline)
   @HttpCode(200)
   @Roles('tutor')
   @ApiOperation({ summary: 'The booking’s tutor declines the request' })
@@ -97,6 +102,7 @@ export class BookingsController {
   }
 
   @Post('bookings/:id/cancel')
+  @Forwards(BOOKINGS_RPC.cancel)
   @HttpCode(200)
   @Roles('student', 'tutor', 'admin')
   @ApiOperation({
@@ -116,6 +122,7 @@ export class BookingsController {
   }
 
   @Post('bookings/:id/review')
+  @Forwards(BOOKINGS_RPC.review)
   @Roles('student', 'tutor')
   @ApiOperation({ summary: 'Review a completed lesson (1–5 and a comment), once per participant (409 review.already_submitted)' })
   @ApiZodResponse(reviewResultSchema, { status: 201 })
@@ -124,6 +131,7 @@ export class BookingsController {
   }
 
   @Post('bookings/:id/dispute')
+  @Forwards(BOOKINGS_RPC.dispute)
   @Roles('student')
   @ApiOperation({
     summary: 'The student disputes a completed lesson while its payment is still in escrow; the release is frozen until an admin resolves it',
@@ -135,6 +143,7 @@ export class BookingsController {
   }
 
   @Get('admin/disputes')
+  @Forwards(BOOKINGS_RPC.disputesList)
   @Roles('admin')
   @ApiTags('admin')
   @ApiOperation({ summary: 'Disputes, newest first, optionally by status; cursor-paginated' })
@@ -144,6 +153,7 @@ export class BookingsController {
   }
 
   @Post('admin/disputes/:id/resolve')
+  @Forwards(BOOKINGS_RPC.disputesResolve)
   @HttpCode(200)
   @Roles('admin')
   @ApiTags('admin')

@@ -13,7 +13,7 @@ import {
   type SessionStatusResponse,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodParam, ZodValidationPipe, zodToOpenApi } from '../http';
+import { ApiZodResponse, CurrentActor, Roles, ZodParam, ZodValidationPipe, zodToOpenApi, Forwards } from '../http';
 import { withOwnerFallback } from './read-your-writes';
 
 /** `{notes?}`, or no body at all. */
@@ -38,6 +38,7 @@ export class SessionsController {
   }
 
   @Post(':bookingId/start')
+  @Forwards(SESSIONS_RPC.start)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Start the session (or join it if the other participant already started it)',
@@ -52,6 +53,7 @@ export class SessionsController {
   }
 
   @Post(':bookingId/join')
+  @Forwards(SESSIONS_RPC.join)
   @HttpCode(200)
   @ApiOperation({ summary: 'Join the active session: an Agora token for the caller’s own uid (409 session.not_started / session.already_ended)' })
   @ApiZodResponse(sessionAccessResponseSchema)
@@ -60,6 +62,7 @@ export class SessionsController {
   }
 
   @Post(':bookingId/token')
+  @Forwards(SESSIONS_RPC.token)
   @HttpCode(200)
   @ApiOperation({ summary: 'Renew the caller’s Agora token (expires at the scheduled end plus the overtime grace)' })
   @ApiZodResponse(sessionAccessResponseSchema)
@@ -68,6 +71,7 @@ export class SessionsController {
   }
 
   @Post(':bookingId/end')
+  @Forwards(SESSIONS_RPC.end)
   @HttpCode(200)
   @ApiOperation({ summary: 'End the session (ending an ended session answers the first end)' })
   @ApiBody({ schema: zodToOpenApi(sessionEndBodySchema, 'input') as never, required: false })
@@ -81,6 +85,7 @@ export class SessionsController {
   }
 
   @Get(':bookingId/status')
+  @Forwards(SESSIONS_RPC.status)
   @ApiOperation({ summary: 'Whether the caller can start now, the start window, the session if any, and the server time' })
   @ApiZodResponse(sessionStatusResponseSchema)
   status(@ZodParam('bookingId', uuidSchema) bookingId: string, @CurrentActor() actor: Actor): Promise<SessionStatusResponse> {

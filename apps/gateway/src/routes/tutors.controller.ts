@@ -13,7 +13,7 @@ import {
   type TutorProfile,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodParam, ZodQuery } from '../http';
+import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodParam, ZodQuery, Forwards } from '../http';
 
 /** Tutor profiles (DESIGN §6), served by the bookings service. A profile's `id` is the tutor's user id. */
 @ApiTags('tutors')
@@ -22,6 +22,7 @@ export class TutorsController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Put('me')
+  @Forwards(BOOKINGS_RPC.tutorsUpsertMe)
   @Roles('tutor')
   @ApiOperation({
     summary: 'Create or replace the caller’s tutor profile',
@@ -35,6 +36,7 @@ export class TutorsController {
   }
 
   @Get()
+  @Forwards(BOOKINGS_RPC.tutorsSearch)
   @ApiOperation({ summary: 'Tutor profiles, optionally only those teaching `subject`; cursor-paginated in a stable order' })
   @ApiZodResponse(tutorProfilePageSchema)
   search(@ZodQuery(searchTutorsInput) query: z.output<typeof searchTutorsInput>, @CurrentActor() actor: Actor): Promise<Page<TutorProfile>> {
@@ -42,6 +44,7 @@ export class TutorsController {
   }
 
   @Get(':id')
+  @Forwards(BOOKINGS_RPC.tutorsGet)
   @ApiOperation({ summary: 'One tutor profile with its rating average and count (404 tutor.not_found)' })
   @ApiZodResponse(tutorProfileSchema)
   get(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<TutorProfile> {

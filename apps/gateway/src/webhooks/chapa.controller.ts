@@ -3,7 +3,7 @@ import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from
 import type { Request } from 'express';
 import { PAYMENTS_RPC, type ChapaCallbackInput, type ChapaWebhookInput } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { Public, findUnstorableText, validationProblem } from '../http';
+import { Public, findUnstorableText, validationProblem, Forwards } from '../http';
 
 const SIGNATURE_HEADERS = ['x-chapa-signature', 'chapa-signature'] as const;
 
@@ -22,6 +22,7 @@ export class ChapaController {
 
   @Public()
   @Post('webhooks/chapa')
+  @Forwards(PAYMENTS_RPC.chapaWebhook)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Chapa webhook (signed)',
@@ -47,6 +48,7 @@ export class ChapaController {
 
   @Public()
   @Get('payments/chapa/callback')
+  @Forwards(PAYMENTS_RPC.chapaCallback)
   @ApiOperation({
     summary: 'Chapa callback / buyer return',
     description: 'Chapa calls `callback_url` with `trx_ref` (or `tx_ref`) and `status`; the query is forwarded as is. Payments re-verifies with Chapa.',
