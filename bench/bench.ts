@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'amqplib';
 import { Client } from 'pg';
-import { ApiClient } from '../tools/journey/api-client';
+import { createTutorhubClient } from '../tools/journey/api-client';
 import type { JourneyContext } from '../tools/journey/lesson-journey';
 import { seedDueEscrows, syntheticTutors, verifyBacklog } from './lib/backlog';
 import { postgresCeiling, rabbitCeiling, type PgCeiling, type RabbitCeiling } from './lib/ceilings';
@@ -225,7 +225,9 @@ async function main() {
     const warmRecorder = new LatencyRecorder();
     const mainRecorder = new LatencyRecorder();
     let recorder = poolRecorder;
-    const api = new ApiClient(platform.api, (route, ms, status) => recorder.record(route, ms, status));
+    // Every request through the client generated from the OpenAPI document; routes are recorded by
+    // their document path (`POST /api/bookings/{id}/accept`).
+    const api = createTutorhubClient({ baseUrl: platform.urls.gateway, onTiming: (route, ms, status) => recorder.record(route, ms, status) });
     const ctx: JourneyContext = { api, sandboxUrl: platform.urls['chapa-sandbox'], runId: newRunId() };
     let lifecyclesPerSecond: number | null = null;
     let eventLag: ReturnType<typeof histogramReport> | null = null;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeAccessToken2 } from '../apps/sessions/src/agora/agora-token.decode';
-import { ApiClient, waitFor } from '../tools/journey/api-client';
+import { auth, createTutorhubClient, ok, waitFor } from '../tools/journey/api-client';
 import {
   accept,
   book,
@@ -40,7 +40,7 @@ describe('tutorhub end to end', () => {
       // ~11 s dispute window: long enough to open a dispute, short enough to wait for a release.
       ESCROW_RELEASE_DELAY_HOURS: '0.003',
     });
-    ctx = { api: new ApiClient(platform.api), sandboxUrl: platform.urls['chapa-sandbox'], runId: randomUUID().slice(0, 8) };
+    ctx = { api: createTutorhubClient({ baseUrl: platform.urls.gateway }), sandboxUrl: platform.urls['chapa-sandbox'], runId: randomUUID().slice(0, 8) };
   });
 
   afterAll(async () => {
@@ -83,11 +83,12 @@ describe('tutorhub end to end', () => {
       expect(tutorInbox.items.map((n) => n.kind)).toEqual(expect.arrayContaining(['booking.requested', 'escrow.released']));
 
       // Each party may review once.
-      await ctx.api.post(`/bookings/${out.booking.id}/review`, { rating: 5, comment: 'Great lesson' }, out.student.token, undefined, [200, 201]);
-      const again = await ctx.api.request('POST', `/bookings/${out.booking.id}/review`, { token: out.student.token, body: { rating: 4 } });
-      expect(again.status).toBe(409);
-      const profile = await ctx.api.get<{ ratingAverage: number | null; ratingCount: number }>(`/tutors/${out.tutor.id}`, out.student.token);
-      expect(profile.body).toMatchObject({ ratingAverage: 5, ratingCount: 1 });
+      const reviewed = { params: { path: { id: out.booking.id } }, ...auth(out.student.token) };
+      ok(await ctx.api.POST('/api/bookings/{id}/review', { ...reviewed, body: { rating: 5, comment: 'Great lesson' } }), [200, 201]);
+      const again = await ctx.api.POST('/api/bookings/{id}/review', { ...reviewed, body: { rating: 4 } });
+      expect([again.response.status, again.error?.code]).toEqual([409, 'review.already_submitted']);
+      const profile = ok(await ctx.api.GET('/api/tutors/{id}', { params: { path: { id: out.tutor.id } }, ...auth(out.student.token) }));
+      expect(profile).toMatchObject({ ratingAverage: 5, ratingCount: 1 });
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${dump()}`);
     }
@@ -101,16 +102,16 @@ describe('tutorhub end to end', () => {
     await accept(ctx, tutor, booking.id);
     await pay(ctx, student, booking.id);
     await waitForEscrow(ctx, student, booking.id, 'held');
-    await ctx.api.post(`/bookings/${booking.id}/cancel`, { reason: 'Exam moved' }, student.token, undefined, [200, 201]);
+    ok(await ctx.api.POST('/api/bookings/{id}/cancel', { params: { path: { id: booking.id } }, body: { reason: 'Exam moved' }, ...auth(student.token) }), [200]);
     await waitForBookingStatus(ctx, student, booking.id, 'cancelled');
     const view = await waitForEscrow(ctx, student, booking.id, 'refunded');
     expect(view.escrow).toMatchObject({ status: 'refunded' });
     const w = await wallet(ctx, tutor);
     expect(w.available.amountMinor).toBe(0);
     // The session can no longer be started for a cancelled booking.
-    const refused = await ctx.api.request('POST', `/sessions/${booking.id}/start`, { token: student.token, body: {} });
-    expect(refused.status).toBeGreaterThanOrEqual(400);
-    expect(refused.status).toBeLessThan(500);
+    const refused = await ctx.api.POST('/api/sessions/{bookingId}/start', { params: { path: { bookingId: booking.id } }, ...auth(student.token) });
+    expect(refused.response.status).toBeGreaterThanOrEqual(400);
+    expect(refused.response.status).toBeLessThan(500);
   });
 
   it('refunds the student when the tutor never joins the session', async () => {
@@ -146,14 +147,13 @@ describe('tutorhub end to end', () => {
     const held = await waitForEscrow(ctx, student, booking.id, 'held');
 
     const newStart = new Date(Math.ceil((Date.now() + 60_000) / 60_000) * 60_000);
-    const proposed = await ctx.api.post<{ proposal: { status: string; startsAt: string } }>(
-      `/bookings/${booking.id}/reschedule`, { startsAt: newStart.toISOString() }, student.token, undefined, [201],
+    const proposed = ok(
+      await ctx.api.POST('/api/bookings/{id}/reschedule', { params: { path: { id: booking.id } }, body: { startsAt: newStart.toISOString() }, ...auth(student.token) }),
+      [201],
     );
-    expect(proposed.body.proposal).toMatchObject({ status: 'proposed', startsAt: newStart.toISOString() });
-    const moved = await ctx.api.post<{ booking: { startsAt: string; status: string; canStartFrom: string } }>(
-      `/bookings/${booking.id}/reschedule/accept`, {}, tutor.token, undefined, [200],
-    );
-    expect(moved.body.booking).toMatchObject({ status: 'confirmed', startsAt: newStart.toISOString() });
+    expect(proposed.proposal).toMatchObject({ status: 'proposed', startsAt: newStart.toISOString() });
+    const moved = ok(await ctx.api.POST('/api/bookings/{id}/reschedule/accept', { params: { path: { id: booking.id } }, ...auth(tutor.token) }), [200]);
+    expect(moved.booking).toMatchObject({ status: 'confirmed', startsAt: newStart.toISOString() });
     // The tutor was told of the proposal, the student of the move.
     await waitFor('the reschedule notifications', async () => {
       const [t, s] = await Promise.all([notifications(ctx, tutor), notifications(ctx, student)]);
@@ -162,8 +162,8 @@ describe('tutorhub end to end', () => {
     // Sessions follows the move: the session of a lesson that was two days away can start now.
     // (Until booking.rescheduled reaches sessions, its start window is still the old one.)
     await waitFor('the session to follow the new time', async () => {
-      const st = await ctx.api.get<{ canStart: boolean; canStartFrom: string }>(`/sessions/${booking.id}/status`, tutor.token);
-      return st.body.canStart ? st.body : undefined;
+      const st = ok(await ctx.api.GET('/api/sessions/{bookingId}/status', { params: { path: { bookingId: booking.id } }, ...auth(tutor.token) }), [200]);
+      return st.canStart ? st : undefined;
     });
     await startSession(ctx, tutor, booking.id);
     await joinSession(ctx, student, booking.id);
@@ -206,16 +206,19 @@ describe('tutorhub end to end', () => {
     await joinSession(ctx, student, booking.id);
     await endSession(ctx, student, booking.id);
     await waitForBookingStatus(ctx, student, booking.id, 'completed');
-    await ctx.api.post(`/bookings/${booking.id}/dispute`, { reason: 'The tutor left after ten minutes.' }, student.token, undefined, [200, 201]);
+    ok(await ctx.api.POST('/api/bookings/{id}/dispute', { params: { path: { id: booking.id } }, body: { reason: 'The tutor left after ten minutes.' }, ...auth(student.token) }), [201]);
     await waitForEscrow(ctx, student, booking.id, 'frozen');
     // Well past the release delay, the frozen escrow stays frozen.
     await new Promise((r) => setTimeout(r, 12_000));
     expect((await paymentView(ctx, student, booking.id)).escrow?.status).toBe('frozen');
 
-    const disputes = await ctx.api.get<{ items: Array<{ id: string; bookingId: string }> }>('/admin/disputes', admin.token);
-    const dispute = disputes.body.items.find((d) => d.bookingId === booking.id);
+    const disputes = ok(await ctx.api.GET('/api/admin/disputes', auth(admin.token)));
+    const dispute = disputes.items.find((d) => d.bookingId === booking.id);
     expect(dispute).toBeDefined();
-    await ctx.api.post(`/admin/disputes/${dispute!.id}/resolve`, { outcome: 'split', refundBasisPoints: 5000 }, admin.token, undefined, [200, 201]);
+    ok(
+      await ctx.api.POST('/api/admin/disputes/{id}/resolve', { params: { path: { id: dispute!.id } }, body: { outcome: 'split', refundBasisPoints: 5000 }, ...auth(admin.token) }),
+      [200],
+    );
     await waitForEscrow(ctx, student, booking.id, 'refunded');
     // Half refunded to the student; the other half released to the tutor less the fee.
     const released = 10000;

@@ -4,7 +4,7 @@ import { assertExactlyOnce } from './support/effects';
 import { http, type Reply, type RequestOptions } from './support/http';
 import { assertMoneyInvariants, withDb } from './support/invariants';
 import { accept, book, loginAs, pay, runJourney, waitBookingStatus, waitEscrow, type Account, type Client, type JourneyResult } from './support/journey';
-import { MASS_ASSIGNMENT, allOperations, committedDocument, invalidBodies, validExample, type Operation, type Schema } from './support/openapi';
+import { MASS_ASSIGNMENT, UNSTORABLE_TEXT, allOperations, committedDocument, invalidBodies, validExample, type Operation, type Schema } from './support/openapi';
 import { record } from './support/results';
 import { hostileTokens, validToken } from './support/tokens';
 
@@ -281,7 +281,14 @@ describe('hostile HTTP sweep over the OpenAPI document', () => {
         const base = validBody(op, A) ?? {};
         for (const m of invalidBodies(op.body, base)) {
           const r = await call(op, path, { token, body: m.body });
-          check(`${op.method} ${op.path} body: ${m.name}`, r, [400, 422], { actor, route: op.path, request: path + JSON.stringify(m.body) });
+          const unstorable = UNSTORABLE_TEXT.find(([what]) => m.name.endsWith(` ${what}`));
+          check(`${op.method} ${op.path} body: ${m.name}`, r, unstorable ? [400] : [400, 422], { actor, route: op.path, request: path + JSON.stringify(m.body) });
+          if (unstorable && r.status === 400) {
+            // The problem names the field ("subjects.0" for an item of a list).
+            const field = m.name.slice(0, -(unstorable[0].length + 1)).replace(/ an item with$/, '');
+            const errors = (r.body as { errors?: Array<{ path?: string }> } | null)?.errors ?? [];
+            if (!errors.some((e) => e.path === field || e.path?.startsWith(`${field}.`))) failures.push(`${op.method} ${op.path} body: ${m.name}: the problem does not name ${field} — ${r.text.slice(0, 200)}`);
+          }
           generated++;
         }
       }
@@ -293,6 +300,24 @@ describe('hostile HTTP sweep over the OpenAPI document', () => {
           const qs = `${path}?${q.name}=${encodeURIComponent(v)}`;
           const r = await call(op, qs, { token });
           check(`${op.method} ${op.path} ?${q.name} ${what}`, r, [400], { actor, route: op.path, request: qs });
+          generated++;
+        }
+      }
+      // Every query parameter with a NUL character (400, naming it) and with the UTF-8 bytes of
+      // a lone surrogate (which no decoder turns into text; refused or read as U+FFFD, never a 5xx).
+      for (const q of op.query) {
+        for (const [what, encoded, expect] of [
+          ['a NUL character', 'TH-%00x', [400]],
+          ['a lone surrogate', 'x%ED%A0%80', [200, 400]],
+          ['a lone surrogate (JSON escape)', 'x%5Cud800', [200, 400]],
+        ] as Array<[string, string, number[]]>) {
+          const qs = `${path}?${q.name}=${encoded}`;
+          const r = await call(op, qs, { token });
+          check(`${op.method} ${op.path} ?${q.name} with ${what}`, r, expect, { actor, route: op.path, request: qs });
+          if (expect.length === 1) {
+            const errors = (r.body as { errors?: Array<{ path?: string }> } | null)?.errors ?? [];
+            if (r.status === 400 && !errors.some((e) => e.path === `query.${q.name}`)) failures.push(`${op.method} ${op.path} ?${q.name} with ${what}: the problem does not name query.${q.name} — ${r.text.slice(0, 200)}`);
+          }
           generated++;
         }
       }
@@ -408,7 +433,27 @@ describe('hostile HTTP sweep over the OpenAPI document', () => {
       const r = await http(cluster.url('gateway'), 'POST', '/api/webhooks/chapa', { raw: body, headers });
       check(`webhook ${what}`, r, expect, { actor: 'nobody', route: '/api/webhooks/chapa', request: body });
     }
-    for (const q of [`tx_ref=${randomUUID()}&status=success`, 'tx_ref=' + encodeURIComponent("' OR 1=1 --"), 'tx_ref=' + 'x'.repeat(3000), '']) {
+    // Unstorable text in the event itself (escaped in JSON, or a raw NUL byte), signed or not.
+    for (const [what, raw] of [
+      ['a NUL escape', JSON.stringify({ event: 'charge.success', tx_ref: 'TH-\u0000x', status: 'success' })],
+      ['a lone surrogate', JSON.stringify({ event: 'charge.success', tx_ref: 'TH-\uD800', status: 'success' })],
+      ['a raw NUL byte', `{"event":"charge.success","tx_ref":"TH-${String.fromCharCode(0)}x"}`],
+    ]) {
+      for (const headers of [{} as Record<string, string>, { 'x-chapa-signature': createHmac('sha256', 'not-the-secret').update(raw).digest('hex') }]) {
+        const r = await http(cluster.url('gateway'), 'POST', '/api/webhooks/chapa', { raw, headers });
+        check(`webhook with ${what}`, r, [400, 401], { actor: 'nobody', route: '/api/webhooks/chapa', request: raw });
+      }
+    }
+    for (const q of [
+      `tx_ref=${randomUUID()}&status=success`,
+      'tx_ref=' + encodeURIComponent("' OR 1=1 --"),
+      'tx_ref=' + 'x'.repeat(3000),
+      '',
+      'tx_ref=TH-%00x',
+      'trx_ref=TH-%00x&status=success',
+      'tx_ref=TH-x&status=%00',
+      'tx_ref=TH-%ED%A0%80',
+    ]) {
       const r = await http(cluster.url('gateway'), 'GET', `/api/payments/chapa/callback?${q}`, {});
       // A callback for nothing known is answered without effect (2xx/3xx) or refused; never 5xx, never a leak.
       check(`callback ${q.slice(0, 40)}`, r, [200, 204, 302, 303, 400, 404], { actor: 'nobody', route: '/api/payments/chapa/callback', request: q });

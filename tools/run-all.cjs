@@ -88,7 +88,8 @@ process.on('SIGTERM', () => shutdown('SIGTERM'));
     return;
   }
   console.log('tutorhub: starting', apps.map((a) => `${a.name} :${a.port}`).join(', '));
-  console.log('gateway  http://127.0.0.1:3000/api  ·  docs http://127.0.0.1:3000/docs  ·  Chapa sandbox http://127.0.0.1:3099');
+  console.log('gateway  http://127.0.0.1:3000/api  ·  docs http://127.0.0.1:3000/docs  ·  Chapa sandbox http://127.0.0.1:3099/');
+  if (!process.env.ADMIN_EMAIL && !process.env.ADMIN_PASSWORD) console.log('admin    admin@tutorhub.local / tutorhub-admin-dev-password (development only)');
   const codes = await Promise.all(apps.map((app, i) => run(app, i, [])));
   process.exit(codes.some((c) => c !== 0) && !stopping ? 1 : 0);
 })();

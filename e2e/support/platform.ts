@@ -59,8 +59,8 @@ export async function startPlatform(overrides: Partial<Record<string, string>> =
 
   const start = async (app: AppName) => {
     const env: Record<string, string> = { ...common };
-    // The sandbox's PUBLIC_BASE_URL is its own address (the hosted checkout page).
-    if (app === 'chapa-sandbox') env.PUBLIC_BASE_URL = urls['chapa-sandbox'];
+    // The sandbox's CHAPA_SANDBOX_PUBLIC_URL is its own address (the hosted checkout page).
+    if (app === 'chapa-sandbox') env.CHAPA_SANDBOX_PUBLIC_URL = urls['chapa-sandbox'];
     const proc = await startAppProcess(app, env, { from: 'dist', port: ports[app] });
     logs[app] = proc.logs;
     children.set(app, proc);

@@ -176,7 +176,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     }
     const self = inst;
     const childEnv: Record<string, string> = { ...(process.env as Record<string, string>), ...env, PORT: String(self.port) };
-    if (app === 'chapa-sandbox') childEnv.PUBLIC_BASE_URL = sandboxUrl;
+    if (app === 'chapa-sandbox') childEnv.CHAPA_SANDBOX_PUBLIC_URL = sandboxUrl;
     const child = spawn(process.execPath, [join(dist, 'apps', app, 'src', 'main.js')], {
       cwd: ROOT,
       env: childEnv,

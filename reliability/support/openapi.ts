@@ -121,6 +121,19 @@ export function validExample(s0: Schema): unknown {
   }
 }
 
+/** Characters no text field may take: NUL, and unpaired UTF-16 surrogates (high and low). */
+export const UNSTORABLE_TEXT: Array<[string, string]> = [
+  ['a NUL character', 'a\u0000b'],
+  ['a lone high surrogate', 'a\uD800b'],
+  ['a lone low surrogate', '\uDC00'],
+];
+
+/** A value of a string schema with room for a few more characters (an enum's first value, else 'x'). */
+function validString(s: Schema): string {
+  if (s.enum) return String(s.enum[0]);
+  return 'x'.repeat(Math.max(1, Math.min(s.minLength ?? 1, 8)));
+}
+
 export interface Mutation {
   name: string;
   body: unknown;
@@ -159,6 +172,9 @@ function outOfRange(key: string, s0: Schema): Array<[string, unknown]> {
   // refused by one may be accepted by another: only wrong types are certain to be invalid.
   if ([...typesOf(s0)].filter((t) => t !== 'null' && t !== 'number').length > 1) return out;
   const t = typeOf(s);
+  // Text Postgres cannot store (NUL) or UTF-8 cannot encode (a lone surrogate): a 400 naming
+  // the field, never a 5xx from deep in a service.
+  if (t === 'string') out.push(...UNSTORABLE_TEXT.map(([what, v]): [string, unknown] => [what, `${validString(s)}${v}`]));
   if (s.enum) out.push(['not in the enum', 'ADMIN'], ['enum value in upper case', String(s.enum[0]).toUpperCase() === s.enum[0] ? `${s.enum[0]}x` : String(s.enum[0]).toUpperCase()]);
   if (t === 'string' && !s.enum) {
     if (s.maxLength !== undefined) out.push([`longer than ${s.maxLength}`, 'y'.repeat(s.maxLength + 1)]);
@@ -181,6 +197,8 @@ function outOfRange(key: string, s0: Schema): Array<[string, unknown]> {
     if (s.maxItems !== undefined) out.push([`more than ${s.maxItems} items`, Array.from({ length: s.maxItems + 1 }, (_, i) => `item-${i}`)]);
     if ((s.minItems ?? 0) > 0) out.push(['empty array', []]);
     if (s.items) out.push(['items of the wrong type', [{ nested: true }]]);
+    const items = s.items ? nonNull(s.items) : undefined;
+    if (items && typeOf(items) === 'string') out.push(...UNSTORABLE_TEXT.map(([what, v]): [string, unknown] => [`an item with ${what}`, [`${validString(items)}${v}`]]));
   }
   return out;
 }

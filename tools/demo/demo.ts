@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiClient } from '../journey/api-client';
+import { createTutorhubClient } from '../journey/api-client';
 import { happyLesson, notifications, type Narrate } from '../journey/lesson-journey';
 
 /**
@@ -7,6 +7,8 @@ import { happyLesson, notifications, type Narrate } from '../journey/lesson-jour
  * each step. API_URL and SANDBOX_URL point it elsewhere.
  */
 const API_URL = process.env.API_URL ?? 'http://127.0.0.1:3000/api';
+/** The client's paths start with /api: it takes the gateway's origin. */
+const api = createTutorhubClient({ baseUrl: API_URL.replace(/\/api\/?$/, '') });
 const SANDBOX_URL = process.env.SANDBOX_URL ?? 'http://127.0.0.1:3099';
 
 const started = Date.now();
@@ -29,17 +31,13 @@ async function main() {
     process.exit(1);
   }
   console.log('tutorhub demo: a tutor sets weekly hours, a student looks at the free slots and books, pays through Chapa, they meet on video, the tutor gets paid.');
-  const out = await happyLesson(
-    { api: new ApiClient(API_URL), sandboxUrl: SANDBOX_URL, narrate, runId: randomUUID().slice(0, 6) },
-    undefined,
-    { availability: true },
-  );
+  const out = await happyLesson({ api, sandboxUrl: SANDBOX_URL, narrate, runId: randomUUID().slice(0, 6) }, undefined, { availability: true });
 
   console.log('\n\x1b[1mSummary\x1b[0m');
   console.log(`  booking ${out.booking.id}: ${money(out.booking.price)}`);
   console.log(`  ${out.tutor.fullName}'s wallet: available ${money(out.wallet.available)}, pending ${money(out.wallet.pendingEscrow)}, lifetime ${money(out.wallet.lifetimeEarnings)}`);
   for (const who of [out.student, out.tutor]) {
-    const inbox = await notifications({ api: new ApiClient(API_URL), sandboxUrl: SANDBOX_URL }, who);
+    const inbox = await notifications({ api, sandboxUrl: SANDBOX_URL }, who);
     console.log(`  ${who.fullName} (${who.role}) has ${inbox.items.length} notifications, ${inbox.unreadCount} unread:`);
     for (const n of inbox.items.slice().reverse()) console.log(`    · [${n.kind}] ${n.title}`);
   }

@@ -350,7 +350,7 @@ describe('docker-compose.yml', () => {
     expect(envOf('payments').get('CHAPA_BASE_URL')).toBe('http://chapa-sandbox:3099');
     const sandbox = envOf('chapa-sandbox');
     expect(sandbox.get('CHAPA_WEBHOOK_URL')).toBe('http://gateway:3000/api/webhooks/chapa');
-    expect(sandbox.get('PUBLIC_BASE_URL')).toBe('http://localhost:3099');
+    expect(sandbox.get('CHAPA_SANDBOX_PUBLIC_URL')).toBe('http://localhost:3099');
     for (const k of ['CHAPA_SECRET_KEY', 'CHAPA_WEBHOOK_SECRET'])
       expect([k, sandbox.get(k)]).toEqual([k, envOf('payments').get(k)]);
   });

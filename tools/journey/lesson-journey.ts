@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ApiClient, ApiError, waitFor } from './api-client';
+import { auth, ok, problemOf, waitFor, type Schemas, type TutorhubClient } from './api-client';
 
 /** What a step tells the reader (the demo prints it; tests ignore it or keep it for failures). */
 export type Narrate = (step: string, detail?: Record<string, unknown>) => void;
 
-export interface Money {
-  amountMinor: number;
-  currency: 'ETB' | 'USD';
-}
+export type Money = Schemas['Money'];
 export interface Account {
   id: string;
   email: string;
@@ -16,25 +13,15 @@ export interface Account {
   token: string;
   refreshToken: string;
 }
-interface Booking {
-  id: string;
-  status: string;
-  price: Money;
-  startsAt: string;
-  endsAt: string;
-}
-interface PaymentView {
-  payment: { status: string } | null;
-  escrow: { status: string; releaseScheduledFor?: string | null; releasedAt?: string | null } | null;
-}
-interface SessionAnswer {
-  session: { id: string; status: string; durationSeconds?: number };
-  agora: { appId: string; channelName: string; uid: number; token: string; expiresAt: string };
-  serverTime: string;
-}
+export type Booking = Schemas['Booking'];
+export type PaymentView = Schemas['BookingPaymentView'];
+export type SessionAnswer = Schemas['SessionAccessResponse'];
+export type WalletView = Schemas['WalletView'];
+export type NotificationList = Schemas['NotificationList'];
 
 export interface JourneyContext {
-  api: ApiClient;
+  /** The typed API client (libs/client, generated from the OpenAPI document). */
+  api: TutorhubClient;
   /** Base URL of the Chapa (sandbox) hosted checkout. */
   sandboxUrl: string;
   narrate?: Narrate;
@@ -46,31 +33,31 @@ const quiet: Narrate = () => undefined;
 
 export async function register(ctx: JourneyContext, role: 'student' | 'tutor', name: string): Promise<Account> {
   const email = `${name.toLowerCase().replace(/\W+/g, '.')}.${ctx.runId ?? randomUUID().slice(0, 8)}.${randomUUID().slice(0, 6)}@example.com`;
-  const res = await ctx.api.post<{ user: { id: string }; accessToken: string; refreshToken: string }>(
-    '/auth/register',
-    { email, password: 'correct horse battery staple', fullName: name, role },
-    undefined,
-    '/auth/register',
-    [201],
-  );
+  const session = ok(await ctx.api.POST('/api/auth/register', { body: { email, password: 'correct horse battery staple', fullName: name, role } }), [201]);
   (ctx.narrate ?? quiet)(`${name} signs up as a ${role}`, { email });
-  return { id: res.body.user.id, email, fullName: name, role, token: res.body.accessToken, refreshToken: res.body.refreshToken };
+  return { id: session.user.id, email, fullName: name, role, token: session.accessToken, refreshToken: session.refreshToken };
 }
 
 export async function login(ctx: JourneyContext, email: string, password: string): Promise<{ token: string; id: string }> {
-  const res = await ctx.api.post<{ user: { id: string }; accessToken: string }>('/auth/login', { email, password }, undefined, '/auth/login', [200]);
-  return { token: res.body.accessToken, id: res.body.user.id };
+  const session = ok(await ctx.api.POST('/api/auth/login', { body: { email, password } }), [200]);
+  return { token: session.accessToken, id: session.user.id };
 }
 
 export async function setUpTutor(ctx: JourneyContext, tutor: Account, subject: string, hourlyRate: Money): Promise<void> {
-  await ctx.api.put('/tutors/me', { headline: `${subject} tutor`, bio: `I teach ${subject}.`, subjects: [subject], hourlyRate, timezone: 'Africa/Addis_Ababa' }, tutor.token, '/tutors/me');
+  ok(
+    await ctx.api.PUT('/api/tutors/me', {
+      body: { headline: `${subject} tutor`, bio: `I teach ${subject}.`, subjects: [subject], hourlyRate, timezone: 'Africa/Addis_Ababa' },
+      ...auth(tutor.token),
+    }),
+    [200],
+  );
   (ctx.narrate ?? quiet)(`${tutor.fullName} publishes a profile`, { subject, hourlyRate });
 }
 
 export async function findTutor(ctx: JourneyContext, student: Account, subject: string, tutorId: string): Promise<void> {
   const found = await waitFor('the tutor to appear in search', async () => {
-    const res = await ctx.api.get<{ items: Array<{ id: string }> }>(`/tutors?subject=${encodeURIComponent(subject)}`, student.token, '/tutors');
-    return res.body.items.find((t) => t.id === tutorId);
+    const page = ok(await ctx.api.GET('/api/tutors', { params: { query: { subject } }, ...auth(student.token) }), [200]);
+    return page.items.find((t) => t.id === tutorId);
   });
   (ctx.narrate ?? quiet)(`${student.fullName} searches for a ${subject} tutor and finds one`, { tutorId: found.id });
 }
@@ -106,32 +93,43 @@ export function hoursFromNowInAddis(now: Date, hours: number): WeeklyRange[] {
 }
 
 export async function setWeeklyHours(ctx: JourneyContext, tutor: Account, timezone: string, weekly: WeeklyRange[]): Promise<void> {
-  await ctx.api.put('/tutors/me/availability', { timezone, weekly }, tutor.token, '/tutors/me/availability');
+  ok(await ctx.api.PUT('/api/tutors/me/availability', { body: { timezone, weekly }, ...auth(tutor.token) }), [200]);
   (ctx.narrate ?? quiet)(`${tutor.fullName} sets weekly hours (PUT /tutors/me/availability)`, { timezone, weekly });
 }
 
 export async function findSlots(ctx: JourneyContext, student: Account, tutor: Account, from: Date, to: Date, durationMinutes: number): Promise<Slots> {
-  const q = `from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}&durationMinutes=${durationMinutes}`;
-  const res = await ctx.api.get<Slots>(`/tutors/${tutor.id}/slots?${q}`, student.token, '/tutors/:id/slots');
+  const slots = ok(
+    await ctx.api.GET('/api/tutors/{id}/slots', {
+      params: { path: { id: tutor.id }, query: { from: from.toISOString(), to: to.toISOString(), durationMinutes } },
+      ...auth(student.token),
+    }),
+    [200],
+  ) as Slots;
   (ctx.narrate ?? quiet)(`${student.fullName} looks at ${tutor.fullName}'s free ${durationMinutes}-minute slots (GET /tutors/:id/slots)`, {
-    timezone: res.body.timezone,
-    slots: res.body.slots.length,
-    first: res.body.slots.slice(0, 3).map((s) => s.startsAt),
+    timezone: slots.timezone,
+    slots: slots.slots.length,
+    first: slots.slots.slice(0, 3).map((s) => s.startsAt),
   });
-  return res.body;
+  return slots;
 }
 
 export async function book(ctx: JourneyContext, student: Account, tutor: Account, subject: string, startsAt: Date, durationMinutes = 60): Promise<Booking> {
-  const res = await ctx.api.post<Booking>('/bookings', { tutorId: tutor.id, subject, startsAt: startsAt.toISOString(), durationMinutes, note: 'Looking forward to it' }, student.token, '/bookings', [201]);
-  (ctx.narrate ?? quiet)(`${student.fullName} requests a ${durationMinutes}-minute lesson`, { bookingId: res.body.id, price: res.body.price, status: res.body.status });
-  return res.body;
+  const booking = ok(
+    await ctx.api.POST('/api/bookings', {
+      body: { tutorId: tutor.id, subject, startsAt: startsAt.toISOString(), durationMinutes, note: 'Looking forward to it' },
+      ...auth(student.token),
+    }),
+    [201],
+  );
+  (ctx.narrate ?? quiet)(`${student.fullName} requests a ${durationMinutes}-minute lesson`, { bookingId: booking.id, price: booking.price, status: booking.status });
+  return booking;
 }
 
 export async function bookingStatus(ctx: JourneyContext, who: Account, bookingId: string): Promise<Booking> {
-  return (await ctx.api.get<Booking>(`/bookings/${bookingId}`, who.token, '/bookings/:id')).body;
+  return ok(await ctx.api.GET('/api/bookings/{id}', { params: { path: { id: bookingId } }, ...auth(who.token) }), [200]);
 }
 
-export async function waitForBookingStatus(ctx: JourneyContext, who: Account, bookingId: string, status: string): Promise<Booking> {
+export async function waitForBookingStatus(ctx: JourneyContext, who: Account, bookingId: string, status: Booking['status']): Promise<Booking> {
   return waitFor(`booking ${bookingId} to be ${status}`, async () => {
     const b = await bookingStatus(ctx, who, bookingId);
     return b.status === status ? b : undefined;
@@ -139,40 +137,37 @@ export async function waitForBookingStatus(ctx: JourneyContext, who: Account, bo
 }
 
 export async function accept(ctx: JourneyContext, tutor: Account, bookingId: string): Promise<Booking> {
-  const res = await ctx.api.post<Booking>(`/bookings/${bookingId}/accept`, {}, tutor.token, '/bookings/:id/accept');
-  (ctx.narrate ?? quiet)(`${tutor.fullName} accepts`, { status: res.body.status });
-  return res.body;
+  const booking = ok(await ctx.api.POST('/api/bookings/{id}/accept', { params: { path: { id: bookingId } }, ...auth(tutor.token) }), [200]);
+  (ctx.narrate ?? quiet)(`${tutor.fullName} accepts`, { status: booking.status });
+  return booking;
 }
 
 /** Opens the Chapa checkout and pays on the hosted page, as the student's browser would. */
 export async function pay(ctx: JourneyContext, student: Account, bookingId: string): Promise<{ txRef: string }> {
+  const init = await openCheckout(ctx, student, bookingId);
+  const page = await fetch(init.checkoutUrl);
+  const html = await page.text();
+  if (!page.ok || !/Pay/i.test(html)) throw new Error(`checkout page did not load: ${page.status}`);
+  const paid = await fetch(`${ctx.sandboxUrl}/checkout/${encodeURIComponent(init.txRef)}/pay`, { method: 'POST', redirect: 'manual' });
+  if (paid.status >= 400) throw new Error(`sandbox refused the payment: ${paid.status} ${await paid.text()}`);
+  (ctx.narrate ?? quiet)(`${student.fullName} pays on the Chapa checkout page`, { txRef: init.txRef, checkoutUrl: init.checkoutUrl });
+  return { txRef: init.txRef };
+}
+
+/** Opens (or finds the open) Chapa checkout of an accepted booking: where to send the student's browser. */
+export async function openCheckout(ctx: JourneyContext, student: Account, bookingId: string): Promise<{ txRef: string; checkoutUrl: string }> {
   // Right after `accept`, payments may not have heard of the booking yet: the server waits for
   // that (read-your-writes), so no retry on 404 here. Only a `*.not_ready` answer, which comes
   // with Retry-After, is asked again (see notReadyRetry).
-  const init = await notReadyRetry(async () =>
-    ctx.api.request<{ paymentId: string; txRef: string; checkoutUrl: string; status: string }>('POST', `/bookings/${bookingId}/payment`, {
-      token: student.token,
-      body: {},
-      route: '/bookings/:id/payment',
-    }),
-  ).then((res) => {
-    if (res.status === 201 || res.status === 200) return res;
-    throw new ApiError('POST', `/bookings/${bookingId}/payment`, res, [201]);
-  });
-  const page = await fetch(init.body.checkoutUrl);
-  const html = await page.text();
-  if (!page.ok || !/Pay/i.test(html)) throw new Error(`checkout page did not load: ${page.status}`);
-  const paid = await fetch(`${ctx.sandboxUrl}/checkout/${encodeURIComponent(init.body.txRef)}/pay`, { method: 'POST', redirect: 'manual' });
-  if (paid.status >= 400) throw new Error(`sandbox refused the payment: ${paid.status} ${await paid.text()}`);
-  (ctx.narrate ?? quiet)(`${student.fullName} pays on the Chapa checkout page`, { txRef: init.body.txRef, checkoutUrl: init.body.checkoutUrl });
-  return { txRef: init.body.txRef };
+  const init = ok(await notReadyRetry(() => ctx.api.POST('/api/bookings/{id}/payment', { params: { path: { id: bookingId } }, ...auth(student.token) })), [200, 201]);
+  return { txRef: init.txRef, checkoutUrl: init.checkoutUrl };
 }
 
 export async function paymentView(ctx: JourneyContext, who: Account, bookingId: string): Promise<PaymentView> {
-  return (await ctx.api.get<PaymentView>(`/bookings/${bookingId}/payment`, who.token, '/bookings/:id/payment')).body;
+  return ok(await ctx.api.GET('/api/bookings/{id}/payment', { params: { path: { id: bookingId } }, ...auth(who.token) }), [200]);
 }
 
-export async function waitForEscrow(ctx: JourneyContext, who: Account, bookingId: string, status: string, timeoutMs = 30000): Promise<PaymentView> {
+export async function waitForEscrow(ctx: JourneyContext, who: Account, bookingId: string, status: NonNullable<PaymentView['escrow']>['status'], timeoutMs = 30000): Promise<PaymentView> {
   return waitFor(
     `escrow of ${bookingId} to be ${status}`,
     async () => {
@@ -185,9 +180,7 @@ export async function waitForEscrow(ctx: JourneyContext, who: Account, bookingId
 
 export async function startSession(ctx: JourneyContext, who: Account, bookingId: string): Promise<SessionAnswer> {
   // The server waits for the confirmation to reach the sessions service (read-your-writes).
-  const res = await notReadyRetry(() => ctx.api.request<SessionAnswer>('POST', `/sessions/${bookingId}/start`, { token: who.token, body: {}, route: '/sessions/:bookingId/start' }));
-  if (res.status === 200 || res.status === 201) return res.body;
-  throw new ApiError('POST', `/sessions/${bookingId}/start`, res, [200]);
+  return ok(await notReadyRetry(() => ctx.api.POST('/api/sessions/{bookingId}/start', { params: { path: { bookingId } }, ...auth(who.token) })), [200, 201]);
 }
 
 /**
@@ -195,36 +188,30 @@ export async function startSession(ctx: JourneyContext, who: Account, bookingId:
  * way (DESIGN §6): ask again after its Retry-After, a few times. Nothing else is retried: a 404
  * means the booking does not exist for this caller.
  */
-async function notReadyRetry<T extends { status: number; body: unknown; headers?: Headers | Record<string, string> }>(send: () => Promise<T>, attempts = 5): Promise<T> {
+async function notReadyRetry<A extends { response: Response; error?: unknown }>(send: () => Promise<A>, attempts = 5): Promise<A> {
   for (let i = 1; ; i++) {
-    const res = await send();
-    const code = (res.body as { code?: unknown } | null)?.code;
-    if (res.status !== 409 || typeof code !== 'string' || !code.endsWith('.not_ready') || i >= attempts) return res;
-    await new Promise((r) => setTimeout(r, 1000));
+    const answer = await send();
+    const problem = problemOf(answer);
+    if (problem?.status !== 409 || !problem.code?.endsWith('.not_ready') || i >= attempts) return answer;
+    const retryAfter = Number(answer.response.headers.get('retry-after'));
+    await new Promise((r) => setTimeout(r, Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 5) * 1000 : 1000));
   }
 }
 
 export async function joinSession(ctx: JourneyContext, who: Account, bookingId: string): Promise<SessionAnswer> {
-  return (await ctx.api.post<SessionAnswer>(`/sessions/${bookingId}/join`, {}, who.token, '/sessions/:bookingId/join')).body;
+  return ok(await ctx.api.POST('/api/sessions/{bookingId}/join', { params: { path: { bookingId } }, ...auth(who.token) }), [200, 201]);
 }
 
-export async function endSession(ctx: JourneyContext, who: Account, bookingId: string): Promise<{ session?: { durationSeconds?: number }; durationSeconds?: number }> {
-  return (await ctx.api.post<{ durationSeconds?: number }>(`/sessions/${bookingId}/end`, { notes: 'Covered chapter 3.' }, who.token, '/sessions/:bookingId/end')).body;
-}
-
-export interface WalletView {
-  available: Money;
-  pendingEscrow: Money;
-  lifetimeEarnings: Money;
-  history: unknown[];
+export async function endSession(ctx: JourneyContext, who: Account, bookingId: string): Promise<Schemas['SessionEndResponse']> {
+  return ok(await ctx.api.POST('/api/sessions/{bookingId}/end', { params: { path: { bookingId } }, body: { notes: 'Covered chapter 3.' }, ...auth(who.token) }), [200, 201]);
 }
 
 export async function wallet(ctx: JourneyContext, tutor: Account): Promise<WalletView> {
-  return (await ctx.api.get<WalletView>('/wallet', tutor.token, '/wallet')).body;
+  return ok(await ctx.api.GET('/api/wallet', auth(tutor.token)), [200]);
 }
 
-export async function notifications(ctx: JourneyContext, who: Account): Promise<{ items: Array<{ kind: string; title: string; data: Record<string, unknown> }>; unreadCount: number }> {
-  return (await ctx.api.get<{ items: Array<{ kind: string; title: string; data: Record<string, unknown> }>; unreadCount: number }>('/notifications', who.token, '/notifications')).body;
+export async function notifications(ctx: JourneyContext, who: Account): Promise<NotificationList> {
+  return ok(await ctx.api.GET('/api/notifications', auth(who.token)), [200]);
 }
 
 export interface LessonOutcome {
@@ -277,7 +264,7 @@ export async function happyLesson(
   narrate(`${student.fullName} joins`, { uid: join.agora.uid, tokenExpiresAt: join.agora.expiresAt });
   await waitForBookingStatus(ctx, student, booking.id, 'in_progress');
   const ended = await endSession(ctx, tutor, booking.id);
-  narrate('The lesson ends', { durationSeconds: ended.session?.durationSeconds ?? ended.durationSeconds });
+  narrate('The lesson ends', { durationSeconds: ended.session.durationSeconds });
   await waitForBookingStatus(ctx, student, booking.id, 'completed');
   const scheduled = await waitForEscrow(ctx, student, booking.id, 'release_scheduled').catch(() => undefined);
   if (scheduled) narrate('Escrow release is scheduled after the dispute window', { releaseAt: scheduled.escrow?.releaseScheduledFor });

@@ -20,7 +20,9 @@ describe('chapa-sandbox config', () => {
         CHAPA_WEBHOOK_URL: 'https://gateway.example/api/webhooks/chapa',
       }),
     ).toMatchObject({ port: 4000, publicBaseUrl: 'http://127.0.0.1:4000', webhookUrl: 'https://gateway.example/api/webhooks/chapa' });
-    expect(loadConfig({ PUBLIC_BASE_URL: 'https://pay.example/' }).publicBaseUrl).toBe('https://pay.example');
+    // The gateway's PUBLIC_BASE_URL in a shared environment is not the sandbox's address.
+    expect(loadConfig({ PORT: '4000', PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).publicBaseUrl).toBe('http://127.0.0.1:4000');
+    expect(loadConfig({ PUBLIC_BASE_URL: 'http://gateway.example', CHAPA_SANDBOX_PUBLIC_URL: 'https://pay.example/' }).publicBaseUrl).toBe('https://pay.example');
   });
 
   it('treats empty variables as unset', () => {
@@ -44,11 +46,11 @@ describe('chapa-sandbox config', () => {
 
   it('exports the zod object schema', () => {
     expect(Object.keys(configSchema.shape).sort()).toEqual([
+      'CHAPA_SANDBOX_PUBLIC_URL',
       'CHAPA_SECRET_KEY',
       'CHAPA_WEBHOOK_SECRET',
       'CHAPA_WEBHOOK_URL',
       'PORT',
-      'PUBLIC_BASE_URL',
     ]);
   });
 });

@@ -10,8 +10,8 @@ export const configSchema = z.object({
   CHAPA_SECRET_KEY: z.string().min(8, 'must be at least 8 characters').default('CHASECK_TEST-tutorhub-dev'),
   CHAPA_WEBHOOK_SECRET: z.string().min(8, 'must be at least 8 characters').default('tutorhub-dev-webhook-secret'),
   CHAPA_WEBHOOK_URL: httpUrl.default('http://127.0.0.1:3000/api/webhooks/chapa'),
-  /** Where browsers reach the sandbox; defaults to http://127.0.0.1:<PORT>. */
-  PUBLIC_BASE_URL: httpUrl.optional(),
+  /** Where browsers reach the sandbox (its own variable: the gateway's PUBLIC_BASE_URL is never read); defaults to http://127.0.0.1:<PORT>. */
+  CHAPA_SANDBOX_PUBLIC_URL: httpUrl.optional(),
 });
 
 export interface SandboxConfig {
@@ -53,6 +53,6 @@ export function loadConfig(env: Record<string, string | undefined>): SandboxConf
     secretKey: c.CHAPA_SECRET_KEY,
     webhookSecret: c.CHAPA_WEBHOOK_SECRET,
     webhookUrl: c.CHAPA_WEBHOOK_URL,
-    publicBaseUrl: (c.PUBLIC_BASE_URL ?? `http://127.0.0.1:${c.PORT}`).replace(/\/+$/, ''),
+    publicBaseUrl: (c.CHAPA_SANDBOX_PUBLIC_URL ?? `http://127.0.0.1:${c.PORT}`).replace(/\/+$/, ''),
   };
 }

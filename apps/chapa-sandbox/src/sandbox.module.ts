@@ -6,6 +6,7 @@ import { SandboxStore } from './domain/sandbox-store';
 import { BanksController } from './http/banks.controller';
 import { ChapaAuthGuard } from './http/chapa-auth.guard';
 import { ChapaExceptionFilter } from './http/chapa-exception.filter';
+import { LandingController } from './http/landing.controller';
 import { CheckoutController } from './http/checkout.controller';
 import { HealthController } from './http/health.controller';
 import { RefundsController } from './http/refunds.controller';
@@ -31,6 +32,7 @@ export class ChapaSandboxModule {
         TransfersController,
         BanksController,
         CheckoutController,
+        LandingController,
         ScenariosController,
         HealthController,
         // Same Prometheus endpoint as every other app (DESIGN §6).

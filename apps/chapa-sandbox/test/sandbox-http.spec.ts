@@ -187,8 +187,30 @@ describe('checkout and webhooks', () => {
     await initialize({ amount: '5', currency: 'ETB', tx_ref: txRef });
     await fetch(`${base}/checkout/${txRef}/fail`, { method: 'POST', redirect: 'manual' });
     const html = await (await fetch(`${base}/checkout/${txRef}`)).text();
-    expect(html).toContain('This payment is failed.');
+    expect(html).toContain('This payment did not go through.');
     expect(html).not.toContain('/pay"');
+    const paid = ref('t');
+    await initialize({ amount: '5', currency: 'ETB', tx_ref: paid });
+    await fetch(`${base}/checkout/${paid}/pay`, { method: 'POST', redirect: 'manual' });
+    const paidHtml = await (await fetch(`${base}/checkout/${paid}`)).text();
+    expect(paidHtml).toContain('This payment has been made.');
+    expect(paidHtml).not.toMatch(/is success/);
+  });
+
+  it('lists its latest transactions on its front page, newest first, each linking to its checkout', async () => {
+    const older = ref('t');
+    await initialize({ amount: '7', currency: 'ETB', tx_ref: older });
+    const newer = ref('t');
+    await initialize({ amount: '8', currency: 'USD', tx_ref: newer });
+    await fetch(`${base}/checkout/${newer}/pay`, { method: 'POST', redirect: 'manual' });
+    const res = await fetch(`${base}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toContain('<h1>Chapa sandbox</h1>');
+    expect(html).toContain(`<a href="/checkout/${newer}">${newer}</a>`);
+    expect(html).toContain(`<a href="/checkout/${older}">${older}</a>`);
+    expect(html).toMatch(new RegExp(`${newer}[\\s\\S]*data-status="success">paid[\\s\\S]*${older}[\\s\\S]*data-status="pending">waiting`));
   });
 });
 

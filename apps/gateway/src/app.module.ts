@@ -1,12 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ServiceKitModule, type ServiceDefinition, type ServiceKitOptions } from '@tutorhub/service';
 import type { GatewayConfig } from './config';
-import { GatewayHttpModule } from './http';
+import { ApiIndexController, GatewayHttpModule } from './http';
 import { IdentityModule } from './identity';
 import { migrations } from './migrations';
 import { ROUTE_CONTROLLERS } from './routes';
 import { NotificationStreamController, NotificationsStreamModule } from './notifications-stream';
 import { ChapaController } from './webhooks/chapa.controller';
+import { CheckoutReturnController } from './webhooks/checkout-return.controller';
 
 export const gatewayService: ServiceDefinition = {
   service: 'gateway',
@@ -22,7 +23,7 @@ export class AppModule {
       module: AppModule,
       imports: [ServiceKitModule.forService(gatewayService, config, opts), GatewayHttpModule, IdentityModule, NotificationsStreamModule],
       // Gateway-owned routes first: they must win over a domain's parameterised path.
-      controllers: [ChapaController, NotificationStreamController, ...ROUTE_CONTROLLERS],
+      controllers: [ApiIndexController, ChapaController, CheckoutReturnController, NotificationStreamController, ...ROUTE_CONTROLLERS],
     };
   }
 }

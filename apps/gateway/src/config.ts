@@ -16,6 +16,15 @@ export const configSchema = z
     ADMIN_EMAIL: z.email().default('admin@tutorhub.local'),
     ADMIN_PASSWORD: z.string().min(12).max(200).default(DEV_ADMIN_PASSWORD),
     PUBLIC_BASE_URL: env.url('http://127.0.0.1:3000'),
+    /**
+     * Where the checkout's return page sends the buyer back to the app: a deep link or a web
+     * URL, `{bookingId}` replaced by the booking's id.
+     */
+    APP_RETURN_URL: z
+      .string()
+      .trim()
+      .regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/i, 'must be a URL with a scheme, such as tutorhub://bookings/{bookingId}')
+      .default('tutorhub://bookings/{bookingId}'),
     IDEMPOTENCY_RETENTION_HOURS: env.int(24, 1, 24 * 30),
     BODY_LIMIT: env.str('100kb'),
     RATE_LIMIT_PER_MINUTE: env.int(600, 1, 1000000),

@@ -108,7 +108,8 @@ describe('gateway HTTP core (real HTTP, RabbitMQ, Postgres)', () => {
       expect(bad.status).toBe(400);
       expect(bad.body).toMatchObject({ code: 'validation_failed' });
       const errors = bad.body.errors as Array<{ path: string; message: string }>;
-      expect(errors.map((e) => e.path).sort()).toEqual(['', 'count', 'text']);
+      expect(errors.map((e) => e.path).sort()).toEqual(['count', 'extra', 'text']);
+      expect(errors.find((e) => e.path === 'extra')?.message).toMatch(/^Unknown field `extra`\./);
       const missing = await api(gw, '/api/test/echo', { method: 'POST', token });
       expect(missing.body).toMatchObject({ status: 400, code: 'validation_failed' });
     });

@@ -74,7 +74,7 @@ describe('identity: accounts and sessions (real HTTP, RabbitMQ, Postgres)', () =
       [{ ...base, password: 'x'.repeat(201) }, 'password'],
       [{ ...base, email: 'not-an-email' }, 'email'],
       [{ ...base, fullName: '   ' }, 'fullName'],
-      [{ ...base, isAdmin: true }, ''],
+      [{ ...base, isAdmin: true }, 'isAdmin'],
     ] as const) {
       const res = await register(body);
       expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status: 400, code: 'validation_failed' });

@@ -10,3 +10,4 @@ export * from './rpc/bookings';
 export * from './rpc/payments';
 export * from './rpc/sessions';
 export * from './rpc/notifications';
+export * from './problems';

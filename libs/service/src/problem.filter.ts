@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response, Request } from 'express';
 import { RpcError } from '@tutorhub/messaging';
-import { problem, toProblem, type ProblemBody } from '@tutorhub/platform';
+import { currentContext, problem, toProblem, type ProblemBody } from '@tutorhub/platform';
 
 const HTTP_CODES: Record<number, string> = {
   400: 'bad_request',
@@ -31,8 +31,11 @@ export class ProblemFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
     const body = this.toBody(exception);
-    if (body.status >= 500 && body.code === 'internal_error') {
-      this.logger.error(`${req.method} ${req.url}: ${(exception as Error)?.stack ?? String(exception)}`);
+    if (body.status >= 500) {
+      // The correlation id ties this line to the request's access log and the services' logs.
+      const correlation = currentContext()?.correlationId ?? (req as Request & { id?: unknown }).id;
+      const cause = body.code === 'internal_error' ? ((exception as Error)?.stack ?? String(exception)) : `${body.code}: ${describe(exception)}`;
+      this.logger.error(`${req.method} ${req.path} → ${body.status} ${body.code} [correlationId=${typeof correlation === 'string' ? correlation : 'none'}]: ${cause}`);
     }
     if (res.headersSent) return;
     if (body.status === 429 && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '60');
@@ -88,4 +91,9 @@ function rpcProblem(err: RpcError): ProblemBody {
   }
   if (p.status === 503) return problem(503, p.code, p.detail);
   return problem(502, 'upstream.error', 'A downstream service failed to handle the request.');
+}
+
+function describe(exception: unknown): string {
+  if (exception instanceof RpcError) return `${exception.problem.status} ${exception.problem.code}${exception.problem.detail ? ` (${exception.problem.detail})` : ''}`;
+  return exception instanceof Error ? exception.message : String(exception);
 }

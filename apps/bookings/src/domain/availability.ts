@@ -97,9 +97,10 @@ export function validateWeeklyRanges(ranges: readonly WeeklyRange[]): WeeklyRang
     }
   }
   if (overlaps.length > 0) {
+    const which = overlaps.map(([a, b]) => `${a} overlaps ${b}`).join('; ');
     throw new DomainError(
       'availability.overlapping_ranges',
-      `ranges on the same day must not overlap: ${overlaps.map(([a, b]) => `${a} overlaps ${b}`).join('; ')}`,
+      `ranges on the same day must not overlap: ${which}`,
       400,
       { overlaps: overlaps.map(([a, b]) => ({ range: a, overlaps: b })) },
     );

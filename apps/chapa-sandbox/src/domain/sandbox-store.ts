@@ -164,6 +164,12 @@ export class SandboxStore {
   }
 
   /** By our tx_ref, or by Chapa's reference (older refund docs address a charge by it). */
+  /** The latest transactions, newest first (the landing page). */
+  recentTransactions(limit: number): SandboxTransaction[] {
+    // A Map keeps insertion order: the last initialized is the newest (even within one millisecond).
+    return [...this.transactions.values()].reverse().slice(0, limit);
+  }
+
   findTransaction(ref: string): SandboxTransaction | undefined {
     return this.transactions.get(ref) ?? this.byChapaReference.get(ref);
   }

@@ -26,6 +26,8 @@ function page(title: string, body: string): string {
   .pay { background: #7dc400; color: #fff; font-weight: 600; }
   .cancel { background: #e9ecef; color: #1d2430; }
   img.logo { max-height: 48px; }
+  table.tx { width: 100%; border-collapse: collapse; font-size: .85rem; }
+  table.tx th, table.tx td { text-align: left; padding: .3rem .25rem; border-bottom: 1px solid #e9ecef; word-break: break-all; }
 </style>
 </head>
 <body><main>
@@ -54,7 +56,7 @@ export function checkoutPage(tx: SandboxTransaction): string {
   <form method="post" action="/checkout/${ref}/fail"><button class="cancel" type="submit">Cancel</button></form>
 </div>`);
   } else {
-    parts.push(`<p><strong>This payment is ${escapeHtml(tx.status)}.</strong></p>`);
+    parts.push(`<p><strong>${escapeHtml(statusSentence(tx.status))}</strong></p>`);
   }
   return page(`${title} — Chapa sandbox checkout`, parts.filter(Boolean).join('\n'));
 }
@@ -66,7 +68,53 @@ export function resultPage(tx: SandboxTransaction): string {
     `<p><span class="badge">Chapa sandbox · test mode</span></p>
 <h1>${ok ? 'Payment successful' : 'Payment failed'}</h1>
 <p class="amount">${escapeHtml(displayMinor(tx.amountMinor))} ${escapeHtml(tx.currency)}</p>
-<p class="muted">Reference ${escapeHtml(tx.txRef)} · status ${escapeHtml(tx.status)}</p>`,
+<p class="muted">Reference ${escapeHtml(tx.txRef)} · ${escapeHtml(statusSentence(tx.status))}</p>`,
+  );
+}
+
+/** A transaction's status as a sentence for the buyer. */
+export function statusSentence(status: SandboxTransaction['status']): string {
+  switch (status) {
+    case 'pending':
+      return 'This payment is waiting for you to pay.';
+    case 'success':
+      return 'This payment has been made.';
+    case 'failed':
+      return 'This payment did not go through.';
+    case 'refunded':
+      return 'This payment has been refunded.';
+    default:
+      return `This payment is ${String(status).replace(/_/g, ' ')}.`;
+  }
+}
+
+const STATUS_LABEL: Record<string, string> = { pending: 'waiting', success: 'paid', failed: 'not paid', refunded: 'refunded' };
+
+/**
+ * The sandbox's front page (`GET /`): what it is, where its API and checkout live, and the
+ * latest transactions with a link to each checkout, so a developer can finish a payment a
+ * script opened.
+ */
+export function landingPage(transactions: readonly SandboxTransaction[], o: { publicBaseUrl: string; webhookUrl: string }): string {
+  const rows = transactions
+    .map(
+      (tx) => `<tr><td><a href="/checkout/${encodeURIComponent(tx.txRef)}">${escapeHtml(tx.txRef)}</a></td>` +
+        `<td>${escapeHtml(displayMinor(tx.amountMinor))} ${escapeHtml(tx.currency)}</td>` +
+        `<td data-status="${escapeHtml(tx.status)}">${escapeHtml(STATUS_LABEL[tx.status] ?? tx.status)}</td>` +
+        `<td>${escapeHtml(tx.createdAt.toISOString().replace('T', ' ').slice(0, 19))} UTC</td></tr>`,
+    )
+    .join('\n');
+  return page(
+    'Chapa sandbox',
+    `<p><span class="badge">Chapa sandbox · test mode</span></p>
+<h1>Chapa sandbox</h1>
+<p class="muted">A local stand-in for Chapa: the API at <code>${escapeHtml(o.publicBaseUrl)}/v1</code>, hosted checkout pages at <code>/checkout/&lt;tx_ref&gt;</code>, signed webhooks to <code>${escapeHtml(o.webhookUrl)}</code>. Nothing is kept across restarts.</p>
+<h2>Recent transactions</h2>
+${
+  transactions.length
+    ? `<table class="tx"><thead><tr><th>Reference</th><th>Amount</th><th>Status</th><th>Created</th></tr></thead><tbody>\n${rows}\n</tbody></table>`
+    : '<p class="muted">None yet. Open a checkout through the API (POST /v1/transaction/initialize), or book and pay a lesson with <code>npm run demo</code>.</p>'
+}`,
   );
 }
 

@@ -9,3 +9,7 @@ export * from './idempotency.store';
 export * from './openapi';
 export * from './throttling';
 export * from './zod';
+export * from './validation-messages';
+export * from './api-index.controller';
+export * from './schema-names';
+export * from './forwards';

@@ -1,10 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { PROBLEMS, problemsByStatus } from '@tutorhub/contracts';
 import { X_PUBLIC, X_QUERY_TOKEN, X_ROLES } from './auth.decorators';
+import { X_RPC } from './forwards';
 import { RAW_BODY_PATHS } from './constants';
 import { zodComponentSchemas, type JsonSchema } from './zod';
 
 export const OPENAPI_JSON_PATH = '/docs/openapi.json';
+export const API_TITLE = 'tutorhub API';
+export const API_VERSION = '1.0.0';
 
 const PROBLEM_REF = { $ref: '#/components/schemas/Problem' };
 
@@ -29,24 +33,124 @@ const PROBLEM_SCHEMA: JsonSchema = {
   },
 };
 
-const ERROR_DESCRIPTIONS: Record<string, string> = {
-  '400': 'Invalid request (`validation_failed` with `errors`, `malformed_json`).',
-  '401': 'Missing, expired or invalid access token (`auth.unauthenticated`, `auth.token_expired`, `auth.token_invalid`).',
-  '403': 'The caller\'s role may not do this (`auth.forbidden_role`).',
-  '409': 'A request with the same `Idempotency-Key` is still in progress (`idempotency.in_progress`), or a state conflict.',
-  '413': 'The request body is too large (`payload_too_large`).',
-  '415': 'The request body is not JSON (`unsupported_media_type`).',
-  '422': 'The `Idempotency-Key` was already used with a different request (`idempotency.key_reused`).',
-  '429': 'Too many requests (`rate_limited`); see `Retry-After`.',
-  '500': 'Unexpected error (`internal_error`); no details are disclosed.',
-  '502': 'A downstream service failed (`upstream.error`).',
-  '503': 'A downstream service did not answer in time or is unavailable (`upstream.timeout`, `upstream.unavailable`).',
+/** A problem a route may answer: its code and when it happens. */
+interface RouteProblem {
+  code: string;
+  description: string;
+}
+
+const TITLES: Record<string, string> = {
+  '400': 'Bad Request',
+  '401': 'Unauthorized',
+  '403': 'Forbidden',
+  '404': 'Not Found',
+  '409': 'Conflict',
+  '413': 'Content Too Large',
+  '415': 'Unsupported Media Type',
+  '422': 'Unprocessable Content',
+  '429': 'Too Many Requests',
+  '500': 'Internal Server Error',
+  '502': 'Bad Gateway',
+  '503': 'Service Unavailable',
 };
 
-const problemResponse = (status: string) => ({
-  description: ERROR_DESCRIPTIONS[status] ?? 'Error',
-  content: { 'application/problem+json': { schema: PROBLEM_REF } },
-});
+/** The gateway's own problems, answered on every route where they apply (see `finalise`). */
+const GATEWAY_PROBLEMS = {
+  validation_failed: { code: 'validation_failed', description: 'A field is invalid; `errors` lists each with its `path` and a message for people.' },
+  malformed_json: { code: 'malformed_json', description: 'The body is not valid JSON.' },
+  'auth.unauthenticated': { code: 'auth.unauthenticated', description: 'No access token.' },
+  'auth.token_expired': { code: 'auth.token_expired', description: 'The access token has expired: refresh it.' },
+  'auth.token_invalid': { code: 'auth.token_invalid', description: 'The access token is not one we issued.' },
+  'auth.forbidden_role': { code: 'auth.forbidden_role', description: 'The caller’s role may not do this.' },
+  'idempotency.in_progress': { code: 'idempotency.in_progress', description: 'A request with the same Idempotency-Key is still in progress.' },
+  'idempotency.key_reused': { code: 'idempotency.key_reused', description: 'The Idempotency-Key was already used with a different request.' },
+  payload_too_large: { code: 'payload_too_large', description: 'The body is larger than BODY_LIMIT.' },
+  unsupported_media_type: { code: 'unsupported_media_type', description: 'The body is not JSON.' },
+  rate_limited: { code: 'rate_limited', description: 'Too many requests; see Retry-After.' },
+  internal_error: { code: 'internal_error', description: 'Unexpected error; no details are disclosed.' },
+  'upstream.error': { code: 'upstream.error', description: 'A downstream service failed.' },
+  'upstream.timeout': { code: 'upstream.timeout', description: 'A downstream service did not answer in time.' },
+  'upstream.unavailable': { code: 'upstream.unavailable', description: 'A downstream service is unavailable.' },
+} satisfies Record<string, RouteProblem>;
+
+/** Problems the gateway itself answers on particular routes (identity is the gateway's own). */
+const GATEWAY_ROUTE_PROBLEMS: Record<string, Array<RouteProblem & { status: number }>> = {
+  'POST /api/auth/register': [{ status: 409, code: 'auth.email_taken', description: 'An account with this email exists.' }],
+  'POST /api/auth/login': [{ status: 401, code: 'auth.invalid_credentials', description: 'Wrong email or password.' }],
+  'POST /api/auth/refresh': [
+    { status: 401, code: 'auth.refresh_token_invalid', description: 'The refresh token is unknown or expired.' },
+    { status: 401, code: 'auth.refresh_token_revoked', description: 'The session was ended (logout, or a reused token).' },
+    { status: 401, code: 'auth.refresh_token_reused', description: 'The refresh token was already used: the session is ended.' },
+  ],
+  'GET /api/me': [{ status: 404, code: 'user.not_found', description: 'The account no longer exists.' }],
+  'GET /api/payments/chapa/return': [{ status: 404, code: 'payment.not_found', description: 'No payment has this reference.' }],
+  'GET /api/notifications/stream': [{ status: 429, code: 'notifications.too_many_streams', description: 'Too many open streams for this user.' }],
+};
+
+/** A realistic detail for an example of each code the gateway answers itself. */
+const EXAMPLE_DETAIL: Record<string, string> = {
+  validation_failed: '`sessionNotes`: Unknown field `sessionNotes`. Did you mean `notes`?',
+  'auth.unauthenticated': 'Sign in first: send Authorization: Bearer <access token>.',
+};
+
+const EXAMPLE_ID = '3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b';
+
+/** The response for one status: every code it may carry, each with an example of its own. */
+function problemResponse(status: string, path: string, problems: RouteProblem[]) {
+  const instance = path.replace(/\{[^}]+\}/g, EXAMPLE_ID);
+  const examples = Object.fromEntries(
+    problems.map((p) => [
+      p.code,
+      {
+        summary: p.description,
+        value: {
+          type: 'about:blank',
+          title: TITLES[status] ?? 'Error',
+          status: Number(status),
+          code: p.code,
+          detail: EXAMPLE_DETAIL[p.code] ?? p.description,
+          ...(p.code === 'validation_failed' ? { errors: [{ path: 'sessionNotes', message: 'Unknown field `sessionNotes`. Did you mean `notes`?' }] } : {}),
+          instance,
+        },
+      },
+    ]),
+  );
+  return {
+    description: problems.map((p) => `\`${p.code}\`: ${p.description}`).join('\n\n') || TITLES[status] || 'Error',
+    content: { 'application/problem+json': { schema: PROBLEM_REF, ...(problems.length ? { examples } : {}) } },
+  };
+}
+
+/** Tags in the order a reader meets them; each operation under one tag (admin routes under `admin` only). */
+const TAGS: Array<{ name: string; description: string }> = [
+  { name: 'meta', description: 'Where to start.' },
+  { name: 'auth', description: 'Accounts, sign-in and tokens.' },
+  { name: 'tutors', description: 'Tutor profiles and search.' },
+  { name: 'bookings', description: 'Requesting, accepting, cancelling and reviewing lessons; disputes.' },
+  { name: 'payments', description: 'Paying through Chapa; the escrow; Chapa’s webhook, callback and return page.' },
+  { name: 'sessions', description: 'The video session (Agora tokens) and attendance.' },
+  { name: 'wallet', description: 'A tutor’s earnings and withdrawals.' },
+  { name: 'notifications', description: 'Inbox, live stream and push devices.' },
+  { name: 'admin', description: 'Operators: escrow, refunds, disputes.' },
+];
+
+/** Realistic examples for formats a UI would otherwise fill from the regex (kilobytes of noise for an email). */
+const FORMAT_EXAMPLES: Record<string, unknown> = {
+  email: 'amina.bekele@example.com',
+  uuid: '3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b',
+  'date-time': '2027-01-15T09:00:00Z',
+  uri: 'https://example.com/',
+};
+
+function addFormatExamples(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(addFormatExamples);
+  if (!node || typeof node !== 'object') return;
+  const o = node as JsonSchema;
+  if (typeof o.format === 'string' && FORMAT_EXAMPLES[o.format] !== undefined && o.examples === undefined && o.example === undefined && o.type === 'string') {
+    o.examples = [FORMAT_EXAMPLES[o.format]];
+  }
+  for (const v of Object.values(o)) addFormatExamples(v);
+}
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
@@ -67,13 +171,13 @@ type Operation = {
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setOpenAPIVersion('3.1.0')
-    .setTitle('tutorhub API')
+    .setTitle(API_TITLE)
     .setDescription(
       'HTTP API of the tutorhub live-tutoring marketplace (gateway). JSON in and out; times are ISO-8601 UTC; ' +
         'money is `{ amountMinor, currency }` in integer minor units. Errors are RFC 9457 `application/problem+json` ' +
         'with a stable `code`. Mutating POSTs accept an `Idempotency-Key` header.',
     )
-    .setVersion('1.0.0')
+    .setVersion(API_VERSION)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token from /api/auth/login.' }, 'bearer')
     .build();
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
@@ -88,6 +192,7 @@ function finalise(document: OpenAPIObject): OpenAPIObject {
     accessTokenQuery: { type: 'apiKey', in: 'query', name: 'access_token', description: 'Access token in the URL; only on streams (EventSource cannot set headers).' },
   };
   document.security = [{ bearer: [] }];
+  document.tags = TAGS;
 
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of HTTP_METHODS) {
@@ -103,15 +208,39 @@ function finalise(document: OpenAPIObject): OpenAPIObject {
       else if (queryToken) op.security = [{ bearer: [] }, { accessTokenQuery: [] }];
       else delete op.security; // the document-wide bearer requirement applies
 
-      const errors = new Set<string>(['429', '500']);
-      if (op.requestBody || (op.parameters ?? []).length > 0) errors.add('400');
-      if (op.requestBody) errors.add('413');
-      if (op.requestBody && !RAW_BODY_PATHS.some((p) => path.startsWith(p))) errors.add('415');
-      if (!isPublic) errors.add('401');
-      if (roles.length > 0) errors.add('403');
-      if (path.startsWith('/api/') && !path.startsWith('/api/auth/')) ['502', '503'].forEach((s) => errors.add(s));
+      // Every problem this route may answer, by status: the gateway's own, then the services'
+      // from the catalogue in libs/contracts (problems.ts) for the RPC patterns it forwards to.
+      const byStatus = new Map<string, RouteProblem[]>();
+      const add = (status: number | string, p: RouteProblem) => {
+        const list = byStatus.get(String(status)) ?? [];
+        if (!list.some((x) => x.code === p.code)) list.push(p);
+        byStatus.set(String(status), list);
+      };
+      const g = GATEWAY_PROBLEMS;
+      if (op.requestBody || (op.parameters ?? []).length > 0) add(400, g.validation_failed);
+      if (op.requestBody && !RAW_BODY_PATHS.some((p) => path.startsWith(p))) add(400, g.malformed_json);
+      if (!isPublic) for (const c of ['auth.unauthenticated', 'auth.token_expired', 'auth.token_invalid'] as const) add(401, g[c]);
+      if (roles.length > 0) add(403, g['auth.forbidden_role']);
+      for (const p of GATEWAY_ROUTE_PROBLEMS[`${method.toUpperCase()} ${path}`] ?? []) add(p.status, p);
+      const patterns = Array.isArray(op[X_RPC]) ? (op[X_RPC] as string[]) : [];
+      delete op[X_RPC];
+      for (const [status, codes] of Object.entries(problemsByStatus(patterns))) {
+        for (const code of codes) add(status, { code, description: PROBLEMS[code].description });
+      }
       if (method === 'post' && !isPublic) {
-        ['409', '422'].forEach((s) => errors.add(s));
+        add(409, g['idempotency.in_progress']);
+        add(422, g['idempotency.key_reused']);
+      }
+      if (op.requestBody) add(413, g.payload_too_large);
+      if (op.requestBody && !RAW_BODY_PATHS.some((p) => path.startsWith(p))) add(415, g.unsupported_media_type);
+      add(429, g.rate_limited);
+      add(500, g.internal_error);
+      if (path.startsWith('/api/') && !path.startsWith('/api/auth/') && path !== '/api' && path !== '/api/me') {
+        add(502, g['upstream.error']);
+        add(503, g['upstream.timeout']);
+        add(503, g['upstream.unavailable']);
+      }
+      if (method === 'post' && !isPublic) {
         op.parameters = [
           ...(op.parameters ?? []).filter((p) => !(p.in === 'header' && p.name?.toLowerCase() === 'idempotency-key')),
           {
@@ -126,9 +255,18 @@ function finalise(document: OpenAPIObject): OpenAPIObject {
         ];
       }
       const responses = (op.responses ??= {});
-      for (const status of [...errors].sort()) if (!responses[status]) responses[status] = problemResponse(status);
+      for (const status of [...byStatus.keys()].sort()) {
+        const generated = problemResponse(status, path, byStatus.get(status) ?? []);
+        const existing = responses[status] as { content?: Record<string, unknown> } | undefined;
+        // A route that documents this status itself (the return page's HTML 404) keeps its other media types.
+        responses[status] = existing?.content ? { ...generated, content: { ...existing.content, ...generated.content } } : generated;
+      }
+      const tags = Array.isArray(op.tags) ? (op.tags as string[]) : [];
+      if (tags.includes('admin')) op.tags = ['admin'];
     }
   }
+  addFormatExamples(document.components.schemas);
+  addFormatExamples(document.paths);
   return document;
 }
 

@@ -141,6 +141,16 @@ export class IdentityService {
     return created ? 'created' : 'exists';
   }
 
+  /**
+   * The bootstrap admin as an actor, for the few reads the gateway makes on nobody's behalf
+   * (the checkout return page reads the booking of a payment it has just verified). Null until
+   * the admin exists.
+   */
+  async bootstrapAdminActor(): Promise<Actor | null> {
+    const [row] = (await this.ds.query(`SELECT id FROM identity.users WHERE email = $1 AND role = 'admin'`, [normaliseEmail(this.config.ADMIN_EMAIL)])) as Array<{ id: string }>;
+    return row ? { userId: row.id, role: 'admin' } : null;
+  }
+
   /** Deletes sessions whose every token expired (replica-safe: claims rows with SKIP LOCKED). */
   async deleteExpiredSessions(batchSize = 500): Promise<number> {
     let total = 0;

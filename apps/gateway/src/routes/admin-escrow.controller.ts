@@ -13,7 +13,7 @@ import {
   type EscrowStats,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodParam, ZodValidationPipe, zodToOpenApi } from '../http';
+import { ApiZodResponse, CurrentActor, Roles, ZodParam, ZodValidationPipe, zodToOpenApi, Forwards } from '../http';
 
 /** `{reason?}` or no body. */
 const releaseBody = adminReleaseInputSchema.omit({ bookingId: true });
@@ -32,6 +32,7 @@ export class AdminEscrowController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Get('admin/escrow/stats')
+  @Forwards(PAYMENTS_RPC.adminEscrowStats)
   @ApiOperation({
     summary: 'Escrows by status, and what is due for release now',
     description: 'Each of held, releaseScheduled, frozen, released, refunded and dueNow is `{count, amountMinor}` per currency (ETB and USD).',
@@ -42,6 +43,7 @@ export class AdminEscrowController {
   }
 
   @Post('admin/escrows/:bookingId/release')
+  @Forwards(PAYMENTS_RPC.adminRelease)
   @HttpCode(200)
   @ApiOperation({ summary: 'Release the escrow to the tutor now (less the platform fee)', description: SETTLE_ERRORS })
   @ApiBody({ schema: zodToOpenApi(releaseBody, 'input') as never, required: false })
@@ -55,6 +57,7 @@ export class AdminEscrowController {
   }
 
   @Post('admin/escrows/:bookingId/refund')
+  @Forwards(PAYMENTS_RPC.adminRefund)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Refund the escrow to the student through Chapa (all of it, or `refundBasisPoints` of it)',

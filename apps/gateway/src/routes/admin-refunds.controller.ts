@@ -16,7 +16,7 @@ import {
   type AdminRefundView,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodParam, ZodQuery, ZodValidationPipe, zodToOpenApi } from '../http';
+import { ApiZodResponse, CurrentActor, Roles, ZodParam, ZodQuery, ZodValidationPipe, zodToOpenApi, Forwards } from '../http';
 
 /** Query strings may carry unrelated keys (cache busters): strip rather than refuse them. */
 const refundsQuery = z.object(adminRefundsListInputSchema.shape);
@@ -34,6 +34,7 @@ export class AdminRefundsController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Get('admin/refunds')
+  @Forwards(PAYMENTS_RPC.adminRefundsList)
   @ApiOperation({
     summary: 'Refunds by status, newest first (default: the ones needing attention)',
     description:
@@ -46,6 +47,7 @@ export class AdminRefundsController {
   }
 
   @Post('admin/refunds/:refundId/retry')
+  @Forwards(PAYMENTS_RPC.adminRefundRetry)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Put a failed or needs_review refund back to the refund processor (audited)',
@@ -64,6 +66,7 @@ export class AdminRefundsController {
   }
 
   @Post('admin/payments/:paymentId/refund')
+  @Forwards(PAYMENTS_RPC.adminPaymentRefund)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Refund a flagged payment (amount or currency mismatch at verify) from suspense, through Chapa (audited)',

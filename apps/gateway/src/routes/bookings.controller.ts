@@ -27,7 +27,7 @@ import {
   type ReviewResult,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodParam, ZodQuery, ZodValidationPipe, zodToOpenApi } from '../http';
+import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodParam, ZodQuery, ZodValidationPipe, zodToOpenApi, Forwards } from '../http';
 
 /** `{reason?}`, or no body at all. */
 const optionalReason = reasonBody.optional();
@@ -44,6 +44,7 @@ export class BookingsController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Post('bookings')
+  @Forwards(BOOKINGS_RPC.create)
   @Roles('student')
   @ApiOperation({
     summary: 'Request a lesson (status "requested"); the price comes from the tutor’s current hourly rate',
@@ -65,6 +66,7 @@ export class BookingsController {
   }
 
   @Get('bookings')
+  @Forwards(BOOKINGS_RPC.list)
   @ApiOperation({ summary: 'The caller’s bookings (an admin: all), latest lesson first, cursor-paginated' })
   @ApiZodResponse(bookingPageSchema)
   list(@ZodQuery(listBookingsInput) query: z.output<typeof listBookingsInput>, @CurrentActor() actor: Actor): Promise<Page<Booking>> {
@@ -72,6 +74,7 @@ export class BookingsController {
   }
 
   @Get('bookings/:id')
+  @Forwards(BOOKINGS_RPC.get)
   @ApiOperation({ summary: 'One booking (participants and admins; 404 booking.not_found otherwise)' })
   @ApiZodResponse(bookingSchema)
   get(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<Booking> {
@@ -79,6 +82,7 @@ export class BookingsController {
   }
 
   @Post('bookings/:id/accept')
+  @Forwards(BOOKINGS_RPC.accept)
   @HttpCode(200)
   @Roles('tutor')
   @ApiOperation({ summary: 'The booking’s tutor accepts the request, by its accept deadline (409 booking.accept_deadline_passed)' })
@@ -88,6 +92,7 @@ export class BookingsController {
   }
 
   @Post('bookings/:id/decline')
+  @Forwards(BOOKINGS_RPC.decline)
   @HttpCode(200)
   @Roles('tutor')
   @ApiOperation({ summary: 'The booking’s tutor declines the request' })
@@ -102,6 +107,7 @@ export class BookingsController {
   }
 
   @Post('bookings/:id/cancel')
+  @Forwards(BOOKINGS_RPC.cancel)
   @HttpCode(200)
   @Roles('student', 'tutor', 'admin')
   @ApiOperation({
@@ -123,6 +129,7 @@ export class BookingsController {
   }
 
   @Post('bookings/:id/reschedule')
+  @Forwards(BOOKINGS_RPC.reschedulePropose)
   @Roles('student', 'tutor')
   @ApiOperation({
     summary: 'Propose a new start for the lesson (either participant; same duration; replaces an open proposal)',
@@ -138,6 +145,7 @@ export class BookingsController {
   }
 
   @Post('bookings/:id/reschedule/accept')
+  @Forwards(BOOKINGS_RPC.rescheduleAccept)
   @HttpCode(200)
   @Roles('student', 'tutor')
   @ApiOperation({
@@ -152,6 +160,7 @@ export class BookingsController {
   }
 
   @Post('bookings/:id/reschedule/decline')
+  @Forwards(BOOKINGS_RPC.rescheduleDecline)
   @HttpCode(200)
   @Roles('student', 'tutor')
   @ApiOperation({ summary: 'Decline the other participant’s proposed time: the lesson stays when it was' })
@@ -161,6 +170,7 @@ export class BookingsController {
   }
 
   @Post('bookings/:id/review')
+  @Forwards(BOOKINGS_RPC.review)
   @Roles('student', 'tutor')
   @ApiOperation({ summary: 'Review a completed lesson (1–5 and a comment), once per participant (409 review.already_submitted)' })
   @ApiZodResponse(reviewResultSchema, { status: 201 })
@@ -169,6 +179,7 @@ export class BookingsController {
   }
 
   @Post('bookings/:id/dispute')
+  @Forwards(BOOKINGS_RPC.dispute)
   @Roles('student')
   @ApiOperation({
     summary: 'The student disputes a completed lesson while its payment is still in escrow; the release is frozen until an admin resolves it',
@@ -180,6 +191,7 @@ export class BookingsController {
   }
 
   @Get('admin/disputes')
+  @Forwards(BOOKINGS_RPC.disputesList)
   @Roles('admin')
   @ApiTags('admin')
   @ApiOperation({ summary: 'Disputes, newest first, optionally by status; cursor-paginated' })
@@ -189,6 +201,7 @@ export class BookingsController {
   }
 
   @Post('admin/disputes/:id/resolve')
+  @Forwards(BOOKINGS_RPC.disputesResolve)
   @HttpCode(200)
   @Roles('admin')
   @ApiTags('admin')

@@ -16,7 +16,7 @@ import {
   type UnreadCountResult,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, ZodBody, ZodParam, ZodQuery } from '../http';
+import { ApiZodResponse, CurrentActor, ZodBody, ZodParam, ZodQuery, Forwards } from '../http';
 
 const markAllReadResponse = z.object({ updated: z.number().int(), unreadCount: z.number().int() });
 const unreadCountResponse = z.object({ unreadCount: z.number().int() });
@@ -33,6 +33,7 @@ export class NotificationsController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Get()
+  @Forwards(NOTIFICATIONS_RPC.list)
   @ApiOperation({ summary: 'The caller’s notifications, newest first (cursor-paginated), with the unread count' })
   @ApiZodResponse(notificationListSchema)
   list(@ZodQuery(listNotificationsQuery) query: z.output<typeof listNotificationsQuery>, @CurrentActor() actor: Actor): Promise<NotificationList> {
@@ -40,6 +41,7 @@ export class NotificationsController {
   }
 
   @Get('unread-count')
+  @Forwards(NOTIFICATIONS_RPC.unreadCount)
   @ApiOperation({ summary: 'How many of the caller’s notifications are unread (app badge)' })
   @ApiZodResponse(unreadCountResponse)
   unreadCount(@CurrentActor() actor: Actor): Promise<UnreadCountResult> {
@@ -47,6 +49,7 @@ export class NotificationsController {
   }
 
   @Post('read-all')
+  @Forwards(NOTIFICATIONS_RPC.markAllRead)
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark every notification of the caller read' })
   @ApiZodResponse(markAllReadResponse)
@@ -55,6 +58,7 @@ export class NotificationsController {
   }
 
   @Post(':id/read')
+  @Forwards(NOTIFICATIONS_RPC.markRead)
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark one of the caller’s notifications read (idempotent; 404 notification.not_found otherwise)' })
   @ApiZodResponse(notificationItemSchema)
@@ -63,6 +67,7 @@ export class NotificationsController {
   }
 
   @Post('devices')
+  @Forwards(NOTIFICATIONS_RPC.registerDevice)
   @HttpCode(200)
   @ApiOperation({ summary: 'Register this device’s FCM registration token for push notifications (moves it to the caller if known)' })
   @ApiZodResponse(registerDeviceResponse)
@@ -71,6 +76,7 @@ export class NotificationsController {
   }
 
   @Delete('devices/:token')
+  @Forwards(NOTIFICATIONS_RPC.unregisterDevice)
   @HttpCode(204)
   @ApiOperation({ summary: 'Stop push notifications to this device (idempotent)' })
   async unregisterDevice(@ZodParam('token', z.string().min(1).max(4096)) token: string, @CurrentActor() actor: Actor): Promise<void> {

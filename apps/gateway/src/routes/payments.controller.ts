@@ -10,7 +10,7 @@ import {
   type InitiatePaymentResult,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodParam } from '../http';
+import { ApiZodResponse, CurrentActor, Roles, ZodParam, Forwards } from '../http';
 import { withOwnerFallback } from './read-your-writes';
 
 /**
@@ -24,6 +24,7 @@ export class PaymentsController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Post(':id/payment')
+  @Forwards(PAYMENTS_RPC.initiate)
   @Roles('student')
   @ApiOperation({
     summary: 'Open (or return the open) Chapa checkout for an accepted booking',
@@ -41,6 +42,7 @@ export class PaymentsController {
   }
 
   @Get(':id/payment')
+  @Forwards(PAYMENTS_RPC.bookingPaymentGet)
   @ApiOperation({
     summary: 'The booking’s payment and escrow',
     description: '`payment` is the live (or latest) payment, `escrow` its hold: status, when it was held, when it is released, how it was settled.',

@@ -20,7 +20,7 @@ import {
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
 import { AppError } from '@tutorhub/platform';
-import { ApiZodResponse, CurrentActor, Roles, ZodParam, ZodValidationPipe, zodToOpenApi } from '../http';
+import { ApiZodResponse, CurrentActor, Forwards, Roles, ZodParam, ZodValidationPipe, zodToOpenApi } from '../http';
 import { withOwnerFallback } from './read-your-writes';
 
 /** An admin's optional `{reason}` for a release. */
@@ -48,6 +48,7 @@ export class SessionsController {
   }
 
   @Post(':bookingId/start')
+  @Forwards(SESSIONS_RPC.start)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Start the session (or join it if the other participant already started it)',
@@ -62,6 +63,7 @@ export class SessionsController {
   }
 
   @Post(':bookingId/join')
+  @Forwards(SESSIONS_RPC.join)
   @HttpCode(200)
   @ApiOperation({ summary: 'Join the active session: an Agora token for the caller’s own uid (409 session.not_started / session.already_ended)' })
   @ApiZodResponse(sessionAccessResponseSchema)
@@ -70,6 +72,7 @@ export class SessionsController {
   }
 
   @Post(':bookingId/token')
+  @Forwards(SESSIONS_RPC.token)
   @HttpCode(200)
   @ApiOperation({ summary: 'Renew the caller’s Agora token (expires at the scheduled end plus the overtime grace)' })
   @ApiZodResponse(sessionAccessResponseSchema)
@@ -78,6 +81,7 @@ export class SessionsController {
   }
 
   @Post(':bookingId/end')
+  @Forwards(SESSIONS_RPC.end)
   @HttpCode(200)
   @ApiOperation({
     summary: 'End the session (ending an ended session answers the first end)',
@@ -96,6 +100,7 @@ export class SessionsController {
 
   /** The path the existing mobile and admin apps already call. */
   @Post(':bookingId/release-escrow')
+  @Forwards(PAYMENTS_RPC.studentRelease, PAYMENTS_RPC.adminRelease)
   @HttpCode(200)
   @Roles('student', 'admin')
   @ApiOperation({
@@ -118,6 +123,7 @@ export class SessionsController {
   }
 
   @Get(':bookingId/status')
+  @Forwards(SESSIONS_RPC.status)
   @ApiOperation({ summary: 'Whether the caller can start now, the start window, the session if any, and the server time' })
   @ApiZodResponse(sessionStatusResponseSchema)
   status(@ZodParam('bookingId', uuidSchema) bookingId: string, @CurrentActor() actor: Actor): Promise<SessionStatusResponse> {

@@ -25,7 +25,7 @@ import {
   type TutorProfile,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodParam, ZodQuery } from '../http';
+import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodParam, ZodQuery, Forwards } from '../http';
 
 /** Tutor profiles (DESIGN §6), served by the bookings service. A profile's `id` is the tutor's user id. */
 @ApiTags('tutors')
@@ -34,6 +34,7 @@ export class TutorsController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Put('me')
+  @Forwards(BOOKINGS_RPC.tutorsUpsertMe)
   @Roles('tutor')
   @ApiOperation({
     summary: 'Create or replace the caller’s tutor profile',
@@ -47,6 +48,7 @@ export class TutorsController {
   }
 
   @Get()
+  @Forwards(BOOKINGS_RPC.tutorsSearch)
   @ApiOperation({ summary: 'Tutor profiles, optionally only those teaching `subject`; cursor-paginated in a stable order' })
   @ApiZodResponse(tutorProfilePageSchema)
   search(@ZodQuery(searchTutorsInput) query: z.output<typeof searchTutorsInput>, @CurrentActor() actor: Actor): Promise<Page<TutorProfile>> {
@@ -54,6 +56,7 @@ export class TutorsController {
   }
 
   @Get(':id')
+  @Forwards(BOOKINGS_RPC.tutorsGet)
   @ApiOperation({ summary: 'One tutor profile with its rating average and count (404 tutor.not_found)' })
   @ApiZodResponse(tutorProfileSchema)
   get(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<TutorProfile> {
@@ -65,6 +68,7 @@ export class TutorsController {
   // ---------------------------------------------------------------------------------------------
 
   @Put('me/availability')
+  @Forwards(BOOKINGS_RPC.availabilitySetMe)
   @Roles('tutor')
   @ApiOperation({
     summary: 'Replace the caller’s weekly hours, read on their wall clock in an IANA time zone',
@@ -81,6 +85,7 @@ export class TutorsController {
   }
 
   @Post('me/time-off')
+  @Forwards(BOOKINGS_RPC.timeOffCreate)
   @Roles('tutor')
   @ApiOperation({
     summary: 'Add time off (no lessons may be booked in it)',
@@ -94,6 +99,7 @@ export class TutorsController {
   }
 
   @Get('me/time-off')
+  @Forwards(BOOKINGS_RPC.timeOffList)
   @Roles('tutor')
   @ApiOperation({ summary: 'The caller’s time off that has not ended yet, soonest first; cursor-paginated' })
   @ApiZodResponse(timeOffPageSchema)
@@ -102,6 +108,7 @@ export class TutorsController {
   }
 
   @Delete('me/time-off/:id')
+  @Forwards(BOOKINGS_RPC.timeOffDelete)
   @HttpCode(204)
   @Roles('tutor')
   @ApiOperation({ summary: 'Remove one of the caller’s time off entries (404 time_off.not_found, also for another tutor’s)' })
@@ -110,6 +117,7 @@ export class TutorsController {
   }
 
   @Get(':id/availability')
+  @Forwards(BOOKINGS_RPC.availabilityGet)
   @ApiOperation({
     summary: 'A tutor’s weekly hours and time zone',
     description:
@@ -122,6 +130,7 @@ export class TutorsController {
   }
 
   @Get(':id/slots')
+  @Forwards(BOOKINGS_RPC.slots)
   @ApiOperation({
     summary: 'Bookable lesson starts of a tutor, in UTC on a 15-minute grid',
     description:

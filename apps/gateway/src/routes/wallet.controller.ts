@@ -12,7 +12,7 @@ import {
   type WalletView,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodQuery } from '../http';
+import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodQuery, Forwards } from '../http';
 
 /** Query strings may carry unrelated keys (cache busters): strip rather than refuse them. */
 const walletQuery = z.object(walletGetInputSchema.shape);
@@ -27,6 +27,7 @@ export class WalletController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Get()
+  @Forwards(PAYMENTS_RPC.walletGet)
   @ApiOperation({
     summary: 'Balances and history of the caller’s wallet',
     description:
@@ -40,6 +41,7 @@ export class WalletController {
   }
 
   @Post('withdrawals')
+  @Forwards(PAYMENTS_RPC.walletWithdraw)
   @ApiOperation({
     summary: 'Withdraw wallet money to a bank account (Chapa transfer)',
     description:

@@ -3,7 +3,7 @@ import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from
 import type { Request } from 'express';
 import { PAYMENTS_RPC, type ChapaCallbackInput, type ChapaWebhookInput } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { Public } from '../http';
+import { Public, findUnstorableText, validationProblem, Forwards } from '../http';
 
 const SIGNATURE_HEADERS = ['x-chapa-signature', 'chapa-signature'] as const;
 
@@ -22,6 +22,7 @@ export class ChapaController {
 
   @Public()
   @Post('webhooks/chapa')
+  @Forwards(PAYMENTS_RPC.chapaWebhook)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Chapa webhook (signed)',
@@ -40,12 +41,14 @@ export class ChapaController {
       const value = req.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
+    refuseUnstorableBody(raw);
     const input: ChapaWebhookInput = { rawBody: raw.toString('base64'), headers };
     return (await this.rpc.call<unknown>('payments', PAYMENTS_RPC.chapaWebhook, input, { actor: null })) ?? { received: true };
   }
 
   @Public()
   @Get('payments/chapa/callback')
+  @Forwards(PAYMENTS_RPC.chapaCallback)
   @ApiOperation({
     summary: 'Chapa callback / buyer return',
     description: 'Chapa calls `callback_url` with `trx_ref` (or `tx_ref`) and `status`; the query is forwarded as is. Payments re-verifies with Chapa.',
@@ -60,6 +63,26 @@ export class ChapaController {
       if (typeof v === 'string') query[k] = v;
       else if (Array.isArray(v)) query[k] = v.filter((x): x is string => typeof x === 'string');
     }
+    // Anyone may call this URL: text Postgres cannot store (`?tx_ref=TH-%00x`) is refused here.
+    const unstorable = findUnstorableText(query, ['query']);
+    if (unstorable.length > 0) throw validationProblem(unstorable);
     return (await this.rpc.call<unknown>('payments', PAYMENTS_RPC.chapaCallback, { query }, { actor: null })) ?? { received: true };
   }
+}
+
+/**
+ * A webhook whose JSON carries a NUL character or a lone surrogate is no Chapa event: refused
+ * (400) before it reaches payments, which would fail to store it. The bytes stay untouched
+ * otherwise, since the signature covers them.
+ */
+function refuseUnstorableBody(raw: Buffer): void {
+  if (raw.includes(0)) throw validationProblem([{ path: '', message: 'The body contains a NUL byte.' }]);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return; // not JSON: payments refuses it after checking the signature
+  }
+  const unstorable = findUnstorableText(parsed);
+  if (unstorable.length > 0) throw validationProblem(unstorable);
 }

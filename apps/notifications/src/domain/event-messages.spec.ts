@@ -1,5 +1,5 @@
 import { EVENT_CATALOGUE } from '@tutorhub/contracts';
-import { eventMessages } from './event-messages';
+import { eventMessages, failureSentence } from './event-messages';
 
 const S = '11111111-1111-4111-8111-111111111111';
 const T = '22222222-2222-4222-8222-222222222222';
@@ -87,5 +87,22 @@ describe('event messages', () => {
       eventMessages['payments.escrow.release_scheduled.v1']({ escrowId: A, ...p, amount: { amountMinor: 1, currency: 'ETB' }, releaseAt }, names)[0].dedupeKey;
     expect(at('2026-03-06T15:00:00Z')).toBe(at('2026-03-06T18:00:00+03:00'));
     expect(at('2026-03-06T15:00:00Z')).not.toBe(at('2026-03-07T15:00:00Z'));
+  });
+
+  it('never shows an internal failure code to people', () => {
+    const amount = { amountMinor: 50000, currency: 'ETB' as const };
+    const paymentFailed = (reason: string | null) =>
+      eventMessages['payments.payment.failed.v1']({ ...p, paymentId: A, txRef: 'TH-abc', amount, reason } as never)[0]?.body ?? '';
+    for (const code of ['chapa_failed', 'chapa_cancelled', 'chapa_expired', 'verification_mismatch', 'abandoned', 'initiation_abandoned', 'superseded', 'some_new_code']) {
+      expect(paymentFailed(code)).not.toContain(code);
+      expect(paymentFailed(code)).toMatch(/^Your payment of .* did not go through\./);
+    }
+    expect(paymentFailed('chapa_failed')).toContain('The payment provider declined it.');
+    const payoutFailed = (reason: string | null) =>
+      eventMessages['payments.payout.failed.v1']({ payoutId: A, tutorId: T, amount, reason } as never)[0]?.body ?? '';
+    expect(payoutFailed('transfer_failed')).toBe('Your withdrawal of ETB 500.00 failed. The money is back in your wallet.');
+    // A provider's own sentence is quoted.
+    expect(payoutFailed('Invalid account number')).toContain('“Invalid account number”');
+    expect(failureSentence(null)).toBe('');
   });
 });

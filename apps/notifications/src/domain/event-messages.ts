@@ -20,6 +20,32 @@ function name(names: Names, userId: string, fallback: string): string {
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const quoted = (reason: string | null | undefined) => (reason ? ` Reason: “${reason}”.` : '');
 
+/** An internal code (`chapa_failed`, `verification_mismatch`): never shown to people as is. */
+const looksLikeCode = (reason: string) => /^[a-z0-9]+([_.:-][a-z0-9]+)+$/i.test(reason.trim()) || /^[a-z0-9_]+$/.test(reason.trim());
+
+/** Why a payment did not go through, in words, for the payments service's failure codes. */
+const PAYMENT_FAILURES: Record<string, string> = {
+  chapa_failed: 'The payment provider declined it.',
+  chapa_cancelled: 'It was cancelled on the checkout page.',
+  chapa_initialize_failed: 'The checkout page could not be opened.',
+  verification_mismatch: 'The payment provider’s confirmation did not match the lesson’s price; our team is checking it and will refund any money taken.',
+  initiation_abandoned: 'The checkout was not finished.',
+  abandoned: 'The checkout was not finished in time.',
+  superseded: 'A newer checkout replaced it.',
+};
+
+/**
+ * A payment or payout failure reason as a sentence for the person: a known code in words, an
+ * unknown code left out (the app shows the generic text), free text from the provider quoted.
+ */
+export function failureSentence(reason: string | null | undefined, known: Record<string, string> = PAYMENT_FAILURES): string {
+  if (!reason) return '';
+  const key = reason.trim();
+  if (known[key]) return ` ${known[key]}`;
+  if (/^chapa_/.test(key)) return ' The payment provider did not complete it.';
+  return looksLikeCode(key) ? '' : quoted(key);
+}
+
 export const eventMessages = {
   'identity.user.registered.v1'(d: EventDataOf<'identity.user.registered.v1'>): NotificationDraft[] {
     const body =
@@ -434,7 +460,7 @@ export const eventMessages = {
         kind: 'payment.failed',
         title: 'Payment failed',
         body:
-          `Your payment of ${formatMoney(d.amount)} did not go through.${quoted(d.reason)} ` +
+          `Your payment of ${formatMoney(d.amount)} did not go through.${failureSentence(d.reason)} ` +
           'You can try again before the lesson starts.',
         data: { bookingId: d.bookingId, paymentId: d.paymentId, txRef: d.txRef, amount: d.amount, reason: d.reason },
         dedupeKey: `payment.failed:${d.paymentId}`,
@@ -544,7 +570,7 @@ export const eventMessages = {
         userId: d.tutorId,
         kind: 'payout.failed',
         title: 'Withdrawal failed',
-        body: `Your withdrawal of ${formatMoney(d.amount)} failed.${quoted(d.reason)} The money is back in your wallet.`,
+        body: `Your withdrawal of ${formatMoney(d.amount)} failed.${failureSentence(d.reason, {})} The money is back in your wallet.`,
         data: { payoutId: d.payoutId, amount: d.amount, reason: d.reason },
         dedupeKey: `payout.failed:${d.payoutId}`,
       },

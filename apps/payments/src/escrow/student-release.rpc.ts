@@ -34,15 +34,15 @@ export class StudentReleaseRpc {
       if (!escrow || escrow.student_id !== student.userId) {
         throw new AppError(404, 'escrow.not_found', 'This booking has no payment of yours held in escrow.');
       }
-      const conflict = (code: string, message: string) => new AppError(409, code, message, { status: escrow.status });
+      const details = { status: escrow.status };
       switch (escrow.status) {
         case 'held':
-          throw conflict('escrow.lesson_not_ended', 'The payment can be released once the lesson has ended.');
+          throw new AppError(409, 'escrow.lesson_not_ended', 'The payment can be released once the lesson has ended.', details);
         case 'frozen':
-          throw conflict('escrow.frozen_by_dispute', 'A dispute holds this payment; an administrator will resolve it.');
+          throw new AppError(409, 'escrow.frozen_by_dispute', 'A dispute holds this payment; an administrator will resolve it.', details);
         case 'released':
         case 'refunded':
-          throw conflict('escrow.already_settled', `The payment has already been ${escrow.status}.`);
+          throw new AppError(409, 'escrow.already_settled', `The payment has already been ${escrow.status}.`, details);
         case 'release_scheduled':
           await this.escrows.settle(em, escrow, {
             action: 'release',

@@ -143,7 +143,9 @@ export class PaymentService implements OnModuleInit {
         amountMinor: minor(p.amount_minor),
         currency: p.currency,
         callbackUrl: `${base}/api/payments/chapa/callback`,
-        returnUrl: `${base}/api/payments/chapa/callback?tx_ref=${encodeURIComponent(p.tx_ref)}`,
+        // The buyer's browser comes back to a page for people (the gateway's return page); the
+        // callback above stays for machines.
+        returnUrl: `${base}/api/payments/chapa/return?tx_ref=${encodeURIComponent(p.tx_ref)}`,
         customization: { title: 'tutorhub', description: 'Tutoring lesson' },
         meta: { bookingId: p.booking_id, paymentId: p.id },
       }));
