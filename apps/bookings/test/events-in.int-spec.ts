@@ -89,7 +89,7 @@ describe('bookings: consumed events (real RabbitMQ + Postgres)', () => {
         'bookings.booking.accepted.v1',
         'bookings.booking.confirmed.v1',
       ]);
-      expect(events[2]!.data).toEqual({ ...parties(booking), subject: booking.subject, startsAt: booking.startsAt, endsAt: booking.endsAt });
+      expect(events[2]!.data).toEqual({ ...parties(booking), subject: booking.subject, startsAt: booking.startsAt, endsAt: booking.endsAt, slotSequence: 0 });
       const [{ n }] = await h.ds.query(`SELECT count(*)::int AS n FROM bookings.inbox WHERE event_id = $1`, [first.id]);
       expect(n).toBe(1);
       expect((await get(booking.id)).version).toBe(3);
