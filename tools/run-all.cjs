@@ -23,6 +23,8 @@ const mode = process.argv[2] ?? 'start';
 // Anything set in the environment wins; production defaults are those of DESIGN.md §8.
 const DEV_PROFILE = {
   BOOKING_MIN_NOTICE_MINUTES: '0',
+  // Slots sit on the quarter hour: a lesson in the next free slot can start at once locally.
+  SESSION_START_EARLY_MINUTES: '15',
   BOOKING_ACCEPT_DEADLINE_MINUTES: '0',
   ESCROW_RELEASE_DELAY_HOURS: '0.005',
   ESCROW_RELEASE_CRON: '*/5 * * * * *',
