@@ -25,12 +25,16 @@ type Role = 'student' | 'tutor' | 'admin';
 /** Who may call what (DESIGN.md §6); unlisted operations are open to any signed-in user. */
 const ROLES: Array<[RegExp, Role[]]> = [
   [/^PUT \/api\/tutors\/me$/, ['tutor']],
+  [/^PUT \/api\/tutors\/me\/availability$/, ['tutor']],
+  [/^(GET|POST|DELETE) \/api\/tutors\/me\/time-off/, ['tutor']],
+  [/^POST \/api\/bookings\/\{id\}\/reschedule/, ['student', 'tutor']],
   [/^POST \/api\/bookings$/, ['student']],
   [/^POST \/api\/bookings\/\{id\}\/(accept|decline)$/, ['tutor']],
   [/^POST \/api\/bookings\/\{id\}\/payment$/, ['student']],
   [/^POST \/api\/bookings\/\{id\}\/dispute$/, ['student']],
   [/^POST \/api\/bookings\/\{id\}\/review$/, ['student', 'tutor']],
-  [/^POST \/api\/sessions\/\{bookingId\}\/release-escrow$/, ['admin']],
+  // An admin, or the student of a lesson that took place ("pay the tutor now").
+  [/^POST \/api\/sessions\/\{bookingId\}\/release-escrow$/, ['student', 'admin']],
   [/^(GET|POST) \/api\/sessions\//, ['student', 'tutor']],
   [/^(GET|POST) \/api\/wallet/, ['tutor']],
   [/^(GET|POST) \/api\/admin\//, ['admin']],
@@ -168,6 +172,9 @@ describe('hostile HTTP sweep over the OpenAPI document', () => {
       'POST /api/bookings/{id}/cancel': { reason: 'Busy.' },
       'POST /api/admin/disputes/{id}/resolve': { outcome: 'split', refundBasisPoints: 5000 },
       'POST /api/sessions/{bookingId}/end': { notes: 'Notes.' },
+      'PUT /api/tutors/me/availability': { timezone: 'Africa/Addis_Ababa', weekly: [{ day: 'mon', from: '00:00', to: '24:00' }] },
+      'POST /api/tutors/me/time-off': { startsAt: new Date(Date.now() + 300 * 86400_000).toISOString(), endsAt: new Date(Date.now() + 301 * 86400_000).toISOString() },
+      'POST /api/bookings/{id}/reschedule': { startsAt: new Date(Date.now() + 7 * 86400_000).toISOString() },
       'POST /api/notifications/devices': { token: 'device-token-0123456789abcdef', platform: 'android' },
       'POST /api/wallet/withdrawals': { amount: { amountMinor: 100, currency: 'ETB' }, bankCode: 'bank1', accountNumber: '0123456789', accountName: 'Tutor A' },
       'POST /api/auth/register': { email: `x.${randomUUID().slice(0, 8)}@reliability.test`, password: 'correct horse battery staple', fullName: 'X', role: 'student' },
@@ -247,7 +254,9 @@ describe('hostile HTTP sweep over the OpenAPI document', () => {
         for (const op of apiOps().filter((o) => o.method === 'GET' && !o.isPublic && !isStream(o) && rolesFor(o).includes(role))) {
           for (const which of ['own', 'other'] as const) {
             if (which === 'other' && !/\{/.test(op.path)) continue;
-            const path = pathFor(op, p, which);
+            // Slots need their range (a read without one is a 400 by design).
+            const range = op.path.endsWith('/slots') ? `?from=${encodeURIComponent(new Date().toISOString())}&to=${encodeURIComponent(new Date(Date.now() + 86400_000).toISOString())}&durationMinutes=60` : '';
+            const path = pathFor(op, p, which) + range;
             const r = await call(op, path, { token: tokenOf(p, role) });
             // One's own objects: 200 (a session not started yet may be 404/409); another's: 404, except public tutor profiles.
             const expect = which === 'own' ? [200, 404, 409] : op.path.startsWith('/api/tutors/') ? [200] : [404];
