@@ -12,14 +12,7 @@ export const GATEWAY_TEST_JWT_SECRET = 'tutorhub-gateway-test-secret-0123456789a
  * test runs on the given database and broker namespace.
  */
 export function startGatewayProcess(target: { databaseUrl: string; namespace: string }, env: Record<string, string> = {}): Promise<AppProcess> {
-  return startAppProcess('gateway', {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: target.databaseUrl,
-    AMQP_URL: testAmqpUrl(),
-    AMQP_NAMESPACE: target.namespace,
-    MIGRATE_ON_START: 'true',
-    JOBS_ENABLED: 'false',
+  return startServiceProcess('gateway', target, {
     JWT_SECRET: GATEWAY_TEST_JWT_SECRET,
     ADMIN_EMAIL: 'root@tutorhub.test',
     ADMIN_PASSWORD: 'root-password-123456',
