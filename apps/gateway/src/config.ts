@@ -1,20 +1,20 @@
 import { z } from 'zod';
-import { env, refuseDevSecretsInProduction, sharedConfigShape } from '@tutorhub/platform';
+import { env, sharedConfigShape } from '@tutorhub/platform';
 
-const DEV_JWT_SECRET = 'tutorhub-development-jwt-secret-change-me';
-const DEV_ADMIN_PASSWORD = 'tutorhub-admin-dev-password';
+// Development defaults (public): loadConfig refuses them under NODE_ENV=production.
+export const DEV_JWT_SECRET = 'tutorhub-development-jwt-secret-change-me';
+export const DEV_ADMIN_PASSWORD = 'tutorhub-admin-dev-password';
 
-export const configSchema = z
-  .object({
+export const configSchema = z.object({
     ...sharedConfigShape,
     PORT: env.port(3000),
-    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+    JWT_SECRET: env.devSecret(DEV_JWT_SECRET, z.string().min(32, 'must be at least 32 characters')),
     JWT_ISSUER: env.str('tutorhub'),
     JWT_AUDIENCE: env.str('tutorhub-app'),
     ACCESS_TOKEN_TTL_SECONDS: env.int(900, 60, 86400),
     REFRESH_TOKEN_TTL_DAYS: env.int(30, 1, 365),
     ADMIN_EMAIL: z.email().default('admin@tutorhub.local'),
-    ADMIN_PASSWORD: z.string().min(12).max(200).default(DEV_ADMIN_PASSWORD),
+    ADMIN_PASSWORD: env.devSecret(DEV_ADMIN_PASSWORD, z.string().min(12).max(200)),
     PUBLIC_BASE_URL: env.url('http://127.0.0.1:3000'),
     /**
      * Where the checkout's return page sends the buyer back to the app: a deep link or a web
@@ -45,11 +45,6 @@ export const configSchema = z
     PASSWORD_SCRYPT_LOG_N: env.int(16, 10, 20),
     /** SSE heartbeat comment interval (keeps proxies from closing idle streams). */
     SSE_HEARTBEAT_MS: env.int(25000, 1000, 300000),
-  })
-  .superRefine((config, ctx) => {
-    for (const message of refuseDevSecretsInProduction(config, { JWT_SECRET: DEV_JWT_SECRET, ADMIN_PASSWORD: DEV_ADMIN_PASSWORD })) {
-      ctx.addIssue({ code: 'custom', message });
-    }
   });
 
 export type GatewayConfig = z.output<typeof configSchema>;
