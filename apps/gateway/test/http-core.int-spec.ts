@@ -94,6 +94,48 @@ describe('gateway HTTP core (real HTTP, RabbitMQ, Postgres)', () => {
     });
   });
 
+  describe('methods', () => {
+    it('answers a known path asked with the wrong method 405 with Allow, as a problem', async () => {
+      const token = await tokenFor(gw, newActor());
+      const cases: Array<[method: string, path: string, allow: string]> = [
+        ['POST', '/api/test/whoami', 'GET, HEAD'],
+        ['GET', '/api/test/echo', 'POST'],
+        ['DELETE', `/api/test/items/${randomUUID()}`, 'GET, HEAD'],
+        ['GET', `/api/bookings/${randomUUID()}/accept`, 'POST'],
+        // GET /api/tutors/:id answers /api/tutors/me too, as the router would route it.
+        ['PATCH', '/api/tutors/me', 'GET, HEAD, PUT'],
+        ['POST', '/health/live', 'GET, HEAD'],
+      ];
+      for (const [method, path, allow] of cases) {
+        const res = await api(gw, path, { method, token });
+        expect({ method, path, status: res.status, allow: res.headers.get('allow'), type: res.headers.get('content-type') }).toEqual({
+          method,
+          path,
+          status: 405,
+          allow,
+          type: expect.stringMatching(/^application\/problem\+json/),
+        });
+        expect(res.body).toMatchObject({ status: 405, code: 'method_not_allowed', instance: path });
+      }
+    });
+
+    it('merges the methods of every route on one path, and keeps unknown paths 404', async () => {
+      const token = await tokenFor(gw, newActor());
+      const payment = await api(gw, `/api/bookings/${randomUUID()}/payment`, { method: 'DELETE', token });
+      expect(payment.status).toBe(405);
+      expect(payment.headers.get('allow')).toBe('GET, HEAD, POST');
+      for (const [method, path] of [['GET', '/api/test/no-such-route'], ['POST', '/api/no/such/thing'], ['DELETE', '/nowhere']]) {
+        const res = await api(gw, path, { method, token });
+        expect({ path, status: res.status, code: res.body.code, allow: res.headers.get('allow') }).toEqual({ path, status: 404, code: 'not_found', allow: null });
+      }
+    });
+
+    it('still serves the allowed methods, HEAD included', async () => {
+      expect((await api(gw, '/health/live', { method: 'HEAD' })).status).toBe(200);
+      expect((await api(gw, '/api/test/open')).status).toBe(200);
+    });
+  });
+
   describe('validation and body handling', () => {
     let token: string;
     beforeAll(async () => {

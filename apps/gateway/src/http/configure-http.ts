@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { AppError } from '@tutorhub/platform';
 import type { GatewayConfig } from '../config';
 import type { AuthenticatedRequest } from './auth.decorators';
+import { AllowedMethods } from './allowed-methods';
 import { API_PREFIX, RAW_BODY_PATHS } from './constants';
 import { setupOpenApi } from './openapi';
 
@@ -33,6 +34,9 @@ export function configureGatewayHttp(app: NestExpressApplication, config: Gatewa
   app.use(stripQueryToken);
   app.use(helmet());
   app.use(notFoundOutsideKnownRoots);
+  // Known path, wrong method: 405 with Allow (the map is read from the router at start).
+  const allowedMethods = app.get(AllowedMethods).middleware();
+  app.use(allowedMethods);
   app.use(requireJsonBody);
   for (const path of RAW_BODY_PATHS) app.use(path, raw({ type: () => true, limit: config.BODY_LIMIT }));
   // Registered before Nest's default parser, which then stays out (it checks by name).

@@ -4,6 +4,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { CONFIG } from '@tutorhub/service';
 import type { GatewayConfig } from '../config';
 import { AccessTokenService } from './access-token.service';
+import { AllowedMethods } from './allowed-methods';
 import { AuthGuard } from './auth.guard';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyStore } from './idempotency.store';
@@ -19,11 +20,12 @@ import { GatewayThrottlerGuard, throttlerOptions } from './throttling';
   imports: [ThrottlerModule.forRootAsync({ inject: [CONFIG], useFactory: (config: GatewayConfig) => throttlerOptions(config) })],
   providers: [
     AccessTokenService,
+    AllowedMethods,
     IdempotencyStore,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: GatewayThrottlerGuard },
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
   ],
-  exports: [AccessTokenService, IdempotencyStore],
+  exports: [AccessTokenService, AllowedMethods, IdempotencyStore],
 })
 export class GatewayHttpModule {}
