@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, base64url } from 'jose';
+import { testState } from './test-routes';
 import { api, fakeService, JWT_SECRET, newActor, startGateway, tokenFor, type FakeService, type Gateway } from './support';
 
 const key = new TextEncoder().encode(JWT_SECRET);
@@ -154,6 +155,25 @@ describe('gateway HTTP core (real HTTP, RabbitMQ, Postgres)', () => {
       expect(errors.find((e) => e.path === 'extra')?.message).toMatch(/^Unknown field `extra`\./);
       const missing = await api(gw, '/api/test/echo', { method: 'POST', token });
       expect(missing.body).toMatchObject({ status: 400, code: 'validation_failed' });
+    });
+
+    it('refuses a body on an operation that declares none, and takes none, an empty one or {}', async () => {
+      const before = testState.executions;
+      for (const json of [{ x: 1 }, { status: 'completed' }, [1], []]) {
+        const res = await api(gw, '/api/test/no-content', { method: 'POST', token, json });
+        expect({ json, status: res.status, code: res.body.code }).toEqual({ json, status: 400, code: 'validation_failed' });
+        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      }
+      const named = await api(gw, '/api/test/no-content', { method: 'POST', token, json: { x: 1 } });
+      expect(named.body.errors).toEqual([{ path: 'x', message: expect.stringMatching(/^Unknown field `x`\. .*takes no body/) }]);
+      expect(testState.executions).toBe(before);
+      expect((await api(gw, '/api/test/no-content', { method: 'POST', token })).status).toBe(204);
+      expect((await api(gw, '/api/test/no-content', { method: 'POST', token, json: {} })).status).toBe(204);
+      expect((await api(gw, '/api/test/no-content', { method: 'POST', token, body: '', headers: { 'content-type': 'application/json' } })).status).toBe(204);
+      expect(testState.executions).toBe(before + 3);
+      // A real route that forwards: refused before anything is sent to the service.
+      const accept = await api(gw, `/api/bookings/${randomUUID()}/accept`, { method: 'POST', token: await tokenFor(gw, newActor('tutor')), json: { x: 1 } });
+      expect(accept.body).toMatchObject({ status: 400, code: 'validation_failed', errors: [{ path: 'x' }] });
     });
 
     it('validates path parameters and query strings', async () => {

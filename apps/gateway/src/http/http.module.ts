@@ -8,10 +8,12 @@ import { AllowedMethods } from './allowed-methods';
 import { AuthGuard } from './auth.guard';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyStore } from './idempotency.store';
+import { NoBodyInterceptor } from './no-body.interceptor';
 import { GatewayThrottlerGuard, throttlerOptions } from './throttling';
 
 /**
- * The gateway's HTTP core: access tokens, the global guards and the idempotency interceptor.
+ * The gateway's HTTP core: access tokens, the global guards, the no-body and idempotency
+ * interceptors, and the allowed-methods map (405).
  * APP_GUARD providers run in the order listed: authentication first, so that the global rate
  * limit can count per user.
  */
@@ -24,6 +26,8 @@ import { GatewayThrottlerGuard, throttlerOptions } from './throttling';
     IdempotencyStore,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: GatewayThrottlerGuard },
+    // Before idempotency: a refused body is never recorded as an answer.
+    { provide: APP_INTERCEPTOR, useClass: NoBodyInterceptor },
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
   ],
   exports: [AccessTokenService, AllowedMethods, IdempotencyStore],
