@@ -47,11 +47,6 @@ export const env = {
       .string()
       .optional()
       .transform((v) => (v === undefined || v === '' ? undefined : v)),
-  hex32: (def: string) =>
-    z
-      .string()
-      .regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hexadecimal characters')
-      .default(def),
   /** A secret whose default is public (development only): refused in production, set or not. */
   devSecret: (def: string, base: z.ZodString = z.string().min(1)) => devDefault(base, def),
   /** A cron expression with 5 or 6 fields (seconds first when 6). */
