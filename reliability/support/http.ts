@@ -5,6 +5,8 @@ export interface Reply<T = unknown> {
   body: T;
   text: string;
   contentType: string;
+  /** The `Allow` header (405 answers), when present. */
+  allow?: string;
   ms: number;
 }
 
@@ -71,7 +73,7 @@ export async function http<T = unknown>(base: string, method: string, path: stri
       // not JSON
     }
     seen.note(res.status, `${method} ${path}: ${text}`);
-    return { status: res.status, body: body as T, text, contentType: res.headers.get('content-type') ?? '', ms: performance.now() - started };
+    return { status: res.status, body: body as T, text, contentType: res.headers.get('content-type') ?? '', allow: res.headers.get('allow') ?? undefined, ms: performance.now() - started };
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
     seen.note(0, `${method} ${path}: ${e.name} ${e.message} ${e.cause?.code ?? ''}`);

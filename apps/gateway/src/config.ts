@@ -1,20 +1,39 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
-import { env, refuseDevSecretsInProduction, sharedConfigShape } from '@tutorhub/platform';
+import { env, sharedConfigShape } from '@tutorhub/platform';
 
-const DEV_JWT_SECRET = 'tutorhub-development-jwt-secret-change-me';
-const DEV_ADMIN_PASSWORD = 'tutorhub-admin-dev-password';
+// Development defaults (public): loadConfig refuses them under NODE_ENV=production.
+export const DEV_JWT_SECRET = 'tutorhub-development-jwt-secret-change-me';
+export const DEV_ADMIN_PASSWORD = 'tutorhub-admin-dev-password';
 
-export const configSchema = z
-  .object({
+/** The entries of TRUST_PROXY (none for empty or `false`). */
+export function trustProxyEntries(value: string): string[] {
+  const v = value.trim();
+  if (v === '' || v === 'false') return [];
+  return v.split(',').map((e) => e.trim()).filter((e) => e !== '');
+}
+
+function isTrustProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (!family || rest.length) return false;
+  if (prefix === undefined) return true;
+  // A prefix length, or a dotted netmask for IPv4 (as Express's proxy-addr takes).
+  if (/^\d{1,3}$/.test(prefix)) return Number(prefix) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(prefix) === 4;
+}
+
+export const configSchema = z.object({
     ...sharedConfigShape,
     PORT: env.port(3000),
-    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+    JWT_SECRET: env.devSecret(DEV_JWT_SECRET, z.string().min(32, 'must be at least 32 characters')),
     JWT_ISSUER: env.str('tutorhub'),
     JWT_AUDIENCE: env.str('tutorhub-app'),
     ACCESS_TOKEN_TTL_SECONDS: env.int(900, 60, 86400),
     REFRESH_TOKEN_TTL_DAYS: env.int(30, 1, 365),
     ADMIN_EMAIL: z.email().default('admin@tutorhub.local'),
-    ADMIN_PASSWORD: z.string().min(12).max(200).default(DEV_ADMIN_PASSWORD),
+    ADMIN_PASSWORD: env.devSecret(DEV_ADMIN_PASSWORD, z.string().min(12).max(200)),
     PUBLIC_BASE_URL: env.url('http://127.0.0.1:3000'),
     /**
      * Where the checkout's return page sends the buyer back to the app: a deep link or a web
@@ -30,11 +49,22 @@ export const configSchema = z
     RATE_LIMIT_PER_MINUTE: env.int(600, 1, 1000000),
     AUTH_RATE_LIMIT_PER_MINUTE: env.int(20, 1, 1000000),
     /**
-     * Express `trust proxy`: which hops may set X-Forwarded-For (client IPs for rate limits and
-     * logs). Default trusts loopback and private networks (the in-cluster ingress); a number
-     * means "that many proxies in front"; `false` ignores the header.
+     * Which proxies may set X-Forwarded-For (the client IP of rate limits and logs): a
+     * comma-separated list of the ingress's addresses or CIDRs (`loopback`, `linklocal` and
+     * `uniquelocal` name those ranges). Unset, empty or `false`: no proxy header is trusted and
+     * the client IP is the connection's. `true` and hop counts are refused: they let any client
+     * choose its own address.
      */
-    TRUST_PROXY: env.str('loopback, linklocal, uniquelocal'),
+    TRUST_PROXY: z
+      .string()
+      .default('')
+      .superRefine((value, ctx) => {
+        for (const entry of trustProxyEntries(value)) {
+          if (!isTrustProxyAddress(entry)) {
+            ctx.addIssue({ code: 'custom', message: `\`${entry}\` is not an address, a CIDR, loopback, linklocal or uniquelocal; list the ingress's addresses (or leave it empty to trust no proxy)` });
+          }
+        }
+      }),
     /** Cron of the pass deleting expired idempotency records and sessions (every replica may run it). */
     CLEANUP_CRON: env.cron('*/10 * * * *'),
     /**
@@ -45,11 +75,6 @@ export const configSchema = z
     PASSWORD_SCRYPT_LOG_N: env.int(16, 10, 20),
     /** SSE heartbeat comment interval (keeps proxies from closing idle streams). */
     SSE_HEARTBEAT_MS: env.int(25000, 1000, 300000),
-  })
-  .superRefine((config, ctx) => {
-    for (const message of refuseDevSecretsInProduction(config, { JWT_SECRET: DEV_JWT_SECRET, ADMIN_PASSWORD: DEV_ADMIN_PASSWORD })) {
-      ctx.addIssue({ code: 'custom', message });
-    }
   });
 
 export type GatewayConfig = z.output<typeof configSchema>;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, base64url } from 'jose';
+import { testState } from './test-routes';
 import { api, fakeService, JWT_SECRET, newActor, startGateway, tokenFor, type FakeService, type Gateway } from './support';
 
 const key = new TextEncoder().encode(JWT_SECRET);
@@ -94,6 +95,48 @@ describe('gateway HTTP core (real HTTP, RabbitMQ, Postgres)', () => {
     });
   });
 
+  describe('methods', () => {
+    it('answers a known path asked with the wrong method 405 with Allow, as a problem', async () => {
+      const token = await tokenFor(gw, newActor());
+      const cases: Array<[method: string, path: string, allow: string]> = [
+        ['POST', '/api/test/whoami', 'GET, HEAD'],
+        ['GET', '/api/test/echo', 'POST'],
+        ['DELETE', `/api/test/items/${randomUUID()}`, 'GET, HEAD'],
+        ['GET', `/api/bookings/${randomUUID()}/accept`, 'POST'],
+        // GET /api/tutors/:id answers /api/tutors/me too, as the router would route it.
+        ['PATCH', '/api/tutors/me', 'GET, HEAD, PUT'],
+        ['POST', '/health/live', 'GET, HEAD'],
+      ];
+      for (const [method, path, allow] of cases) {
+        const res = await api(gw, path, { method, token });
+        expect({ method, path, status: res.status, allow: res.headers.get('allow'), type: res.headers.get('content-type') }).toEqual({
+          method,
+          path,
+          status: 405,
+          allow,
+          type: expect.stringMatching(/^application\/problem\+json/),
+        });
+        expect(res.body).toMatchObject({ status: 405, code: 'method_not_allowed', instance: path });
+      }
+    });
+
+    it('merges the methods of every route on one path, and keeps unknown paths 404', async () => {
+      const token = await tokenFor(gw, newActor());
+      const payment = await api(gw, `/api/bookings/${randomUUID()}/payment`, { method: 'DELETE', token });
+      expect(payment.status).toBe(405);
+      expect(payment.headers.get('allow')).toBe('GET, HEAD, POST');
+      for (const [method, path] of [['GET', '/api/test/no-such-route'], ['POST', '/api/no/such/thing'], ['DELETE', '/nowhere']]) {
+        const res = await api(gw, path, { method, token });
+        expect({ path, status: res.status, code: res.body.code, allow: res.headers.get('allow') }).toEqual({ path, status: 404, code: 'not_found', allow: null });
+      }
+    });
+
+    it('still serves the allowed methods, HEAD included', async () => {
+      expect((await api(gw, '/health/live', { method: 'HEAD' })).status).toBe(200);
+      expect((await api(gw, '/api/test/open')).status).toBe(200);
+    });
+  });
+
   describe('validation and body handling', () => {
     let token: string;
     beforeAll(async () => {
@@ -112,6 +155,25 @@ describe('gateway HTTP core (real HTTP, RabbitMQ, Postgres)', () => {
       expect(errors.find((e) => e.path === 'extra')?.message).toMatch(/^Unknown field `extra`\./);
       const missing = await api(gw, '/api/test/echo', { method: 'POST', token });
       expect(missing.body).toMatchObject({ status: 400, code: 'validation_failed' });
+    });
+
+    it('refuses a body on an operation that declares none, and takes none, an empty one or {}', async () => {
+      const before = testState.executions;
+      for (const json of [{ x: 1 }, { status: 'completed' }, [1], []]) {
+        const res = await api(gw, '/api/test/no-content', { method: 'POST', token, json });
+        expect({ json, status: res.status, code: res.body.code }).toEqual({ json, status: 400, code: 'validation_failed' });
+        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      }
+      const named = await api(gw, '/api/test/no-content', { method: 'POST', token, json: { x: 1 } });
+      expect(named.body.errors).toEqual([{ path: 'x', message: expect.stringMatching(/^Unknown field `x`\. .*takes no body/) }]);
+      expect(testState.executions).toBe(before);
+      expect((await api(gw, '/api/test/no-content', { method: 'POST', token })).status).toBe(204);
+      expect((await api(gw, '/api/test/no-content', { method: 'POST', token, json: {} })).status).toBe(204);
+      expect((await api(gw, '/api/test/no-content', { method: 'POST', token, body: '', headers: { 'content-type': 'application/json' } })).status).toBe(204);
+      expect(testState.executions).toBe(before + 3);
+      // A real route that forwards: refused before anything is sent to the service.
+      const accept = await api(gw, `/api/bookings/${randomUUID()}/accept`, { method: 'POST', token: await tokenFor(gw, newActor('tutor')), json: { x: 1 } });
+      expect(accept.body).toMatchObject({ status: 400, code: 'validation_failed', errors: [{ path: 'x' }] });
     });
 
     it('validates path parameters and query strings', async () => {

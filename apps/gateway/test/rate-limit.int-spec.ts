@@ -4,7 +4,8 @@ describe('rate limits (real HTTP)', () => {
   let gw: Gateway;
 
   beforeAll(async () => {
-    gw = await startGateway({ RATE_LIMIT_PER_MINUTE: '5', AUTH_RATE_LIMIT_PER_MINUTE: '3' });
+    // The test's requests come from loopback: named as the trusted proxy here.
+    gw = await startGateway({ RATE_LIMIT_PER_MINUTE: '5', AUTH_RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: 'loopback' });
   });
   afterAll(async () => {
     await gw?.close();
@@ -44,5 +45,24 @@ describe('rate limits (real HTTP)', () => {
       expect((await api(gw, '/health/live')).status).toBe(200);
       expect((await api(gw, '/metrics')).status).toBe(200);
     }
+  });
+});
+
+describe('proxy trust (real HTTP)', () => {
+  let gw: Gateway;
+
+  beforeAll(async () => {
+    gw = await startGateway({ AUTH_RATE_LIMIT_PER_MINUTE: '3' }); // TRUST_PROXY unset
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('trusts no X-Forwarded-For unless TRUST_PROXY names the proxy: a client cannot pick a fresh address per request', async () => {
+    const login = (ip: string) =>
+      api(gw, '/api/auth/login', { method: 'POST', json: { email: 'nobody@example.com', password: 'whatever-it-is' }, headers: { 'x-forwarded-for': ip } });
+    for (const ip of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) expect((await login(ip)).status).toBe(401);
+    // Same connection address, so the same budget, whatever the header claims.
+    expect((await login('203.0.113.4')).status).toBe(429);
   });
 });

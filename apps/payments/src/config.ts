@@ -8,8 +8,9 @@ export const configSchema = z
     ...cancellationConfigShape,
     PORT: env.port(3003),
     CHAPA_BASE_URL: env.url('http://127.0.0.1:3099'),
-    CHAPA_SECRET_KEY: env.str('CHASECK_TEST-tutorhub-dev'),
-    CHAPA_WEBHOOK_SECRET: env.str('tutorhub-dev-webhook-secret'),
+    /** Development defaults (public, the sandbox's): refused under NODE_ENV=production. */
+    CHAPA_SECRET_KEY: env.devSecret('CHASECK_TEST-tutorhub-dev'),
+    CHAPA_WEBHOOK_SECRET: env.devSecret('tutorhub-dev-webhook-secret'),
     /** Per attempt; idempotent Chapa calls are retried CHAPA_RETRIES more times on transport errors. */
     CHAPA_TIMEOUT_MS: env.int(15000, 100, 120000),
     CHAPA_RETRIES: env.int(2, 0, 10),

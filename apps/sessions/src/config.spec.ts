@@ -29,3 +29,16 @@ describe('sessions config', () => {
     expect(issues({ SESSION_OVERTIME_GRACE_MINUTES: String(24 * 60 + 1) })).toHaveLength(1);
   });
 });
+
+describe('sessions config in production', () => {
+  it('refuses the public development Agora App ID and certificate, missing or explicit', () => {
+    expect(issues({ NODE_ENV: 'production' })).toEqual([
+      expect.stringMatching(/^AGORA_APP_ID: must be set in production/),
+      expect.stringMatching(/^AGORA_APP_CERTIFICATE: must be set in production/),
+    ]);
+    expect(issues({ NODE_ENV: 'production', AGORA_APP_ID: 'a'.repeat(32), AGORA_APP_CERTIFICATE: 'fedcba9876543210fedcba9876543210' })).toEqual([
+      expect.stringMatching(/^AGORA_APP_CERTIFICATE: /),
+    ]);
+    expect(issues({ NODE_ENV: 'production', AGORA_APP_ID: 'a'.repeat(32), AGORA_APP_CERTIFICATE: 'b'.repeat(32) })).toEqual([]);
+  });
+});

@@ -2540,6 +2540,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /**
              * @description `auth.unauthenticated`: No access token.
              *

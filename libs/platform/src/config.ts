@@ -12,6 +12,23 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Schemas whose default is a development-only value (a secret published in this repository, so
+ * `npm start` works out of the box). loadConfig refuses them under NODE_ENV=production: the
+ * variable must be set, to something else.
+ */
+const developmentOnly = z.registry<{ developmentDefault: string }>();
+
+/**
+ * `base` with a default that only development may use (see developmentOnly). Wrap every secret
+ * that has a default in it; a secret without a default needs nothing (it is already required).
+ */
+function devDefault(base: z.ZodString, def: string) {
+  const schema = base.default(def);
+  schema.register(developmentOnly, { developmentDefault: def });
+  return schema;
+}
+
 const bool = (def: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -30,11 +47,8 @@ export const env = {
       .string()
       .optional()
       .transform((v) => (v === undefined || v === '' ? undefined : v)),
-  hex32: (def: string) =>
-    z
-      .string()
-      .regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hexadecimal characters')
-      .default(def),
+  /** A secret whose default is public (development only): refused in production, set or not. */
+  devSecret: (def: string, base: z.ZodString = z.string().min(1)) => devDefault(base, def),
   /** A cron expression with 5 or 6 fields (seconds first when 6). */
   cron: (def: string) =>
     z
@@ -147,25 +161,27 @@ export function loadConfig<S extends z.ZodTypeAny>(
   // Checked for every service here, not in each app's schema, so no app can forget it.
   const data: unknown = result.data;
   const chaos = data && typeof data === 'object' ? deliveryChaosIssues(data as Parameters<typeof deliveryChaosIssues>[0]) : [];
-  if (chaos.length) throw new ConfigError(chaos);
+  const devSecrets = data && typeof data === 'object' ? developmentDefaultIssues(schema, data as Record<string, unknown>) : [];
+  if (chaos.length || devSecrets.length) throw new ConfigError([...devSecrets, ...chaos]);
   return result.data;
+}
+
+/**
+ * Under NODE_ENV=production, every variable declared with a development-only default
+ * (env.devSecret) must be set, and not to that default: the defaults are public.
+ */
+export function developmentDefaultIssues(schema: z.ZodTypeAny, config: Record<string, unknown>): string[] {
+  if (config['NODE_ENV'] !== 'production') return [];
+  const shape = (schema as { shape?: Record<string, z.ZodTypeAny> }).shape;
+  if (!shape || typeof shape !== 'object') return [];
+  return Object.entries(shape).flatMap(([key, field]) => {
+    const meta = developmentOnly.get(field);
+    if (!meta || config[key] !== meta.developmentDefault) return [];
+    return [`${key}: must be set in production; its development default is public and refused when NODE_ENV=production`];
+  });
 }
 
 export function shouldMigrateOnStart(config: SharedConfig): boolean {
   if (config.MIGRATE_ON_START !== undefined) return ['true', '1', 'yes'].includes(config.MIGRATE_ON_START);
   return config.NODE_ENV !== 'production';
-}
-
-/**
- * Development defaults for secrets make `npm start` work out of the box; production must
- * never run on them.
- */
-export function refuseDevSecretsInProduction<T extends { NODE_ENV: string }>(
-  config: T,
-  secrets: Partial<Record<keyof T & string, string>>,
-): string[] {
-  if (config.NODE_ENV !== 'production') return [];
-  return Object.entries(secrets)
-    .filter(([key, devValue]) => (config as Record<string, unknown>)[key] === devValue)
-    .map(([key]) => `${key}: the development default must not be used in production`);
 }

@@ -4,8 +4,9 @@ import type { NextFunction, Request, Response } from 'express';
 import { raw } from 'express';
 import helmet from 'helmet';
 import { AppError } from '@tutorhub/platform';
-import type { GatewayConfig } from '../config';
+import { trustProxyEntries, type GatewayConfig } from '../config';
 import type { AuthenticatedRequest } from './auth.decorators';
+import { AllowedMethods } from './allowed-methods';
 import { API_PREFIX, RAW_BODY_PATHS } from './constants';
 import { setupOpenApi } from './openapi';
 
@@ -13,13 +14,13 @@ import { setupOpenApi } from './openapi';
 const JSON_TYPES = ['application/json', 'application/*+json'];
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Express `trust proxy` from TRUST_PROXY: a hop count, `true`/`false`, or a list of trusted addresses/subnets. */
-export function trustProxySetting(value: string): boolean | number | string {
-  const v = value.trim();
-  if (v === 'true') return true;
-  if (v === 'false' || v === '') return false;
-  if (/^\d+$/.test(v)) return Number(v);
-  return v;
+/**
+ * Express `trust proxy` from TRUST_PROXY (validated in config.ts): the listed addresses only, or
+ * `false` (no proxy header trusted) when none are listed.
+ */
+export function trustProxySetting(value: string): false | string[] {
+  const entries = trustProxyEntries(value);
+  return entries.length ? entries : false;
 }
 
 /**
@@ -33,6 +34,9 @@ export function configureGatewayHttp(app: NestExpressApplication, config: Gatewa
   app.use(stripQueryToken);
   app.use(helmet());
   app.use(notFoundOutsideKnownRoots);
+  // Known path, wrong method: 405 with Allow (the map is read from the router at start).
+  const allowedMethods = app.get(AllowedMethods).middleware();
+  app.use(allowedMethods);
   app.use(requireJsonBody);
   for (const path of RAW_BODY_PATHS) app.use(path, raw({ type: () => true, limit: config.BODY_LIMIT }));
   // Registered before Nest's default parser, which then stays out (it checks by name).

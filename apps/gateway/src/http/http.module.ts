@@ -4,13 +4,16 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { CONFIG } from '@tutorhub/service';
 import type { GatewayConfig } from '../config';
 import { AccessTokenService } from './access-token.service';
+import { AllowedMethods } from './allowed-methods';
 import { AuthGuard } from './auth.guard';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyStore } from './idempotency.store';
+import { NoBodyInterceptor } from './no-body.interceptor';
 import { GatewayThrottlerGuard, throttlerOptions } from './throttling';
 
 /**
- * The gateway's HTTP core: access tokens, the global guards and the idempotency interceptor.
+ * The gateway's HTTP core: access tokens, the global guards, the no-body and idempotency
+ * interceptors, and the allowed-methods map (405).
  * APP_GUARD providers run in the order listed: authentication first, so that the global rate
  * limit can count per user.
  */
@@ -19,11 +22,14 @@ import { GatewayThrottlerGuard, throttlerOptions } from './throttling';
   imports: [ThrottlerModule.forRootAsync({ inject: [CONFIG], useFactory: (config: GatewayConfig) => throttlerOptions(config) })],
   providers: [
     AccessTokenService,
+    AllowedMethods,
     IdempotencyStore,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: GatewayThrottlerGuard },
+    // Before idempotency: a refused body is never recorded as an answer.
+    { provide: APP_INTERCEPTOR, useClass: NoBodyInterceptor },
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
   ],
-  exports: [AccessTokenService, IdempotencyStore],
+  exports: [AccessTokenService, AllowedMethods, IdempotencyStore],
 })
 export class GatewayHttpModule {}

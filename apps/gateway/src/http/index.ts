@@ -6,6 +6,8 @@ export * from './constants';
 export * from './http.module';
 export * from './idempotency.interceptor';
 export * from './idempotency.store';
+export * from './allowed-methods';
+export * from './no-body.interceptor';
 export * from './openapi';
 export * from './throttling';
 export * from './zod';

@@ -217,7 +217,9 @@ function finalise(document: OpenAPIObject): OpenAPIObject {
         byStatus.set(String(status), list);
       };
       const g = GATEWAY_PROBLEMS;
-      if (op.requestBody || (op.parameters ?? []).length > 0) add(400, g.validation_failed);
+      // An operation without a body refuses one (NoBodyInterceptor): validation_failed too.
+      const refusesBody = !op.requestBody && ['post', 'put', 'patch', 'delete'].includes(method) && !RAW_BODY_PATHS.some((p) => path.startsWith(p));
+      if (op.requestBody || refusesBody || (op.parameters ?? []).length > 0) add(400, g.validation_failed);
       if (op.requestBody && !RAW_BODY_PATHS.some((p) => path.startsWith(p))) add(400, g.malformed_json);
       if (!isPublic) for (const c of ['auth.unauthenticated', 'auth.token_expired', 'auth.token_invalid'] as const) add(401, g[c]);
       if (roles.length > 0) add(403, g['auth.forbidden_role']);
