@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { ADMIN, startCluster, type Cluster } from './support/cluster';
 import { assertExactlyOnce } from './support/effects';
 import { http, type Reply, type RequestOptions } from './support/http';
-import { assertMoneyInvariants, withDb } from './support/invariants';
+import { assertMoneyInvariants, withDb } from '@tutorhub/testing';
 import { accept, book, loginAs, pay, runJourney, waitBookingStatus, waitEscrow, type Account, type Client, type JourneyResult } from './support/journey';
 import { MASS_ASSIGNMENT, UNSTORABLE_TEXT, allOperations, committedDocument, invalidBodies, validExample, type Operation, type Schema } from './support/openapi';
 import { record } from './support/results';

@@ -4,7 +4,7 @@ import { SERVICES, startCluster, type Cluster, type ServiceName } from './suppor
 import { brokerConnection, consumedByOutcome, deadLetterQueue, eventsExchange, eventsQueue, publishRaw, queueDepth, sendToQueue } from './support/broker';
 import { assertExactlyOnce, assertJourneyOutcomes, effectCounts } from './support/effects';
 import { http, until } from './support/http';
-import { assertMoneyInvariants, withDb } from './support/invariants';
+import { assertMoneyInvariants, withDb } from '@tutorhub/testing';
 import { runBatch, type Client, type JourneyResult } from './support/journey';
 import { diagnose } from './support/diagnose';
 import { record } from './support/results';

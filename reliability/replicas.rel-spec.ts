@@ -3,7 +3,7 @@ import { SERVICES, startCluster, type Cluster } from './support/cluster';
 import { consumedByOutcome } from './support/broker';
 import { assertAllWell } from './support/checks';
 import { http, until } from './support/http';
-import { withDb } from './support/invariants';
+import { withDb } from '@tutorhub/testing';
 import { accept, book, pay, register, runBatch, setUpTutor, waitBookingStatus, type Client } from './support/journey';
 import { diagnose } from './support/diagnose';
 import { record } from './support/results';

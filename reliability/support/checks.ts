@@ -1,7 +1,7 @@
 import type { Cluster } from './cluster';
 import { deadLetterDepths } from './broker';
 import { assertEventsDelivered, assertExactlyOnce, assertJourneyOutcomes } from './effects';
-import { assertMoneyInvariants } from './invariants';
+import { assertMoneyInvariants } from '@tutorhub/testing';
 import type { JourneyResult } from './journey';
 
 /**

@@ -1,6 +1,6 @@
 import type { Cluster } from './cluster';
 import { brokerConnection } from './broker';
-import { withDb } from './invariants';
+import { withDb } from '@tutorhub/testing';
 
 /**
  * A snapshot of where things are stuck, for failure messages: unpublished outbox rows, what each

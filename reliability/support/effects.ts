@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import { EXPECTED, feeOf, type JourneyResult } from './journey';
-import { withDb, type Violation } from './invariants';
+import { withDb, type Violation } from '@tutorhub/testing';
 
 /**
  * Exactly-once checks across services: no double state transition (each once-only event at

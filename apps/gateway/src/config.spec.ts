@@ -1,15 +1,8 @@
-import { ConfigError, loadConfig } from '@tutorhub/platform';
+import { configIssues, loadConfig } from '@tutorhub/platform';
 import { configSchema, DEV_ADMIN_PASSWORD, DEV_JWT_SECRET } from './config';
 import { trustProxySetting } from './http/configure-http';
 
-const issues = (env: Record<string, string>) => {
-  try {
-    loadConfig(configSchema, env);
-    return [];
-  } catch (err) {
-    return (err as ConfigError).issues;
-  }
-};
+const issues = (env: Record<string, string>) => configIssues(configSchema, env);
 
 describe('gateway config', () => {
   it('refuses the development JWT secret and admin password in production, missing or explicit', () => {

@@ -1,15 +1,8 @@
-import { ConfigError, loadConfig } from '@tutorhub/platform';
+import { configIssues, loadConfig } from '@tutorhub/platform';
 import { configSchema } from './config';
 
 const load = (env: Record<string, string>) => loadConfig(configSchema, env);
-const issues = (env: Record<string, string>) => {
-  try {
-    load(env);
-    return [];
-  } catch (err) {
-    return (err as ConfigError).issues;
-  }
-};
+const issues = (env: Record<string, string>) => configIssues(configSchema, env);
 
 describe('notifications config', () => {
   it('starts with no channel configured but the inbox', () => {

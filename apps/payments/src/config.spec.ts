@@ -1,14 +1,7 @@
-import { ConfigError, loadConfig } from '@tutorhub/platform';
+import { configIssues, loadConfig } from '@tutorhub/platform';
 import { configSchema } from './config';
 
-const issues = (env: Record<string, string>) => {
-  try {
-    loadConfig(configSchema, env);
-    return [];
-  } catch (err) {
-    return (err as ConfigError).issues;
-  }
-};
+const issues = (env: Record<string, string>) => configIssues(configSchema, env);
 
 describe('payments config', () => {
   it('uses the sandbox’s public Chapa secrets in development', () => {

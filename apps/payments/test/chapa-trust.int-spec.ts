@@ -1,10 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { register } from 'prom-client';
 import type { Actor } from '@tutorhub/contracts';
-// The reliability suites' money invariants (platform cash = everything owed, suspense, reversals…),
+// The suite-wide money invariants (platform cash = everything owed, suspense, reversals…),
 // run here against the service's real schema after every scenario.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { assertMoneyInvariants } from '../../../reliability/support/invariants';
+import { assertMoneyInvariants } from '@tutorhub/testing';
 import {
   acceptedBooking,
   admin,

@@ -1,15 +1,8 @@
 import { z } from 'zod';
-import { ConfigError, env, loadConfig, sharedConfigShape } from './config';
+import { ConfigError, configIssues, env, loadConfig, sharedConfigShape } from './config';
 
 const schema = z.object({ ...sharedConfigShape, API_SECRET: env.devSecret('public-dev-secret'), OTHER: env.str('plain-default') });
-const issues = (source: Record<string, string>) => {
-  try {
-    loadConfig(schema, source);
-    return [];
-  } catch (err) {
-    return (err as ConfigError).issues;
-  }
-};
+const issues = (source: Record<string, string>) => configIssues(schema, source);
 
 describe('development-only defaults (env.devSecret)', () => {
   it('are used outside production', () => {

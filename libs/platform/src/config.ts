@@ -166,6 +166,17 @@ export function loadConfig<S extends z.ZodTypeAny>(
   return result.data;
 }
 
+/** What `loadConfig` would refuse in `source` (empty when it loads): for tests and tooling. */
+export function configIssues(schema: z.ZodTypeAny, source: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(schema, source);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues;
+    throw err;
+  }
+}
+
 /**
  * Under NODE_ENV=production, every variable declared with a development-only default
  * (env.devSecret) must be set, and not to that default: the defaults are public.

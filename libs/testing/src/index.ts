@@ -5,3 +5,4 @@ export * from './test-service';
 export * from './app-process';
 export * from './broker-control';
 export * from './gateway-process';
+export * from './money-invariants';

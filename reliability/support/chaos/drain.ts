@@ -1,6 +1,6 @@
 import type { Cluster } from '../cluster';
 import { brokerConnection, consumedByOutcome, eventsQueue, queueDepth } from '../broker';
-import { withDb } from '../invariants';
+import { withDb } from '@tutorhub/testing';
 import { SERVICES } from '../cluster';
 
 /**

@@ -1,4 +1,4 @@
-import { withDb } from '../invariants';
+import { withDb } from '@tutorhub/testing';
 import type { BookingFacts } from './story';
 
 /**

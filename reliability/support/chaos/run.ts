@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ADMIN, FEE_BPS, type Cluster } from '../cluster';
 import { deadLetterDepths } from '../broker';
 import { assertEventsDelivered, effectViolations } from '../effects';
-import { moneyReport } from '../invariants';
+import { moneyReport } from '@tutorhub/testing';
 import { waitQuiescent, type DrainState } from './drain';
 import { readFacts } from './facts';
 import { loginAs } from '../journey';
