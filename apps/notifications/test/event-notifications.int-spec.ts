@@ -211,6 +211,55 @@ describe('notifications from events (real RabbitMQ + Postgres)', () => {
       },
     ],
     [
+      'a dispute that reached the escrow after its release → the student, closed',
+      () =>
+        envelope('payments.escrow.freeze_rejected.v1', {
+          escrowId: randomUUID(),
+          ...parties(),
+          disputeId: randomUUID(),
+          escrowStatus: 'released',
+          reason: 'already_released',
+        }),
+      [[S, 'dispute.closed']],
+      ([n]) => expect(n.body).toContain('just after the payment was released to the tutor'),
+    ],
+    [
+      'a new time proposed by the tutor → the student',
+      () =>
+        envelope('bookings.reschedule.proposed.v1', {
+          proposalId: randomUUID(),
+          ...parties(),
+          proposedBy: T,
+          startsAt: ENDS,
+          endsAt: '2026-03-05T16:00:00.000Z',
+          currentStartsAt: STARTS,
+          expiresAt: '2026-03-02T10:00:00.000Z',
+        }),
+      [[S, 'booking.reschedule_proposed']],
+      ([n]) => expect(n.body).toContain('Sara Tesfaye would like to move your lesson'),
+    ],
+    [
+      'a proposed time declined by the student → the tutor who proposed it',
+      () =>
+        envelope('bookings.reschedule.declined.v1', {
+          proposalId: randomUUID(),
+          ...parties(),
+          proposedBy: T,
+          startsAt: ENDS,
+          endsAt: '2026-03-05T16:00:00.000Z',
+          declinedBy: S,
+        }),
+      [[T, 'booking.reschedule_declined']],
+      ([n]) => expect(n.body).toContain('Abebe Kebede declined moving the lesson'),
+    ],
+    [
+      'a proposed time nobody answered → the student who proposed it',
+      () =>
+        envelope('bookings.reschedule.expired.v1', { proposalId: randomUUID(), ...parties(), proposedBy: S, startsAt: ENDS, endsAt: '2026-03-05T16:00:00.000Z' }),
+      [[S, 'booking.reschedule_expired']],
+      ([n]) => expect(n.body).toContain('was not answered in time'),
+    ],
+    [
       'review submitted by the student → the tutor',
       () => envelope('bookings.review.submitted.v1', { reviewId: randomUUID(), ...parties(), authorId: S, revieweeId: T, rating: 5 }),
       [[T, 'review.received']],
