@@ -33,18 +33,16 @@ export class NotificationsRetentionJob implements OnModuleInit {
   async runOnce(): Promise<{ deliveries: number; notifications: number }> {
     const readBefore = new Date(this.clock.now().getTime() - this.config.NOTIFICATIONS_READ_RETENTION_DAYS * 86_400_000);
     const batchSize = this.config.PRUNE_BATCH_SIZE;
+    // Due: read before the cutoff, and nothing of it still being sent.
+    const due = (n: string) =>
+      `${n}.read_at < $1 AND NOT EXISTS (SELECT 1 FROM notifications.deliveries p WHERE p.notification_id = ${n}.id AND p.status = 'pending')`;
     const deliveries = await pruneInBatches(this.ds, {
       table: 'notifications.deliveries',
-      due: `status <> 'pending' AND notification_id IN (SELECT id FROM notifications.notifications WHERE read_at < $1)`,
+      due: `notification_id IN (SELECT n.id FROM notifications.notifications n WHERE ${due('n')})`,
       params: [readBefore],
       batchSize,
     });
-    const notifications = await pruneInBatches(this.ds, {
-      table: 'notifications.notifications',
-      due: `read_at < $1 AND NOT EXISTS (SELECT 1 FROM notifications.deliveries d WHERE d.notification_id = notifications.id AND d.status = 'pending')`,
-      params: [readBefore],
-      batchSize,
-    });
+    const notifications = await pruneInBatches(this.ds, { table: 'notifications.notifications', due: due('notifications'), params: [readBefore], batchSize });
     return { deliveries, notifications };
   }
 }
