@@ -79,7 +79,7 @@ describe('messaging retention (real Postgres + RabbitMQ)', () => {
         [randomUUID()],
       )
       .then((r: Array<{ id: string }>) => r[0]!.id);
-  const inboxRow = async (processed: string, eventId = randomUUID()) => {
+  const inboxRow = async (processed: string, eventId: string = randomUUID()) => {
     await ds().query(`INSERT INTO probe.inbox (event_id, consumer, event_type, processed_at) VALUES ($1, 'probe', 'x', ${processed})`, [eventId]);
     return eventId;
   };
