@@ -8,6 +8,7 @@ export * from './messaging.module';
 export * from './outbox-relay';
 export * from './outbox.service';
 export * from './read-your-writes';
+export * from './retention';
 export * from './rpc-client';
 export * from './rpc-server';
 export * from './topology';

@@ -23,6 +23,8 @@ export interface MessagingOptions {
   prefetch: number;
   maxAttempts?: number;
   retryDelayMs?: number;
+  /** Events older than this are dead-lettered unhandled (their inbox id may be pruned). */
+  maxEventAgeMs?: number;
   rpcTimeoutMs?: number;
   shutdownTimeoutMs?: number;
   /** Off in tests that drive the relay by hand. */
@@ -70,6 +72,7 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
       prefetch: o.prefetch,
       maxAttempts: o.maxAttempts ?? 5,
       retryDelayMs: o.retryDelayMs ?? 200,
+      maxEventAgeMs: o.maxEventAgeMs,
       chaos,
     });
     this.server = new RpcServer(this.amqp, this.topology, this.discovery.find(RPC_HANDLER), o.service, o.prefetch);

@@ -1,6 +1,7 @@
 export * from './bootstrap';
 export * from './health.controller';
 export * from './job-runner';
+export * from './messaging-retention.job';
 export * from './metrics.controller';
 export * from './problem.filter';
 export * from './service-kit.module';

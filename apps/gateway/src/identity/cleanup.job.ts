@@ -5,7 +5,8 @@ import { IdempotencyStore } from '../http/idempotency.store';
 import { IdentityService } from './identity.service';
 
 /**
- * Deletes idempotency records past their retention and sessions whose tokens all expired.
+ * Deletes idempotency records past their retention (IDEMPOTENCY_RETENTION_HOURS), expired
+ * refresh tokens and sessions whose tokens all expired (docs/operations.md "Data retention").
  * Every replica runs it; each batch claims its rows with SKIP LOCKED, so they share the work.
  */
 @Injectable()
@@ -21,9 +22,9 @@ export class IdentityCleanupJob implements OnModuleInit {
     this.jobs.schedule('identity-cleanup', this.config.CLEANUP_CRON, () => this.runOnce());
   }
 
-  async runOnce(): Promise<{ idempotencyKeys: number; sessions: number }> {
-    const idempotencyKeys = await this.idempotency.deleteExpired();
-    const sessions = await this.identity.deleteExpiredSessions();
-    return { idempotencyKeys, sessions };
+  async runOnce(): Promise<{ idempotencyKeys: number; refreshTokens: number; sessions: number }> {
+    const idempotencyKeys = await this.idempotency.deleteExpired(this.config.PRUNE_BATCH_SIZE);
+    const { tokens: refreshTokens, sessions } = await this.identity.deleteExpiredSessions(this.config.PRUNE_BATCH_SIZE);
+    return { idempotencyKeys, refreshTokens, sessions };
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Actor, AuthSession, LoginInput, RegisterInput, Role, UserView } from '@tutorhub/contracts';
-import { OutboxService } from '@tutorhub/messaging';
+import { OutboxService, pruneInBatches } from '@tutorhub/messaging';
 import { PG, pgCode } from '@tutorhub/persistence';
 import { AppError, Clock } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
@@ -151,22 +151,23 @@ export class IdentityService {
     return row ? { userId: row.id, role: 'admin' } : null;
   }
 
-  /** Deletes sessions whose every token expired (replica-safe: claims rows with SKIP LOCKED). */
-  async deleteExpiredSessions(batchSize = 500): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const deleted = (await this.ds.query(
-        `DELETE FROM identity.refresh_token_families WHERE id IN (
-           SELECT f.id FROM identity.refresh_token_families f
-            WHERE NOT EXISTS (SELECT 1 FROM identity.refresh_tokens t WHERE t.family_id = f.id AND t.expires_at > $1)
-            LIMIT $2 FOR UPDATE SKIP LOCKED)
-         RETURNING id`,
-        [this.clock.now(), batchSize],
-      )) as [unknown[], number] | unknown[];
-      const n = Array.isArray(deleted[0]) ? (deleted as [unknown[], number])[1] : deleted.length;
-      total += n;
-      if (n < batchSize) return total;
-    }
+  /**
+   * Deletes expired refresh tokens, then sessions (families) left without a live token.
+   * Replica-safe (batches claim rows with SKIP LOCKED) and counted in
+   * retention_rows_deleted_total. Tokens go first so they are counted, not cascaded. A pruned
+   * expired token presented again is `auth.refresh_token_invalid` instead of `…_reused`: either
+   * way it gets nothing, only the theft signal of a token already past its expiry is lost.
+   */
+  async deleteExpiredSessions(batchSize = 500): Promise<{ tokens: number; sessions: number }> {
+    const now = this.clock.now();
+    const tokens = await pruneInBatches(this.ds, { table: 'identity.refresh_tokens', due: 'expires_at <= $1', params: [now], batchSize });
+    const sessions = await pruneInBatches(this.ds, {
+      table: 'identity.refresh_token_families',
+      due: `NOT EXISTS (SELECT 1 FROM identity.refresh_tokens t WHERE t.family_id = refresh_token_families.id AND t.expires_at > $1)`,
+      params: [now],
+      batchSize,
+    });
+    return { tokens, sessions };
   }
 
   private async insertUser(em: EntityManager, u: { email: string; fullName: string; role: Role; passwordHash: string }): Promise<UserRow | undefined> {
