@@ -213,11 +213,12 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^ENTRYPOINT \["\/usr\/local\/bin\/tutorhub-entrypoint"\]/m);
   });
 
-  it('entrypoint serves by default and runs migrate with the argument `migrate`', () => {
+  it('entrypoint serves by default, runs migrate with the argument `migrate` and the DLQ tool with `dlq`', () => {
     const entrypoint = readFileSync(join(ROOT, 'tools/deployment/docker-entrypoint.sh'), 'utf8');
     expect(entrypoint).toContain('main="dist/apps/${APP:?');
     expect(entrypoint).toMatch(/serve\) exec node "\$main" ;;/);
     expect(entrypoint).toMatch(/migrate\) shift; exec node "\$main" migrate "\$@" ;;/);
+    expect(entrypoint).toMatch(/dlq\) shift; exec node "\$main" dlq "\$@" ;;/);
     expect(entrypoint).toMatch(/\*\) exec "\$@" ;;/);
   });
 
