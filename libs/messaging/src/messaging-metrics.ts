@@ -44,7 +44,14 @@ export class MessagingMetrics {
 
   start(consumesEvents: boolean): void {
     const { service, schema } = this.options;
-    const outbox = async () => {
+    let inFlight: Promise<{ age: number; n: number }> | undefined;
+    // Both outbox gauges come from one query: a scrape collects them concurrently, so the second
+    // sampler joins the first's reading while it is in flight.
+    const outbox = () =>
+      (inFlight ??= readOutbox().finally(() => {
+        inFlight = undefined;
+      }));
+    const readOutbox = async () => {
       const [row] = (await this.dataSource.query(
         `SELECT (SELECT EXTRACT(EPOCH FROM clock_timestamp() - created_at)
                    FROM "${schema}".outbox WHERE published_at IS NULL ORDER BY seq LIMIT 1) AS age,
@@ -52,7 +59,6 @@ export class MessagingMetrics {
       )) as Array<{ age: string | null; n: number }>;
       return { age: Math.max(0, Number(row.age ?? 0)), n: row.n };
     };
-    // One query feeds both outbox gauges; each sampler caches its own reading of it.
     this.removers.push(outboxOldest.add(async () => [{ labels: { service }, value: (await outbox()).age }]));
     this.removers.push(outboxUnpublished.add(async () => [{ labels: { service }, value: (await outbox()).n }]));
     if (consumesEvents) {

@@ -33,6 +33,17 @@ interface SamplerState {
   pending?: Promise<void>;
 }
 
+/** A reading that takes longer fails, so a stuck database or broker cannot hang /metrics past Prometheus' scrape timeout. */
+const READ_TIMEOUT_MS = 3000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`reading took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 const sampleFailures = counter('metrics_sample_failures_total', 'Sampled gauges whose reading failed at scrape time', ['metric']);
 const sampled = new Map<string, Set<SamplerState>>();
 
@@ -41,8 +52,8 @@ const sampled = new Map<string, Set<SamplerState>>();
  * than kept up to date by the code that changes it. Each sampler's reading is reused for
  * `maxAgeMs`, and concurrent scrapes share one reading in flight, so a scrape storm (several
  * Prometheus replicas, a dashboard hammering /metrics) costs at most one query per interval.
- * A failed reading drops that sampler's series until the next good one (and counts in
- * `metrics_sample_failures_total`), so an alert never fires on a stale value.
+ * A failed (or slower than 3 s) reading drops that sampler's series until the next good one
+ * (and counts in `metrics_sample_failures_total`), so nothing alerts on a stale value.
  *
  * Several services can share one process in tests, hence several samplers per gauge; `add`
  * returns the function that removes one again (on application shutdown).
@@ -62,8 +73,7 @@ export function sampledGauge(name: string, help: string, labelNames: string[] = 
         await Promise.all(
           [...set].map((s) => {
             if (now - s.at < maxAgeMs) return s.pending;
-            s.pending ??= s
-              .read()
+            s.pending ??= withTimeout(s.read(), READ_TIMEOUT_MS)
               .then((values) => {
                 s.values = values;
               })
