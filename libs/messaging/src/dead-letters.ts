@@ -62,6 +62,8 @@ export class DeadLetters {
 
   static async open(url: string, topology: Topology, service: string): Promise<DeadLetters> {
     const model = await connect(url, { clientProperties: { connection_name: `${service}-dlq-admin` } });
+    // Failures reach the caller as rejected operations; unhandled 'error' events would crash it instead.
+    model.on('error', () => undefined);
     return new DeadLetters(model, topology, service);
   }
 
@@ -87,6 +89,7 @@ export class DeadLetters {
     who: { operator: string; reason: string | null },
   ): Promise<{ replayed: AuditLine[]; missing: string[] }> {
     const ch = await this.model.createConfirmChannel();
+    ch.on('error', () => undefined);
     try {
       const { messageCount } = await ch.checkQueue(this.queue);
       const target = this.topology.eventsQueue(this.service);
@@ -140,6 +143,7 @@ export class DeadLetters {
 
   private async withMessages<T>(limit: number, fn: (messages: GetMessage[]) => Promise<T>): Promise<T> {
     const ch = await this.model.createChannel();
+    ch.on('error', () => undefined);
     try {
       const { messageCount } = await ch.checkQueue(this.queue);
       const messages: GetMessage[] = [];

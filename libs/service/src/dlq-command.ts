@@ -48,7 +48,13 @@ export async function runDlqCommand(
   const limit = values.limit === undefined ? 100 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) return usage();
 
-  const dlq = await DeadLetters.open(amqp.url, new Topology(amqp.namespace), service);
+  let dlq: DeadLetters;
+  try {
+    dlq = await DeadLetters.open(amqp.url, new Topology(amqp.namespace), service);
+  } catch (err) {
+    process.stderr.write(`cannot reach RabbitMQ: ${(err as Error).message}\n`);
+    return 69; // EX_UNAVAILABLE
+  }
   try {
     if (command === 'list') {
       for (const l of await dlq.list(limit)) {
@@ -72,6 +78,10 @@ export async function runDlqCommand(
     for (const line of replayed) writeAudit(line, values['audit-file']);
     for (const id of missing) process.stderr.write(`no message ${id} in ${dlq.queue}\n`);
     return missing.length > 0 ? 1 : 0;
+  } catch (err) {
+    // Typically a 404 from the passive declare: the service has not declared its queues yet.
+    process.stderr.write(`${dlq.queue}: ${(err as Error).message}\n`);
+    return 1;
   } finally {
     await dlq.close();
   }
