@@ -6,6 +6,7 @@ import { EVENT_HANDLER, RPC_HANDLER } from './decorators';
 import { DeliveryChaos, type DeliveryChaosSettings } from './delivery-chaos';
 import { EventConsumer } from './event-consumer';
 import { HandlerDiscovery } from './handler-discovery';
+import { MessagingMetrics } from './messaging-metrics';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxService } from './outbox.service';
 import { ReadYourWrites } from './read-your-writes';
@@ -56,6 +57,7 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
     private readonly relay: OutboxRelay,
     private readonly client: RpcClient,
     private readonly readYourWrites: ReadYourWrites,
+    private readonly metrics: MessagingMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -88,6 +90,8 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
     if (!(await this.amqp.waitUntilConnected(10000))) this.logger.warn('RabbitMQ not reachable yet; retrying in the background');
     if (this.options.relay !== false) this.relay.start();
     this.readYourWrites.start();
+    // Only a service that consumes events has a dead-letter queue.
+    this.metrics.start((this.consumer?.routingKeys.length ?? 0) > 0);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -98,6 +102,7 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.metrics.stop();
     await this.amqp.close();
   }
 }
@@ -127,10 +132,16 @@ export class MessagingModule {
           provide: ReadYourWrites,
           useValue: new ReadYourWrites({ databaseUrl: options.databaseUrl, schema: options.schema, service: options.service }),
         },
+        {
+          provide: MessagingMetrics,
+          inject: [DataSource],
+          useFactory: (ds: DataSource) =>
+            new MessagingMetrics(ds, amqp, topology, { service: options.service, schema: options.schema }),
+        },
         HandlerDiscovery,
         MessagingLifecycle,
       ],
-      exports: [AmqpConnection, Topology, OutboxService, OutboxRelay, RpcClient, ReadYourWrites, MessagingLifecycle],
+      exports: [AmqpConnection, Topology, OutboxService, OutboxRelay, RpcClient, ReadYourWrites, MessagingLifecycle, MessagingMetrics],
     };
   }
 }

@@ -1,4 +1,5 @@
 export * from './bootstrap';
+export * from './dlq-command';
 export * from './health.controller';
 export * from './job-runner';
 export * from './messaging-retention.job';
