@@ -5,7 +5,7 @@ import { NotificationCreatedV1, type Actor } from '@tutorhub/contracts';
 import { AppError } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import type { GatewayConfig } from '../config';
-import { AllowQueryToken, CurrentActor, zodToOpenApi, type AuthenticatedRequest } from '../http';
+import { AccessTokenService, AllowQueryToken, CurrentActor, zodToOpenApi, type AuthenticatedRequest } from '../http';
 import { NotificationHub, type LiveNotification } from './notification-hub';
 
 /** More than this many open streams per user is a leak or abuse (each holds a socket). */
@@ -17,6 +17,7 @@ export class NotificationStreamController {
   constructor(
     private readonly hub: NotificationHub,
     @Inject(CONFIG) private readonly config: GatewayConfig,
+    private readonly tokens: AccessTokenService,
   ) {}
 
   @Get('stream')
@@ -27,7 +28,8 @@ export class NotificationStreamController {
       'Authenticate with `Authorization: Bearer <token>`, or `?access_token=<token>` for EventSource clients, which cannot set headers. ' +
       'Each new notification of the caller arrives as `event: notification` with the JSON below as `data` (and the event id as `id`). ' +
       'A comment line (`: heartbeat`) is sent every ~25 s. The stream ends with `event: token_expired` when the access token expires: ' +
-      'reconnect with a fresh one. The stream is live only; missed notifications are in `GET /api/notifications`.',
+      'reconnect with a fresh one. It ends with `event: session_revoked` when the session is ended (logout, or a reused refresh token): ' +
+      'log in again. The stream is live only; missed notifications are in `GET /api/notifications`.',
   })
   @ApiProduces('text/event-stream')
   @ApiResponse({
@@ -58,13 +60,28 @@ export class NotificationStreamController {
       unsubscribe();
       res.end();
     };
+    const revoked = () => {
+      if (!ended) res.write('event: session_revoked\ndata: {}\n\n');
+      end();
+    };
+    const sessionId = req.sessionId ?? '';
     const unsubscribe = this.hub.subscribe(actor.userId, {
+      sessionId,
       send: (n: LiveNotification, id: string) => {
         if (!ended) res.write(`id: ${id}\nevent: notification\ndata: ${JSON.stringify(n)}\n\n`);
       },
       close: end,
+      revoked,
     });
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), this.config.SSE_HEARTBEAT_MS);
+    // The revocation NOTIFY closes the stream at once; this check covers one lost while the
+    // LISTEN connection was down (bounded by the heartbeat interval).
+    const heartbeat = setInterval(() => {
+      res.write(': heartbeat\n\n');
+      void this.tokens.sessionOpen(sessionId, actor.userId).then(
+        (open) => open || revoked(),
+        () => undefined, // the database is unreachable: keep the stream, check again next beat
+      );
+    }, this.config.SSE_HEARTBEAT_MS);
     // The stream must not outlive the token that opened it.
     const msLeft = Math.max(0, (req.accessTokenExpiresAt?.getTime() ?? Date.now()) - Date.now());
     const expiry = setTimeout(() => {
