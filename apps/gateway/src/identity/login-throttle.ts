@@ -82,30 +82,35 @@ export class LoginThrottle {
         { key: pairKey, threshold: this.config.LOGIN_BACKOFF_AFTER_FAILURES, scope: 'account_client' },
       ];
       if (!known) keys.push({ key: acctKey, threshold: this.config.LOGIN_ACCOUNT_BACKOFF_AFTER_FAILURES, scope: 'account' });
-      // Rows first, in a fixed order (pair, then account), so concurrent attempts lock alike.
+      // Each row is created if missing and locked until commit (a no-op DO UPDATE locks the row
+      // it conflicts with, even one the cleanup pass is deleting), in a fixed order (the pair,
+      // then the account), so concurrent attempts queue instead of deadlocking.
+      const rows: Array<Row & { threshold: number; scope: string }> = [];
       for (const k of keys) {
-        await em.query(`INSERT INTO identity.login_throttle (key, failures, last_attempt_at) VALUES ($1, 0, $2) ON CONFLICT (key) DO NOTHING`, [k.key, now]);
-      }
-      const rows: Row[] = [];
-      for (const k of keys) {
-        const [row] = (await em.query(`SELECT key, failures, last_attempt_at, blocked_until FROM identity.login_throttle WHERE key = $1 FOR UPDATE`, [k.key])) as Row[];
-        rows.push(row!);
+        const [row] = (await em.query(
+          `INSERT INTO identity.login_throttle AS t (key, failures, last_attempt_at) VALUES ($1, 0, $2)
+           ON CONFLICT (key) DO UPDATE SET failures = t.failures
+           RETURNING key, failures, last_attempt_at, blocked_until`,
+          [k.key, now],
+        )) as Row[];
+        if (!row) throw new Error('login_throttle upsert returned no row');
+        rows.push({ ...row, threshold: k.threshold, scope: k.scope });
       }
       let waitUntil = 0;
       let scope = '';
-      rows.forEach((row, i) => {
+      for (const row of rows) {
         const until = row.blocked_until ? new Date(row.blocked_until).getTime() : 0;
         if (until > now.getTime() && until > waitUntil) {
           waitUntil = until;
-          scope = keys[i]!.scope;
+          scope = row.scope;
         }
-      });
+      }
       if (waitUntil > 0) return { refused: { retryAfterMs: waitUntil - now.getTime(), scope } };
       const memory = loginFailureMemoryMs(this.config);
-      for (const [i, row] of rows.entries()) {
+      for (const row of rows) {
         const stale = now.getTime() - new Date(row.last_attempt_at).getTime() > memory;
         const failures = (stale ? 0 : row.failures) + 1;
-        const wait = backoffMs(failures, keys[i]!.threshold, this.config.LOGIN_BACKOFF_MAX_SECONDS);
+        const wait = backoffMs(failures, row.threshold, this.config.LOGIN_BACKOFF_MAX_SECONDS);
         await em.query(`UPDATE identity.login_throttle SET failures = $2, last_attempt_at = $3, blocked_until = $4 WHERE key = $1`, [
           row.key,
           failures,
