@@ -72,7 +72,14 @@ export class AccessTokenService {
 
   async verifyToken(token: string): Promise<VerifiedAccessToken> {
     const v = await this.verifySignature(token);
-    if (!(await this.sessionOpen(v.sessionId, v.actor.userId))) throw tokenRevoked();
+    let open: boolean;
+    try {
+      open = await this.sessionOpen(v.sessionId, v.actor.userId);
+    } catch {
+      // Fail closed, but say it is passing: a 503 the client retries, not a 500 or a 401 that logs it out.
+      throw new AppError(503, 'upstream.unavailable', 'Sessions cannot be checked right now; try again shortly.');
+    }
+    if (!open) throw tokenRevoked();
     return v;
   }
 

@@ -247,6 +247,8 @@ function finalise(document: OpenAPIObject): OpenAPIObject {
         add(503, g['upstream.timeout']);
         add(503, g['upstream.unavailable']);
       }
+      // The session check of every authenticated request reads the gateway's database (ADR 0015).
+      if (!isPublic && path.startsWith('/api/')) add(503, g['upstream.unavailable']);
       if (method === 'post' && !isPublic) {
         op.parameters = [
           ...(op.parameters ?? []).filter((p) => !(p.in === 'header' && p.name?.toLowerCase() === 'idempotency-key')),
