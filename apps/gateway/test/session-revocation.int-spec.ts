@@ -100,13 +100,19 @@ describe('session revocation across two gateway replicas (real HTTP, Postgres)',
     }
   });
 
-  it('ends a revoked session’s stream at the next heartbeat even when no notification arrives (NOTIFY lost)', async () => {
+  it('ends a revoked session’s stream at the next heartbeat when its notification may have been lost (LISTEN connection cut)', async () => {
     const { session } = await register(a);
+    const revocations = b.app.get(SessionRevocations);
+    await eventually(async () => revocations.isListening);
     const stream = await openStream(`${b.baseUrl}/api/notifications/stream`, { authorization: `Bearer ${session.accessToken}` });
     try {
       expect(stream.res.status).toBe(200);
       await eventually(async () => b.app.get(NotificationHub).subscriberCount(session.user.id) === 1);
-      // Revoke behind the gateways' back: no pg_notify, as if the LISTEN connection had been down.
+      // Cut replica B's LISTEN connection, and revoke behind the gateways' back (no pg_notify):
+      // the notification is lost whether B has reconnected by then or not.
+      const pid = revocations.backendPid;
+      expect(pid).toEqual(expect.any(Number));
+      await a.app.get(DataSource).query(`SELECT pg_terminate_backend($1)`, [pid]);
       await a.app.get(DataSource).query(
         `UPDATE identity.refresh_token_families SET revoked_at = now(), revoked_reason = 'logout' WHERE user_id = $1`,
         [session.user.id],

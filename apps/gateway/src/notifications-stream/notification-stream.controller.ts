@@ -7,6 +7,7 @@ import { CONFIG } from '@tutorhub/service';
 import type { GatewayConfig } from '../config';
 import { AccessTokenService, AllowQueryToken, CurrentActor, zodToOpenApi, type AuthenticatedRequest } from '../http';
 import { NotificationHub, type LiveNotification } from './notification-hub';
+import { SessionRevocations } from './session-revocations';
 
 /** More than this many open streams per user is a leak or abuse (each holds a socket). */
 export const MAX_STREAMS_PER_USER = 5;
@@ -18,6 +19,7 @@ export class NotificationStreamController {
     private readonly hub: NotificationHub,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     private readonly tokens: AccessTokenService,
+    private readonly revocations: SessionRevocations,
   ) {}
 
   @Get('stream')
@@ -73,14 +75,23 @@ export class NotificationStreamController {
       close: end,
       revoked,
     });
-    // The revocation NOTIFY closes the stream at once; this check covers one lost while the
-    // LISTEN connection was down (bounded by the heartbeat interval).
+    // A revocation's NOTIFY closes the stream at once (SessionRevocations). The session is
+    // checked once more now that the stream is subscribed (a revocation notified between the
+    // guard's check and the subscription would otherwise be missed), and again at a heartbeat
+    // only if the LISTEN connection is down or has changed since the last check, i.e. when a
+    // notification may have been lost. A healthy connection costs no query per stream.
+    let checkedUnder: number | undefined;
+    const check = () => {
+      const generation = this.revocations.generation;
+      void this.tokens.sessionOpen(sessionId, actor.userId).then(
+        (open) => (open ? (checkedUnder = generation) : revoked()),
+        () => (checkedUnder = undefined), // the database is unreachable: keep the stream, check again next beat
+      );
+    };
+    check();
     const heartbeat = setInterval(() => {
       res.write(': heartbeat\n\n');
-      void this.tokens.sessionOpen(sessionId, actor.userId).then(
-        (open) => open || revoked(),
-        () => undefined, // the database is unreachable: keep the stream, check again next beat
-      );
+      if (checkedUnder === undefined || checkedUnder !== this.revocations.generation) check();
     }, this.config.SSE_HEARTBEAT_MS);
     // The stream must not outlive the token that opened it.
     const msLeft = Math.max(0, (req.accessTokenExpiresAt?.getTime() ?? Date.now()) - Date.now());

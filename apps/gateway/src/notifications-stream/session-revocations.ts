@@ -9,8 +9,9 @@ import { NotificationHub } from './notification-hub';
  * Closes this replica's open notification streams of a session the moment it is revoked
  * (logout, refresh-token reuse), on whichever replica that happened: the revoking transaction
  * sends `pg_notify('identity_session_revoked', <session id>)`, delivered at commit to every
- * LISTENing process. A notification lost while this connection is down is covered by the
- * stream's own check of its session at every heartbeat (SSE_HEARTBEAT_MS). Requests do not
+ * LISTENing process. A notification lost while this connection was down is covered by the
+ * streams themselves: at a heartbeat (SSE_HEARTBEAT_MS), a stream whose last check of its
+ * session happened under another `generation` (or none) checks it again. Requests do not
  * depend on this: each one checks the session row (ADR 0015).
  */
 @Injectable()
@@ -21,6 +22,7 @@ export class SessionRevocations implements OnModuleInit, OnApplicationShutdown {
   private loop?: Promise<void>;
   private stopWait?: () => void;
   private listening = false;
+  private connections = 0;
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
@@ -30,6 +32,20 @@ export class SessionRevocations implements OnModuleInit, OnApplicationShutdown {
   /** Whether notifications are being received (tests, diagnostics). */
   get isListening(): boolean {
     return this.listening;
+  }
+
+  /**
+   * Which LISTEN connection is up (it changes on every reconnect), or undefined while none is.
+   * A stream that checked its session under generation G has missed no revocation as long as
+   * the generation is still G: every one since was delivered on that connection.
+   */
+  get generation(): number | undefined {
+    return this.listening ? this.connections : undefined;
+  }
+
+  /** The backend pid of the LISTEN connection (tests cut it to simulate a lost connection). */
+  get backendPid(): number | undefined {
+    return this.listening ? (this.client as (Client & { processID?: number }) | undefined)?.processID : undefined;
   }
 
   onModuleInit(): void {
@@ -52,6 +68,7 @@ export class SessionRevocations implements OnModuleInit, OnApplicationShutdown {
         await client.connect();
         client.on('notification', (n) => n.payload && this.hub.closeSession(n.payload));
         await client.query(`LISTEN "${SESSION_REVOKED_CHANNEL}"`);
+        this.connections++;
         this.listening = true;
         await new Promise<void>((resolve) => {
           client.on('error', () => resolve());
