@@ -66,7 +66,7 @@ describe('gateway retention (real Postgres)', () => {
       families: await deleted('identity.refresh_token_families'),
     };
 
-    await expect(gw.app.get(IdentityCleanupJob).runOnce()).resolves.toEqual({ idempotencyKeys: 1, refreshTokens: 2, sessions: 1 });
+    await expect(gw.app.get(IdentityCleanupJob).runOnce()).resolves.toEqual({ idempotencyKeys: 1, refreshTokens: 2, sessions: 1, loginThrottle: 0 });
 
     expect(await countWhere('identity.idempotency_keys', 'key = ANY($1)', [[expiredKey, liveKey]])).toBe(1);
     expect(await countWhere('identity.idempotency_keys', 'key = $1', [liveKey])).toBe(1);
