@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Actor, RpcReply } from '@tutorhub/contracts';
 import { Topology } from '@tutorhub/messaging';
+import type { ServiceKitOptions } from '@tutorhub/service';
 import { rawBroker, startTestService, type TestService } from '@tutorhub/testing';
 import { AppModule } from '../src/app.module';
 import type { GatewayConfig } from '../src/config';
@@ -14,10 +15,15 @@ export type Gateway = TestService<GatewayConfig>;
 export const JWT_SECRET = 'integration-test-secret-0123456789abcdef';
 export const ADMIN = { email: 'root@tutorhub.test', password: 'root-password-123456' };
 
-export async function startGateway(env: Record<string, string> = {}, services: string[] = [], opts: { testRoutes?: boolean } = {}): Promise<Gateway> {
+export async function startGateway(
+  env: Record<string, string> = {},
+  services: string[] = [],
+  opts: { testRoutes?: boolean; logDestination?: ServiceKitOptions['logDestination'] } = {},
+): Promise<Gateway> {
   return startTestService(gatewayMain, {
     env: { JWT_SECRET, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, PASSWORD_SCRYPT_LOG_N: '12', AUTH_RATE_LIMIT_PER_MINUTE: '1000', ...env },
-    module: (c) => AppModule.forRoot(c as GatewayConfig, { extraControllers: opts.testRoutes === false ? [] : [TestRoutesController] }),
+    module: (c) =>
+      AppModule.forRoot(c as GatewayConfig, { extraControllers: opts.testRoutes === false ? [] : [TestRoutesController], logDestination: opts.logDestination }),
     services: ['gateway', ...services],
   });
 }
@@ -29,7 +35,8 @@ export async function tokenFor(gw: Gateway, actor: Actor): Promise<string> {
 export const newActor = (role: Actor['role'] = 'student'): Actor => ({ userId: randomUUID(), role });
 
 export interface FakeService {
-  requests: Array<{ pattern: string; actor: Actor | null; data: unknown }>;
+  /** `correlationId`: the `x-correlation-id` header the gateway sent (the HTTP request id). */
+  requests: Array<{ pattern: string; actor: Actor | null; data: unknown; correlationId?: unknown }>;
   close(): Promise<void>;
 }
 
@@ -50,7 +57,7 @@ export async function fakeService(
   await ch.consume(queue, (msg: ConsumeMessage | null) => {
     if (!msg) return;
     const req = JSON.parse(msg.content.toString('utf8')) as { pattern: string; actor: Actor | null; data: unknown };
-    requests.push(req);
+    requests.push({ ...req, correlationId: msg.properties.headers?.['x-correlation-id'] });
     void Promise.resolve(answer(req)).then((reply) => {
       try {
         ch.sendToQueue(msg.properties.replyTo, Buffer.from(JSON.stringify(reply)), { correlationId: msg.properties.correlationId });
