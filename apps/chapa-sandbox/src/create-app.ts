@@ -22,7 +22,7 @@ export async function createChapaSandboxApp(
 ): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ChapaSandboxModule.forRoot(config), {
     rawBody: true,
-    logger: options.logger ?? nestLoggerFor(createLogger('chapa-sandbox', process.env.LOG_LEVEL || 'info')),
+    logger: options.logger ?? nestLoggerFor(createLogger('chapa-sandbox', config.logLevel)),
   });
   app.enableShutdownHooks();
   return app;

@@ -54,7 +54,7 @@ describe('gateway request ids, access log and HTTP metrics (real HTTP, RabbitMQ,
   });
 
   it('makes up an id for a request without one, or with a malformed one', async () => {
-    for (const headers of [{}, { 'x-request-id': 'two words' }, { 'x-request-id': 'a'.repeat(101) }, { 'x-request-id': 'x\u00e9' }]) {
+    for (const headers of [{} as Record<string, string>, { 'x-request-id': 'two words' }, { 'x-request-id': 'a'.repeat(101) }, { 'x-request-id': 'x\u00e9' }]) {
       const res = await api(gw, '/api/nope', { headers });
       expect(res.headers.get('x-request-id')).toMatch(UUID);
     }

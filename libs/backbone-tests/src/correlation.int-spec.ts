@@ -47,7 +47,7 @@ describe('correlation ids in the logs (real HTTP, RabbitMQ, Postgres)', () => {
   });
 
   it('makes up an id when the caller sends none or a malformed one, and still follows it', async () => {
-    for (const headers of [{}, { 'x-request-id': 'has spaces and ; semicolons' }, { 'x-request-id': 'x'.repeat(101) }]) {
+    for (const headers of [{} as Record<string, string>, { 'x-request-id': 'has spaces and ; semicolons' }, { 'x-request-id': 'x'.repeat(101) }]) {
       const bookingId = randomUUID();
       const res = await relay(bookingId, headers);
       const id = res.headers.get('x-request-id') ?? '';

@@ -64,8 +64,13 @@ export async function runService<S extends z.ZodTypeAny>(main: ServiceMain<S>): 
     migrations: main.def.migrations,
   };
   if (process.argv[2] === 'migrate') {
-    const ran = await migrate(persistence, (m) => log.info(m));
-    log.info(`migrations done (${ran.length} applied)`);
+    try {
+      const ran = await migrate(persistence, (m) => log.info(m));
+      log.info(`migrations done (${ran.length} applied)`);
+    } catch (err) {
+      log.fatal({ err }, 'migrations failed');
+      process.exit(1);
+    }
     process.exit(0);
   }
   if (shouldMigrateOnStart(config)) await migrate(persistence, (m) => log.info(m));

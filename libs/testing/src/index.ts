@@ -7,3 +7,4 @@ export * from './broker-control';
 export * from './gateway-process';
 export * from './money-invariants';
 export * from './log-capture';
+export * from './run-to-exit';
