@@ -53,6 +53,21 @@ describe('gateway request ids, access log and HTTP metrics (real HTTP, RabbitMQ,
     }
   });
 
+  it('documents X-Request-Id on every response of every operation', async () => {
+    const doc = (await api(gw, '/docs/openapi.json')).body as { paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>>; components: { headers?: Record<string, unknown> } };
+    expect(doc.components.headers?.RequestId).toMatchObject({ schema: { type: 'string' } });
+    const missing: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const [status, response] of Object.entries(op.responses ?? {})) {
+          if (!response.headers?.['X-Request-Id']) missing.push(`${method} ${path} ${status}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(Object.keys(doc.paths).length).toBeGreaterThan(10);
+  });
+
   it('makes up an id for a request without one, or with a malformed one', async () => {
     for (const headers of [{} as Record<string, string>, { 'x-request-id': 'two words' }, { 'x-request-id': 'a'.repeat(101) }, { 'x-request-id': 'x\u00e9' }]) {
       const res = await api(gw, '/api/nope', { headers });
