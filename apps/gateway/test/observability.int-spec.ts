@@ -87,6 +87,7 @@ describe('gateway request ids, access log and HTTP metrics (real HTTP, RabbitMQ,
     const line = accessLine(id);
     expect(line).toMatchObject({ name: 'gateway', method: 'POST', path: '/api/test/forward', route: '/api/test/forward', status: 201, userId: actor.userId, msg: 'POST /api/test/forward 201' });
     expect(line.durationMs).toEqual(expect.any(Number));
+    expect(line.ip).toMatch(/127\.0\.0\.1$/);
     expect(line.bytes).toBe(Number(res.headers.get('content-length')));
     // No headers, so no token or cookie to leak, and short.
     expect(line).not.toHaveProperty('req');

@@ -79,6 +79,8 @@ export function httpObservability(logger: Logger): (req: Request, res: Response,
         durationMs: Math.round(seconds * 10_000) / 10,
         ...(Number.isFinite(length) ? { bytes: length } : {}),
         ...(typeof userId === 'string' ? { userId } : {}),
+        // Express's req.ip: X-Forwarded-For only from the proxies TRUST_PROXY lists (ADR 0011).
+        ip: req.ip,
       };
       const msg = `${req.method} ${path} ${status}`;
       if (status >= 500) logger.error(line, msg);
