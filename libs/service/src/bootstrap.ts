@@ -6,7 +6,7 @@ import type { Logger as PinoRoot } from 'pino';
 import type { z } from 'zod';
 import { migrate } from '@tutorhub/persistence';
 import { ConfigError, loadConfig, shouldMigrateOnStart } from '@tutorhub/platform';
-import { httpObservability, reenterRequestContext } from './http-observability';
+import { httpObservability } from './http-observability';
 import { ROOT_LOGGER, createLogger } from './logging';
 import type { ServiceConfig, ServiceDefinition } from './service-kit.module';
 
@@ -35,7 +35,6 @@ export async function createServiceApp<S extends z.ZodTypeAny>(
   // carries X-Request-Id and is counted; see http-observability.ts.
   app.use(httpObservability(app.get<PinoRoot>(ROOT_LOGGER, { strict: false })));
   await main.configure?.(app, config);
-  app.use(reenterRequestContext);
   return app;
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { METHODS } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { counter, currentContext, histogram, runWithContext, type WorkContext } from '@tutorhub/platform';
+import { counter, histogram, runWithContext, type WorkContext } from '@tutorhub/platform';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 /** A client-chosen id is used only when it is this well-formed (no log or header injection). */
@@ -18,8 +18,7 @@ export const UNMATCHED_ROUTE = 'unmatched';
 /** Probes and scrapes: counted in the metrics, but an access line each would drown the log. */
 const QUIET = /^\/(health\/(live|ready)|metrics)$/;
 
-const WORK = Symbol('work-context');
-type ObservedRequest = Request & { id?: unknown; actor?: { userId?: unknown }; [WORK]?: WorkContext };
+type ObservedRequest = Request & { id?: unknown; actor?: { userId?: unknown } };
 
 /** The caller's `X-Request-Id` (or the older `X-Correlation-Id`) when well-formed, else a new UUID. */
 export function requestIdOf(req: Pick<Request, 'headers'>): string {
@@ -53,7 +52,6 @@ export function httpObservability(logger: Logger): (req: Request, res: Response,
     req.id = id;
     res.setHeader(REQUEST_ID_HEADER, id);
     const work: WorkContext = { correlationId: id };
-    req[WORK] = work;
     let done = false;
     const finish = () => {
       if (done) return;
@@ -88,17 +86,8 @@ export function httpObservability(logger: Logger): (req: Request, res: Response,
     };
     res.once('finish', finish);
     res.once('close', finish);
+    // Everything after this middleware, body parsers' callbacks included (the tests post JSON
+    // bodies and check the id reached the service), runs inside the context.
     runWithContext(work, next);
   };
-}
-
-/**
- * Re-enters the request's work context. Body parsers resume the request from stream events,
- * which may run outside the context the first middleware opened; this one, mounted after them,
- * makes sure guards, controllers and filters see it whatever the parser did.
- */
-export function reenterRequestContext(req: Request, _res: Response, next: NextFunction): void {
-  const work = (req as ObservedRequest)[WORK];
-  if (!work || currentContext() === work) return next();
-  runWithContext(work, next);
 }
