@@ -33,14 +33,16 @@ const colors = [36, 32, 33, 35, 34, 31];
 const children = new Map();
 let stopping = false;
 
+// On a terminal each line gets a coloured app tag; piped (to jq, a file, a log shipper) the
+// apps' JSON lines pass through untouched (each names its app in "name").
 function prefix(app, i) {
-  const tag = `\x1b[${colors[i % colors.length]}m${app.name.padEnd(13)}\x1b[0m`;
+  const tag = process.stdout.isTTY ? `\x1b[${colors[i % colors.length]}m${app.name.padEnd(13)}\x1b[0m ` : '';
   return (chunk) =>
     chunk
       .toString()
       .split('\n')
       .filter((l) => l.length)
-      .forEach((l) => process.stdout.write(`${tag} ${l}\n`));
+      .forEach((l) => process.stdout.write(`${tag}${l}\n`));
 }
 
 function run(app, i, args, restarts = 0) {

@@ -882,18 +882,8 @@ function metricsInCode(): Set<string> {
   return names;
 }
 
-/**
- * Metrics the alerts read that tutorhub's code does not register: Prometheus' own `up` and
- * kube-state-metrics. The two HTTP metrics are registered by libs/service/src/http-observability.ts,
- * which was written on a parallel branch (issue 17, logging); once both are merged the scan
- * finds them and their entries here can go.
- */
-const EXTERNAL_METRICS = new Set([
-  'up',
-  'kube_pod_container_status_restarts_total',
-  'http_server_requests_total',
-  'http_server_request_duration_seconds',
-]);
+/** Metrics the alerts read that tutorhub's code does not register: Prometheus' own `up` and kube-state-metrics. */
+const EXTERNAL_METRICS = new Set(['up', 'kube_pod_container_status_restarts_total']);
 
 /** GitHub's anchor of a Markdown heading. */
 const anchorOf = (heading: string) =>

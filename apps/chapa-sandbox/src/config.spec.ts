@@ -8,6 +8,7 @@ describe('chapa-sandbox config', () => {
       webhookSecret: 'tutorhub-dev-webhook-secret',
       webhookUrl: 'http://127.0.0.1:3000/api/webhooks/chapa',
       publicBaseUrl: 'http://127.0.0.1:3099',
+      logLevel: 'info',
     });
   });
 
@@ -42,6 +43,7 @@ describe('chapa-sandbox config', () => {
     expect(message).toMatch(/PORT/);
     expect(message).toMatch(/CHAPA_WEBHOOK_URL: must be an http\(s\) URL/);
     expect(message).toMatch(/CHAPA_SECRET_KEY: must be at least 8 characters/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
 
   it('exports the zod object schema', () => {
@@ -50,6 +52,7 @@ describe('chapa-sandbox config', () => {
       'CHAPA_SECRET_KEY',
       'CHAPA_WEBHOOK_SECRET',
       'CHAPA_WEBHOOK_URL',
+      'LOG_LEVEL',
       'PORT',
     ]);
   });

@@ -12,6 +12,7 @@ export const configSchema = z.object({
   CHAPA_WEBHOOK_URL: httpUrl.default('http://127.0.0.1:3000/api/webhooks/chapa'),
   /** Where browsers reach the sandbox (its own variable: the gateway's PUBLIC_BASE_URL is never read); defaults to http://127.0.0.1:<PORT>. */
   CHAPA_SANDBOX_PUBLIC_URL: httpUrl.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export interface SandboxConfig {
@@ -30,6 +31,8 @@ export interface SandboxConfig {
   webhookRetryDelaysMs?: readonly number[];
   /** Timeout of each outbound webhook/callback attempt. Default 5 s. */
   outboundTimeoutMs?: number;
+  /** Level of the JSON log lines (pino). Default `info`. */
+  logLevel?: string;
 }
 
 export class ConfigError extends Error {
@@ -54,5 +57,6 @@ export function loadConfig(env: Record<string, string | undefined>): SandboxConf
     webhookSecret: c.CHAPA_WEBHOOK_SECRET,
     webhookUrl: c.CHAPA_WEBHOOK_URL,
     publicBaseUrl: (c.CHAPA_SANDBOX_PUBLIC_URL ?? `http://127.0.0.1:${c.PORT}`).replace(/\/+$/, ''),
+    logLevel: c.LOG_LEVEL,
   };
 }

@@ -1,11 +1,12 @@
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createLogger, nestLoggerFor } from '@tutorhub/service';
 import type { SandboxConfig } from './config';
 import { ChapaSandboxModule } from './sandbox.module';
 
 export interface CreateSandboxOptions {
-  /** Nest logger; `false` silences it (tests). */
+  /** Nest logger; `false` silences it (tests). Default: JSON lines on stdout, like the services'. */
   logger?: LoggerService | LogLevel[] | false;
 }
 
@@ -21,7 +22,7 @@ export async function createChapaSandboxApp(
 ): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ChapaSandboxModule.forRoot(config), {
     rawBody: true,
-    logger: options.logger ?? ['log', 'warn', 'error'],
+    logger: options.logger ?? nestLoggerFor(createLogger('chapa-sandbox', config.logLevel)),
   });
   app.enableShutdownHooks();
   return app;

@@ -1,7 +1,11 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { createLogger } from '@tutorhub/service';
 import { ConfigError, loadConfig } from './config';
 import { createChapaSandboxApp } from './create-app';
+
+// Failures before Nest has a logger are JSON lines too.
+const startupLog = createLogger('chapa-sandbox');
 
 async function main(): Promise<void> {
   let config;
@@ -9,7 +13,7 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(err.message);
+      startupLog.fatal(err.message);
       process.exit(1);
     }
     throw err;
@@ -22,6 +26,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  startupLog.fatal({ err }, 'the Chapa sandbox could not start');
   process.exit(1);
 });

@@ -233,7 +233,8 @@ describe('gateway HTTP core (real HTTP, RabbitMQ, Postgres)', () => {
       const res = await api(gw, '/api/test/forward', { method: 'POST', token, json: { mode: 'ok' } });
       expect(res.status).toBe(201);
       expect(res.body).toEqual({ done: true });
-      expect(probe.requests.at(-1)).toEqual({ pattern: 'probe.do', actor, data: { mode: 'ok' } });
+      // The request id goes along, so the service's log lines carry it too.
+      expect(probe.requests.at(-1)).toEqual({ pattern: 'probe.do', actor, data: { mode: 'ok' }, correlationId: res.headers.get('x-request-id') });
     });
 
     it('maps a service refusal to a problem with its status, code, detail and errors', async () => {

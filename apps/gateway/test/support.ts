@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { Actor, RpcReply } from '@tutorhub/contracts';
 import type { Clock } from '@tutorhub/platform';
 import { Topology } from '@tutorhub/messaging';
+import type { ServiceKitOptions } from '@tutorhub/service';
 import { rawBroker, startTestService, type TestService } from '@tutorhub/testing';
 import { AppModule } from '../src/app.module';
 import type { GatewayConfig } from '../src/config';
@@ -24,11 +25,17 @@ export async function startGateway(
     clock?: Clock;
     /** Another replica: the database and broker namespace of this gateway (which owns and removes them). */
     replicaOf?: Gateway;
+    logDestination?: ServiceKitOptions['logDestination'];
   } = {},
 ): Promise<Gateway> {
   return startTestService(gatewayMain, {
     env: { JWT_SECRET, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, PASSWORD_SCRYPT_LOG_N: '12', AUTH_RATE_LIMIT_PER_MINUTE: '1000', ...env },
-    module: (c) => AppModule.forRoot(c as GatewayConfig, { clock: opts.clock, extraControllers: opts.testRoutes === false ? [] : [TestRoutesController] }),
+    module: (c) =>
+      AppModule.forRoot(c as GatewayConfig, {
+        clock: opts.clock,
+        extraControllers: opts.testRoutes === false ? [] : [TestRoutesController],
+        logDestination: opts.logDestination,
+      }),
     services: ['gateway', ...services],
     ...(opts.replicaOf ? { db: opts.replicaOf.db, namespace: opts.replicaOf.namespace } : {}),
   });
@@ -57,7 +64,8 @@ export async function sessionFor(gw: Gateway, actor: Actor): Promise<string> {
 export const newActor = (role: Actor['role'] = 'student'): Actor => ({ userId: randomUUID(), role });
 
 export interface FakeService {
-  requests: Array<{ pattern: string; actor: Actor | null; data: unknown }>;
+  /** `correlationId`: the `x-correlation-id` header the gateway sent (the HTTP request id). */
+  requests: Array<{ pattern: string; actor: Actor | null; data: unknown; correlationId?: unknown }>;
   close(): Promise<void>;
 }
 
@@ -78,7 +86,7 @@ export async function fakeService(
   await ch.consume(queue, (msg: ConsumeMessage | null) => {
     if (!msg) return;
     const req = JSON.parse(msg.content.toString('utf8')) as { pattern: string; actor: Actor | null; data: unknown };
-    requests.push(req);
+    requests.push({ ...req, correlationId: msg.properties.headers?.['x-correlation-id'] });
     void Promise.resolve(answer(req)).then((reply) => {
       try {
         ch.sendToQueue(msg.properties.replyTo, Buffer.from(JSON.stringify(reply)), { correlationId: msg.properties.correlationId });

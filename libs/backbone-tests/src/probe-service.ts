@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Module, type DynamicModule } from '@nestjs/common';
+import { Body, Controller, HttpCode, Injectable, Logger, Module, Post, type DynamicModule } from '@nestjs/common';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { z } from 'zod';
 import type { EventDataOf } from '@tutorhub/contracts';
 import { AppError, env, sharedConfigShape } from '@tutorhub/platform';
 import { ServiceKitModule, type ServiceKitOptions, type ServiceMain } from '@tutorhub/service';
-import { OnEvent, OnRpc, OutboxService, messagingTablesSql, parseInput, type EventContext, type RpcContext } from '@tutorhub/messaging';
+import { OnEvent, OnRpc, OutboxService, RpcClient, messagingTablesSql, parseInput, type EventContext, type RpcContext } from '@tutorhub/messaging';
+import { DataSource } from 'typeorm';
 
 /** A minimal service used to prove the messaging backbone against the real broker and database. */
 class ProbeInitial1700000000000 implements MigrationInterface {
@@ -26,10 +27,16 @@ export class ProbeHandlers {
   /** Bookings whose handler should fail this many more times as if the database were restarting. */
   readonly databaseDownLeft = new Map<string, number>();
 
-  constructor(private readonly outbox: OutboxService) {}
+  private readonly logger = new Logger('Probe');
+
+  constructor(
+    private readonly outbox: OutboxService,
+    private readonly dataSource: DataSource,
+  ) {}
 
   @OnEvent('bookings.booking.completed.v1')
   async onCompleted(data: EventDataOf<'bookings.booking.completed.v1'>, { em, envelope }: EventContext) {
+    this.logger.log(`event handled for booking ${data.bookingId}`);
     await em.query(`INSERT INTO probe.effects (event_id, booking_id) VALUES ($1, $2)`, [envelope.id, data.bookingId]);
     // Fail after writing, so a retry proves the failed attempt's writes were rolled back.
     const left = this.failuresLeft.get(data.bookingId) ?? 0;
@@ -50,6 +57,15 @@ export class ProbeHandlers {
     return { text: input.text, actor };
   }
 
+  /** Logs, then emits an event whose handler logs too (correlation across RPC and events). */
+  @OnRpc('probe.relay')
+  async relay({ data }: RpcContext) {
+    const { bookingId } = parseInput(z.object({ bookingId: z.uuid() }), data);
+    this.logger.log(`relay called for booking ${bookingId}`);
+    await this.dataSource.transaction((em) => this.emitCompleted(em, bookingId));
+    return { bookingId };
+  }
+
   @OnRpc('probe.refuse')
   async refuse() {
     throw new AppError(409, 'probe.refused', 'No.', { why: 'because' });
@@ -67,8 +83,20 @@ export class ProbeHandlers {
   }
 
   /** Writes a completed event for the booking in one transaction, optionally rolling it back. */
-  async emitCompleted(em: import('typeorm').EntityManager, bookingId = randomUUID()) {
+  async emitCompleted(em: import('typeorm').EntityManager, bookingId: string = randomUUID()) {
     return this.outbox.add(em, 'bookings.booking.completed.v1', { bookingId, studentId: randomUUID(), tutorId: randomUUID() });
+  }
+}
+
+/** HTTP in front of the probe's own RPC, as the gateway is in front of the services. */
+@Controller('probe')
+export class ProbeHttpController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Post('relay')
+  @HttpCode(200)
+  relay(@Body() body: { bookingId: string }) {
+    return this.rpc.call('probe', 'probe.relay', { bookingId: body.bookingId });
   }
 }
 

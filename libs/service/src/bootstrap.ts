@@ -1,11 +1,14 @@
-import { Logger as NestLogger, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import type { Logger as PinoRoot } from 'pino';
 import type { z } from 'zod';
 import { migrate } from '@tutorhub/persistence';
 import { ConfigError, loadConfig, shouldMigrateOnStart } from '@tutorhub/platform';
 import { runDlqCommand } from './dlq-command';
+import { httpObservability } from './http-observability';
+import { ROOT_LOGGER, createLogger } from './logging';
 import type { ServiceConfig, ServiceDefinition } from './service-kit.module';
 
 export interface ServiceMain<S extends z.ZodTypeAny> {
@@ -29,6 +32,9 @@ export async function createServiceApp<S extends z.ZodTypeAny>(
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   app.disable('x-powered-by');
+  // First in the stack, so that every response (even a refusal by the gateway's own middleware)
+  // carries X-Request-Id and is counted; see http-observability.ts.
+  app.use(httpObservability(app.get<PinoRoot>(ROOT_LOGGER, { strict: false })));
   await main.configure?.(app, config);
   return app;
 }
@@ -40,17 +46,18 @@ export async function createServiceApp<S extends z.ZodTypeAny>(
  * stops the process with a readable list of what is wrong.
  */
 export async function runService<S extends z.ZodTypeAny>(main: ServiceMain<S>): Promise<INestApplication | undefined> {
-  const log = new NestLogger(main.def.service);
   let config: z.output<S> & ServiceConfig;
   try {
     config = loadConfig(main.configSchema) as z.output<S> & ServiceConfig;
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`${main.def.service}: ${err.message}`);
+      createLogger(main.def.service).fatal(`${main.def.service}: ${err.message}`);
       process.exit(78); // EX_CONFIG
     }
     throw err;
   }
+  // JSON lines like the running service's, for `migrate` (a Kubernetes Job) as much as for serving.
+  const log = createLogger(main.def.service, config.LOG_LEVEL);
   const persistence = {
     url: config.DATABASE_URL,
     schema: main.def.schema,
@@ -61,11 +68,16 @@ export async function runService<S extends z.ZodTypeAny>(main: ServiceMain<S>): 
     process.exit(await runDlqCommand(main.def.service, { url: config.AMQP_URL, namespace: config.AMQP_NAMESPACE }, process.argv.slice(3)));
   }
   if (process.argv[2] === 'migrate') {
-    const ran = await migrate(persistence, (m) => log.log(m));
-    log.log(`migrations done (${ran.length} applied)`);
+    try {
+      const ran = await migrate(persistence, (m) => log.info(m));
+      log.info(`migrations done (${ran.length} applied)`);
+    } catch (err) {
+      log.fatal({ err }, 'migrations failed');
+      process.exit(1);
+    }
     process.exit(0);
   }
-  if (shouldMigrateOnStart(config)) await migrate(persistence, (m) => log.log(m));
+  if (shouldMigrateOnStart(config)) await migrate(persistence, (m) => log.info(m));
 
   const app = await createServiceApp(main, config);
   // A shutdown that hangs (a stuck connection) must not block a rolling update forever.
@@ -73,6 +85,6 @@ export async function runService<S extends z.ZodTypeAny>(main: ServiceMain<S>): 
     process.once(signal, () => setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS).unref());
   }
   await app.listen(config.PORT, process.env.HOST ?? '0.0.0.0');
-  log.log(`${main.def.service} listening on :${config.PORT}`);
+  log.info(`${main.def.service} listening on :${config.PORT}`);
   return app;
 }

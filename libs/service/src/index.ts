@@ -7,3 +7,5 @@ export * from './metrics.controller';
 export * from './problem.filter';
 export * from './service-kit.module';
 export * from './tokens';
+export * from './http-observability';
+export * from './logging';

@@ -4,12 +4,14 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { EntitySchema, MixedList } from 'typeorm';
 import { MessagingModule, deliveryChaosSettings } from '@tutorhub/messaging';
 import { dataSourceOptions } from '@tutorhub/persistence';
-import { Clock, SystemClock, currentContext, maxEventAgeMs, type SharedConfig } from '@tutorhub/platform';
+import { Clock, SystemClock, maxEventAgeMs, type SharedConfig } from '@tutorhub/platform';
 import { HealthController } from './health.controller';
 import { JobRunner } from './job-runner';
+import { ROOT_LOGGER, createLogger, nestPinoParams } from './logging';
 import { MessagingRetentionJob } from './messaging-retention.job';
 import { MetricsController } from './metrics.controller';
 import { ProblemFilter } from './problem.filter';
@@ -33,6 +35,8 @@ export interface ServiceKitOptions {
   /** Tests drive the outbox relay by hand when they need determinism. */
   relay?: boolean;
   extraControllers?: Type[];
+  /** Where the JSON log lines go (stdout by default); tests pass a stream to read them back. */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -43,28 +47,13 @@ export interface ServiceKitOptions {
 @Module({})
 export class ServiceKitModule {
   static forService(def: ServiceDefinition, config: ServiceConfig, opts: ServiceKitOptions = {}): DynamicModule {
+    // Logger options live in logging.ts; the request id, access line and HTTP metrics in http-observability.ts.
+    const logger = createLogger(def.service, config.LOG_LEVEL, opts.logDestination);
     return {
       module: ServiceKitModule,
       global: true,
       imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.LOG_LEVEL,
-            name: def.service,
-            // Health probes and scrapes would drown the log.
-            autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
-            genReqId: (req) => {
-              const header = req.headers['x-correlation-id'];
-              return typeof header === 'string' && /^[\w.:-]{1,100}$/.test(header) ? header : crypto.randomUUID();
-            },
-            customProps: () => ({ correlationId: currentContext()?.correlationId }),
-            mixin: () => {
-              const ctx = currentContext();
-              return ctx ? { correlationId: ctx.correlationId, causationId: ctx.causationId } : {};
-            },
-            redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-chapa-signature"]'],
-          },
-        }),
+        LoggerModule.forRoot(nestPinoParams(logger)),
         TypeOrmModule.forRoot(
           dataSourceOptions({
             url: config.DATABASE_URL,
@@ -95,12 +84,13 @@ export class ServiceKitModule {
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: SERVICE_SCHEMA, useValue: def.schema },
+        { provide: ROOT_LOGGER, useValue: logger },
         { provide: Clock, useValue: opts.clock ?? new SystemClock() },
         { provide: APP_FILTER, useClass: ProblemFilter },
         JobRunner,
         MessagingRetentionJob,
       ],
-      exports: [CONFIG, Clock, JobRunner, MessagingRetentionJob],
+      exports: [CONFIG, Clock, JobRunner, MessagingRetentionJob, ROOT_LOGGER],
     };
   }
 }

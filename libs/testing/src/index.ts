@@ -6,3 +6,5 @@ export * from './app-process';
 export * from './broker-control';
 export * from './gateway-process';
 export * from './money-invariants';
+export * from './log-capture';
+export * from './run-to-exit';

@@ -10,4 +10,7 @@ require.extensions['.ts'] = function compileTs(module, filename) {
   const { code } = swc.transformSync(fs.readFileSync(filename, 'utf8'), { ...swcOptions(), filename, sourceMaps: 'inline' });
   module._compile(code, filename);
 };
-require(path.resolve(process.argv[2]));
+// Take the entry point off argv, so the program sees its own arguments where it would when run
+// directly (`node main.js migrate`: process.argv[2] === 'migrate').
+const [entry] = process.argv.splice(2, 1);
+require(path.resolve(entry));

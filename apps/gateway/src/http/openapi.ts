@@ -33,6 +33,13 @@ const PROBLEM_SCHEMA: JsonSchema = {
   },
 };
 
+/** On every response (libs/service http-observability.ts sets it before anything can answer). */
+const REQUEST_ID_HEADER = {
+  description:
+    'The id of this request in the logs: the `X-Request-Id` the client sent when it was 1–100 of `A-Z a-z 0-9 _ . : -`, otherwise a UUID made up by the gateway.',
+  schema: { type: 'string', pattern: '^[\\w.:-]{1,100}$', examples: ['3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b'] },
+} as const;
+
 /** A problem a route may answer: its code and when it happens. */
 interface RouteProblem {
   code: string;
@@ -180,7 +187,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription(
       'HTTP API of the tutorhub live-tutoring marketplace (gateway). JSON in and out; times are ISO-8601 UTC; ' +
         'money is `{ amountMinor, currency }` in integer minor units. Errors are RFC 9457 `application/problem+json` ' +
-        'with a stable `code`. Mutating POSTs accept an `Idempotency-Key` header.',
+        'with a stable `code`. Mutating POSTs accept an `Idempotency-Key` header. Every response carries `X-Request-Id`: ' +
+        'the id the client sent in `X-Request-Id` (1–100 of `A-Z a-z 0-9 _ . : -`), else one the gateway made up; quote it when reporting a problem.',
     )
     .setVersion(API_VERSION)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token from /api/auth/login.' }, 'bearer')
@@ -196,6 +204,7 @@ function finalise(document: OpenAPIObject): OpenAPIObject {
     ...(components.securitySchemes ?? {}),
     accessTokenQuery: { type: 'apiKey', in: 'query', name: 'access_token', description: 'Access token in the URL; only on streams (EventSource cannot set headers).' },
   };
+  components.headers = { ...(components.headers ?? {}), RequestId: REQUEST_ID_HEADER };
   document.security = [{ bearer: [] }];
   document.tags = TAGS;
 
@@ -269,6 +278,9 @@ function finalise(document: OpenAPIObject): OpenAPIObject {
         const existing = responses[status] as { content?: Record<string, unknown> } | undefined;
         // A route that documents this status itself (the return page's HTML 404) keeps its other media types.
         responses[status] = existing?.content ? { ...generated, content: { ...existing.content, ...generated.content } } : generated;
+      }
+      for (const response of Object.values(responses) as Array<{ headers?: Record<string, unknown> }>) {
+        response.headers = { ...(response.headers ?? {}), 'X-Request-Id': { $ref: '#/components/headers/RequestId' } };
       }
       const tags = Array.isArray(op.tags) ? (op.tags as string[]) : [];
       if (tags.includes('admin')) op.tags = ['admin'];
