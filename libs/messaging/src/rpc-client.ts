@@ -4,6 +4,7 @@ import type { Actor, RpcProblem, RpcReply } from '@tutorhub/contracts';
 import { currentContext, histogram } from '@tutorhub/platform';
 import type { AmqpConnection } from './amqp-connection';
 import type { Topology } from './topology';
+import { SpanKind, failSpan, injectTraceContext, messagingAttributes, startSpan } from './tracing';
 
 const callSeconds = histogram('rpc_client_seconds', 'Gateway-side RPC round trip', ['service', 'pattern', 'outcome']);
 
@@ -43,6 +44,8 @@ export class RpcClient {
     private readonly amqp: AmqpConnection,
     private readonly topology: Topology,
     private readonly defaultTimeoutMs: number,
+    /** The calling service, for its spans. */
+    private readonly caller = 'unknown',
   ) {}
 
   register(): void {
@@ -68,17 +71,25 @@ export class RpcClient {
     const started = process.hrtime.bigint();
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
     let outcome = 'ok';
+    const queue = this.topology.rpcQueue(service);
+    // A client span per call; its context travels in the request's headers (`traceparent`), so
+    // the server's span is its child.
+    const span = startSpan(pattern, SpanKind.CLIENT, messagingAttributes(this.caller, queue, 'send', { 'rpc.system': 'tutorhub-amqp', 'rpc.service': service, 'rpc.method': pattern }));
     try {
-      return (await this.send(service, pattern, data, opts.actor ?? null, timeoutMs)) as T;
+      return (await this.send(service, pattern, data, opts.actor ?? null, timeoutMs, injectTraceContext(span))) as T;
     } catch (err) {
       outcome = err instanceof RpcError ? String(err.status) : 'error';
+      if (err instanceof RpcError) span.setAttribute('rpc.response.status_code', err.status);
+      // A refusal (4xx) is the service doing its job; only failures to answer mark the span.
+      if (!(err instanceof RpcError) || err.status >= 500) failSpan(span, err);
       throw err;
     } finally {
+      span.end();
       callSeconds.observe({ service, pattern, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
 
-  private send(service: string, pattern: string, data: unknown, actor: Actor | null, timeoutMs: number): Promise<unknown> {
+  private send(service: string, pattern: string, data: unknown, actor: Actor | null, timeoutMs: number, traceHeaders: Record<string, string>): Promise<unknown> {
     const ch = this.channel;
     if (!ch) {
       return Promise.reject(new RpcError({ status: 503, code: 'upstream.unavailable', detail: 'The message broker is not reachable.' }));
@@ -99,7 +110,7 @@ export class RpcClient {
           expiration: String(timeoutMs),
           mandatory: true,
           contentType: 'application/json',
-          headers: { 'x-correlation-id': ctx?.correlationId ?? id },
+          headers: { ...traceHeaders, 'x-correlation-id': ctx?.correlationId ?? id },
         });
       } catch (err) {
         this.take(id);

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { migrate } from '@tutorhub/persistence';
 import { ConfigError, loadConfig, shouldMigrateOnStart } from '@tutorhub/platform';
 import type { ServiceConfig, ServiceDefinition } from './service-kit.module';
+import { startTelemetry } from './telemetry';
 
 export interface ServiceMain<S extends z.ZodTypeAny> {
   def: ServiceDefinition;
@@ -60,6 +61,8 @@ export async function runService<S extends z.ZodTypeAny>(main: ServiceMain<S>): 
     log.log(`migrations done (${ran.length} applied)`);
     process.exit(0);
   }
+  // Before Nest creates anything, so that HTTP, Postgres and fetch are instrumented (OTEL_*).
+  if (startTelemetry(main.def.service)) log.log('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT)');
   if (shouldMigrateOnStart(config)) await migrate(persistence, (m) => log.log(m));
 
   const app = await createServiceApp(main, config);

@@ -5,3 +5,4 @@ export * from './metrics.controller';
 export * from './problem.filter';
 export * from './service-kit.module';
 export * from './tokens';
+export * from './telemetry';

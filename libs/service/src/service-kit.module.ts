@@ -12,6 +12,7 @@ import { HealthController } from './health.controller';
 import { JobRunner } from './job-runner';
 import { MetricsController } from './metrics.controller';
 import { ProblemFilter } from './problem.filter';
+import { TelemetryShutdown, traceIds } from './telemetry';
 import { CONFIG } from './tokens';
 
 export interface ServiceDefinition {
@@ -59,7 +60,7 @@ export class ServiceKitModule {
             customProps: () => ({ correlationId: currentContext()?.correlationId }),
             mixin: () => {
               const ctx = currentContext();
-              return ctx ? { correlationId: ctx.correlationId, causationId: ctx.causationId } : {};
+              return { ...(ctx ? { correlationId: ctx.correlationId, causationId: ctx.causationId } : {}), ...traceIds() };
             },
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-chapa-signature"]'],
           },
@@ -95,6 +96,7 @@ export class ServiceKitModule {
         { provide: Clock, useValue: opts.clock ?? new SystemClock() },
         { provide: APP_FILTER, useClass: ProblemFilter },
         JobRunner,
+        TelemetryShutdown,
       ],
       exports: [CONFIG, Clock, JobRunner],
     };

@@ -6,3 +6,4 @@ export * from './app-process';
 export * from './broker-control';
 export * from './gateway-process';
 export * from './money-invariants';
+export * from './otlp-receiver';
