@@ -8,7 +8,7 @@ import type { DeliveryChaos } from './delivery-chaos';
 import type { DiscoveredHandler } from './handler-discovery';
 import { handledChannel } from './read-your-writes';
 import type { Topology } from './topology';
-import { SpanKind, extractTraceContext, failSpan, inSpan, messagingAttributes, startSpan } from './tracing';
+import { SpanKind, extractTraceContext, failSpan, inSpan, messagingAttributes, startSpan, subjectAttributes } from './tracing';
 
 const consumed = counter('events_consumed_total', 'Events taken off the service queue, by outcome', ['service', 'type', 'outcome']);
 const handleSeconds = histogram('event_handle_seconds', 'Time to handle one event (transaction included)', ['service', 'type']);
@@ -148,6 +148,7 @@ export class EventConsumer {
         'messaging.message.id': envelope.id,
         'messaging.rabbitmq.destination.routing_key': envelope.type,
         'messaging.message.conversation_id': envelope.correlationId,
+        ...subjectAttributes(envelope.data),
       }),
       producer,
       producer,

@@ -7,7 +7,7 @@ import { counter, histogram, isCallerError, isTransientInfrastructureError, runW
 import type { AmqpConnection } from './amqp-connection';
 import type { DiscoveredHandler } from './handler-discovery';
 import type { Topology } from './topology';
-import { SpanKind, extractTraceContext, failSpan, messagingAttributes, startSpan } from './tracing';
+import { SpanKind, extractTraceContext, failSpan, messagingAttributes, startSpan, subjectAttributes } from './tracing';
 
 const served = histogram('rpc_server_seconds', 'Time to serve one RPC request', ['service', 'pattern', 'outcome']);
 const failures = counter('rpc_server_internal_errors_total', 'RPC requests that failed with an unexpected error', ['service', 'pattern']);
@@ -81,7 +81,7 @@ export class RpcServer {
       if (!parsed.success) throw Object.assign(new Error('Malformed RPC request'), { status: 400, code: 'rpc.malformed' });
       pattern = parsed.data.pattern;
       span.updateName(pattern);
-      span.setAttribute('rpc.method', pattern);
+      span.setAttributes({ 'rpc.method': pattern, ...subjectAttributes(parsed.data.data) });
       const handler = this.handlers.get(pattern);
       if (!handler) throw Object.assign(new Error(`No handler for ${pattern}`), { status: 404, code: 'rpc.unknown_pattern' });
       const actor = parsed.data.actor;

@@ -38,6 +38,12 @@ const headerGetter: TextMapGetter<Record<string, unknown>> = {
   },
 };
 
+/** Whom an event is about, so that a trace viewer finds every trace of one booking by tag. */
+export function subjectAttributes(data: unknown): Attributes {
+  const d = (data ?? {}) as Record<string, unknown>;
+  return typeof d.bookingId === 'string' ? { 'tutorhub.booking_id': d.bookingId } : {};
+}
+
 export function messagingAttributes(service: string, destination: string, operation: 'send' | 'create' | 'process' | 'receive', extra: Attributes = {}): Attributes {
   return {
     [SERVICE_ATTRIBUTE]: service,
