@@ -69,7 +69,7 @@ describe('distributed tracing: HTTP → RPC → outbox → consumer share one tr
     const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_TRACES_SAMPLER: 'parentbased_always_on' };
     const target = { databaseUrl: h.db.url, namespace: h.namespace };
     [gateway, notifications] = await Promise.all([
-      startGatewayProcess(target, { ...otel, AUTH_RATE_LIMIT_PER_MINUTE: '1000' }),
+      startGatewayProcess(target, { ...otel, AUTH_RATE_LIMIT_PER_MINUTE: '1000', LOG_LEVEL: 'info' }),
       startServiceProcess('notifications', target, otel),
     ]);
   });
@@ -148,5 +148,12 @@ describe('distributed tracing: HTTP → RPC → outbox → consumer share one tr
     expect(consumer.links).toContainEqual({ traceId, spanId: send!.spanId });
     expect(consumer.parentSpanId).toBe(send!.spanId);
     expect(consumer.attributes['messaging.system']).toBe('rabbitmq');
+    expect(consumer.attributes['tutorhub.booking_id']).toBe(created.body.id);
+    // Its Postgres queries (instrumentation-pg, patched after the app was loaded) are its children.
+    expect(spans.filter((s) => s.service === 'notifications' && s.kind === 'client' && s.parentSpanId === consumer.spanId).length).toBeGreaterThan(0);
+
+    // The gateway's log lines written for this request carry the trace id beside the correlation id.
+    const logged = await eventually(async () => gateway!.logs.find((l) => l.includes(`"traceId":"${traceId}"`)) ?? null, 5000);
+    expect(JSON.parse(logged)).toMatchObject({ traceId, spanId: expect.stringMatching(/^[0-9a-f]{16}$/) });
   });
 });
