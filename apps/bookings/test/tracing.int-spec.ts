@@ -138,6 +138,8 @@ describe('distributed tracing: HTTP → RPC → outbox → consumer share one tr
     // event's producer spans (outbox write, relay send) continue the same trace.
     const rpcServer = spans.find((s) => s.service === 'bookings' && s.kind === 'server' && s.name === 'bookings.create');
     expect(rpcServer?.parentSpanId).toBe(rpcClient!.spanId);
+    // …and the reply carries the server's context back: the client span links to it.
+    expect(rpcClient!.links).toContainEqual({ traceId, spanId: rpcServer!.spanId });
     const create = spans.find((s) => s.service === 'bookings' && s.kind === 'producer' && s.name === 'bookings.booking.requested.v1 create');
     expect(create?.parentSpanId).toBe(rpcServer!.spanId);
     const send = spans.find((s) => s.service === 'bookings' && s.kind === 'producer' && s.name === 'bookings.booking.requested.v1 send');

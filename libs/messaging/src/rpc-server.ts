@@ -7,7 +7,7 @@ import { counter, histogram, isCallerError, isTransientInfrastructureError, runW
 import type { AmqpConnection } from './amqp-connection';
 import type { DiscoveredHandler } from './handler-discovery';
 import type { Topology } from './topology';
-import { SpanKind, extractTraceContext, failSpan, messagingAttributes, startSpan, subjectAttributes } from './tracing';
+import { SpanKind, extractTraceContext, failSpan, injectTraceContext, messagingAttributes, startSpan, subjectAttributes } from './tracing';
 
 const served = histogram('rpc_server_seconds', 'Time to serve one RPC request', ['service', 'pattern', 'outcome']);
 const failures = counter('rpc_server_internal_errors_total', 'RPC requests that failed with an unexpected error', ['service', 'pattern']);
@@ -103,6 +103,8 @@ export class RpcServer {
         ch.sendToQueue(msg.properties.replyTo, Buffer.from(JSON.stringify(reply)), {
           correlationId: msg.properties.correlationId,
           contentType: 'application/json',
+          // Both ways: the caller's span links to this one.
+          headers: injectTraceContext(span),
         });
       }
       ch.ack(msg);
