@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, context, trace } from '@opentelemetry/api';
-import { SamplingDecision } from '@opentelemetry/sdk-trace';
-import { samplerFromEnv, tracingEnabled, traceIds } from './telemetry';
+import { InMemorySpanExporter, SamplingDecision, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import { samplerFromEnv, shutdownTelemetry, startTelemetry, tracingEnabled, traceIds } from './telemetry';
 
 const sample = (env: NodeJS.ProcessEnv, traceId = 'ffffffffffffffffffffffffffffffff') =>
   samplerFromEnv(env).shouldSample(ROOT_CONTEXT, traceId, 'x', SpanKind.SERVER, {}, []).decision;
@@ -37,5 +37,41 @@ describe('telemetry configuration (OTEL_*)', () => {
     const span = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 });
     // Without a registered context manager the API cannot make it active: still nothing.
     expect(context.with(trace.setSpan(ROOT_CONTEXT, span), () => traceIds())).toEqual({});
+  });
+
+  describe('with the SDK started', () => {
+    const exporter = new InMemorySpanExporter();
+    const saved = { name: process.env.OTEL_SERVICE_NAME, attrs: process.env.OTEL_RESOURCE_ATTRIBUTES };
+
+    beforeAll(() => {
+      process.env.OTEL_SERVICE_NAME = 'bookings-eu';
+      process.env.OTEL_RESOURCE_ATTRIBUTES = 'deployment.environment=prod';
+      expect(startTelemetry('bookings', { spanProcessors: [new SimpleSpanProcessor({ exporter })], instrument: false })).toBe(true);
+    });
+
+    afterAll(async () => {
+      await shutdownTelemetry();
+      for (const [k, v] of [['OTEL_SERVICE_NAME', saved.name], ['OTEL_RESOURCE_ATTRIBUTES', saved.attrs]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    });
+
+    it('takes service.name from OTEL_SERVICE_NAME and more attributes from OTEL_RESOURCE_ATTRIBUTES', () => {
+      trace.getTracer('t').startSpan('s').end();
+      const [span] = exporter.getFinishedSpans();
+      expect(span.resource.attributes).toMatchObject({ 'service.name': 'bookings-eu', 'deployment.environment': 'prod' });
+    });
+
+    it('gives log lines the active span’s trace and span ids', async () => {
+      const span = trace.getTracer('t').startSpan('work');
+      const ids = await context.with(trace.setSpan(context.active(), span), async () => {
+        await new Promise((r) => setImmediate(r));
+        return traceIds();
+      });
+      span.end();
+      expect(ids).toEqual({ traceId: span.spanContext().traceId, spanId: span.spanContext().spanId });
+      expect(traceIds()).toEqual({});
+    });
   });
 });
