@@ -136,6 +136,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     REMINDER_CRON: '* * * * * *',
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
     RATE_LIMIT_PER_MINUTE: '1000000',
+    // The hostile sweep sends wrong passwords for a seeded account on purpose; the per-account
+    // backoff (tested in apps/gateway/test/login-throttle.int-spec.ts) must not turn them into 429s.
+    LOGIN_BACKOFF_AFTER_FAILURES: '1000',
+    LOGIN_ACCOUNT_BACKOFF_AFTER_FAILURES: '100000',
     SHUTDOWN_TIMEOUT_MS: '5000',
     // Several platforms share one Postgres server here (max_connections 100): keep each small.
     DATABASE_POOL_SIZE: '5',

@@ -4,11 +4,12 @@
 // checks they agree (apart from the content hashes kustomize appends to generated ConfigMaps).
 //
 // Supported: resources (files and directories), namespace, labels (pairs, includeTemplates),
-// configMapGenerator (envs, literals; behavior create/merge/replace), patches (strategic merge
+// configMapGenerator (envs, files, literals; behavior create/merge/replace; options labels,
+// annotations, disableNameSuffixHash — names are never hashed here, see above), patches (strategic merge
 // of mappings incl. `$patch: delete` and null deletions; JSON 6902 add/remove/replace/test;
 // targets by kind, name and labelSelector), images (newName, newTag, digest).
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { isObject, type Json, type JsonObject, objs, parseYaml, parseYamlDocuments, str } from './yaml-docs';
 
 const KNOWN_FIELDS = new Set([
@@ -111,17 +112,34 @@ function generateConfigMap(dir: string, gen: JsonObject, resources: JsonObject[]
   if (!name) throw new Error(`${dir}: configMapGenerator entry without name`);
   const data: Record<string, string> = {};
   for (const env of (gen.envs as Json[] | undefined) ?? []) Object.assign(data, readEnvFile(join(dir, String(env))));
+  for (const entry of (gen.files as Json[] | undefined) ?? []) {
+    // `path` (key = file name) or `key=path`, as in kustomize.
+    const text = String(entry);
+    const eq = text.indexOf('=');
+    const [key, path] = eq > 0 ? [text.slice(0, eq), text.slice(eq + 1)] : [basename(text), text];
+    data[key] = readFileSync(join(dir, path), 'utf8');
+  }
   for (const literal of (gen.literals as Json[] | undefined) ?? []) {
     const text = String(literal);
     data[text.slice(0, text.indexOf('='))] = text.slice(text.indexOf('=') + 1);
+  }
+  const options = isObject(gen.options) ? gen.options : {};
+  for (const key of Object.keys(options)) {
+    if (!['labels', 'annotations', 'disableNameSuffixHash'].includes(key)) {
+      throw new Error(`${dir}: configMapGenerator option ${key} is not supported`);
+    }
   }
   const behavior = str(gen.behavior) ?? 'create';
   const existing = resources.find((r) => r.kind === 'ConfigMap' && meta(r).name === name);
   if (behavior === 'create') {
     if (existing) throw new Error(`${dir}: ConfigMap ${name} already exists`);
-    return [...resources, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data }];
+    const metadata: JsonObject = { name };
+    if (isObject(options.labels)) metadata.labels = { ...options.labels };
+    if (isObject(options.annotations)) metadata.annotations = { ...options.annotations };
+    return [...resources, { apiVersion: 'v1', kind: 'ConfigMap', metadata, data }];
   }
   if (!existing) throw new Error(`${dir}: configMapGenerator ${behavior} of missing ConfigMap ${name}`);
+  if (Object.keys(options).length > 0) throw new Error(`${dir}: configMapGenerator options with behavior ${behavior} are not supported`);
   if (behavior === 'merge') Object.assign(child(existing, 'data'), data);
   else if (behavior === 'replace') existing.data = data;
   else throw new Error(`${dir}: unknown behavior ${behavior}`);

@@ -30,5 +30,11 @@ describe('gateway config', () => {
       expect(issues({ TRUST_PROXY: value })).toEqual([expect.stringMatching(/^TRUST_PROXY: .* is not an address/)]);
     }
   });
-});
 
+  it('throttles logins per account by default, with a bounded wait (ADR 0015)', () => {
+    expect(loadConfig(configSchema, {})).toMatchObject({ LOGIN_BACKOFF_AFTER_FAILURES: 5, LOGIN_ACCOUNT_BACKOFF_AFTER_FAILURES: 20, LOGIN_BACKOFF_MAX_SECONDS: 900 });
+    expect(issues({ LOGIN_BACKOFF_AFTER_FAILURES: '0' })).toEqual([expect.stringMatching(/^LOGIN_BACKOFF_AFTER_FAILURES: /)]);
+    // A wait longer than a day would be a lockout in all but name.
+    expect(issues({ LOGIN_BACKOFF_MAX_SECONDS: '86401' })).toEqual([expect.stringMatching(/^LOGIN_BACKOFF_MAX_SECONDS: /)]);
+  });
+});

@@ -49,6 +49,16 @@ export const configSchema = z.object({
     RATE_LIMIT_PER_MINUTE: env.int(600, 1, 1000000),
     AUTH_RATE_LIMIT_PER_MINUTE: env.int(20, 1, 1000000),
     /**
+     * Per-account login throttling (ADR 0015), shared by every replica through the database.
+     * Failed logins of one account from one client address before each further attempt waits
+     * (1 s, doubling per failure, capped at LOGIN_BACKOFF_MAX_SECONDS).
+     */
+    LOGIN_BACKOFF_AFTER_FAILURES: env.int(5, 1, 1000),
+    /** The same over every address except those that logged into the account lately (looser: many addresses share it). */
+    LOGIN_ACCOUNT_BACKOFF_AFTER_FAILURES: env.int(20, 1, 100000),
+    /** The longest wait; there is never a lockout beyond it. */
+    LOGIN_BACKOFF_MAX_SECONDS: env.int(900, 1, 86400),
+    /**
      * Which proxies may set X-Forwarded-For (the client IP of rate limits and logs): a
      * comma-separated list of the ingress's addresses or CIDRs (`loopback`, `linklocal` and
      * `uniquelocal` name those ranges). Unset, empty or `false`: no proxy header is trusted and

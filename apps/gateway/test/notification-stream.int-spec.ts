@@ -4,69 +4,7 @@ import { AmqpConnection, Topology } from '@tutorhub/messaging';
 import { eventually, rawBroker } from '@tutorhub/testing';
 import { NotificationHub } from '../src/notifications-stream';
 import { SignJWT } from 'jose';
-import { api, JWT_SECRET, newActor, startGateway, tokenFor, type Gateway } from './support';
-
-interface SseEvent {
-  event: string;
-  id?: string;
-  data: string;
-}
-
-/** A Server-Sent Events client on fetch: collects events and comments as they arrive. */
-async function openStream(url: string, headers: Record<string, string> = {}) {
-  const abort = new AbortController();
-  const res = await fetch(url, { headers, signal: abort.signal });
-  const events: SseEvent[] = [];
-  const comments: string[] = [];
-  let ended = false;
-  if (res.ok && res.body) {
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    void (async () => {
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          buffer += decoder.decode(value, { stream: true });
-          let idx: number;
-          while ((idx = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, idx);
-            buffer = buffer.slice(idx + 2);
-            const ev: SseEvent = { event: 'message', data: '' };
-            let isEvent = false;
-            for (const line of block.split('\n')) {
-              if (line.startsWith(':')) comments.push(line.slice(1).trim());
-              else if (line.startsWith('event: ')) {
-                ev.event = line.slice(7);
-                isEvent = true;
-              }
-              else if (line.startsWith('id: ')) ev.id = line.slice(4);
-              else if (line.startsWith('data: ')) {
-                ev.data += line.slice(6);
-                isEvent = true;
-              }
-            }
-            if (isEvent) events.push(ev);
-          }
-        }
-      } catch {
-        // aborted
-      }
-      ended = true;
-    })();
-  }
-  return {
-    res,
-    events,
-    comments,
-    get ended() {
-      return ended;
-    },
-    notifications: () => events.filter((e) => e.event === 'notification').map((e) => JSON.parse(e.data) as { notificationId: string; userId: string; kind: string }),
-    close: () => abort.abort(),
-  };
-}
+import { api, JWT_SECRET, newActor, openStream, sessionFor, startGateway, tokenFor, type Gateway } from './support';
 
 describe('live notification stream (SSE over real HTTP + RabbitMQ)', () => {
   let gw: Gateway;
@@ -132,7 +70,7 @@ describe('live notification stream (SSE over real HTTP + RabbitMQ)', () => {
   it('ends the stream with event token_expired when the access token expires', async () => {
     const dave = newActor();
     const now = Math.floor(Date.now() / 1000);
-    const shortLived = await new SignJWT({ role: dave.role })
+    const shortLived = await new SignJWT({ role: dave.role, sid: await sessionFor(gw, dave) })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(dave.userId)
       .setIssuer('tutorhub')

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
+import { DataSource } from 'typeorm';
 import type { Actor, RpcReply } from '@tutorhub/contracts';
+import type { Clock } from '@tutorhub/platform';
 import { Topology } from '@tutorhub/messaging';
 import { rawBroker, startTestService, type TestService } from '@tutorhub/testing';
 import { AppModule } from '../src/app.module';
@@ -14,16 +16,42 @@ export type Gateway = TestService<GatewayConfig>;
 export const JWT_SECRET = 'integration-test-secret-0123456789abcdef';
 export const ADMIN = { email: 'root@tutorhub.test', password: 'root-password-123456' };
 
-export async function startGateway(env: Record<string, string> = {}, services: string[] = [], opts: { testRoutes?: boolean } = {}): Promise<Gateway> {
+export async function startGateway(
+  env: Record<string, string> = {},
+  services: string[] = [],
+  opts: {
+    testRoutes?: boolean;
+    clock?: Clock;
+    /** Another replica: the database and broker namespace of this gateway (which owns and removes them). */
+    replicaOf?: Gateway;
+  } = {},
+): Promise<Gateway> {
   return startTestService(gatewayMain, {
     env: { JWT_SECRET, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, PASSWORD_SCRYPT_LOG_N: '12', AUTH_RATE_LIMIT_PER_MINUTE: '1000', ...env },
-    module: (c) => AppModule.forRoot(c as GatewayConfig, { extraControllers: opts.testRoutes === false ? [] : [TestRoutesController] }),
+    module: (c) => AppModule.forRoot(c as GatewayConfig, { clock: opts.clock, extraControllers: opts.testRoutes === false ? [] : [TestRoutesController] }),
     services: ['gateway', ...services],
+    ...(opts.replicaOf ? { db: opts.replicaOf.db, namespace: opts.replicaOf.namespace } : {}),
   });
 }
 
+/**
+ * An access token for `actor` without going through login: the account and a session are
+ * written directly (an access token names its session, which must be open; ADR 0015).
+ */
 export async function tokenFor(gw: Gateway, actor: Actor): Promise<string> {
-  return (await gw.app.get(AccessTokenService).issue(actor)).token;
+  return (await gw.app.get(AccessTokenService).issue(actor, await sessionFor(gw, actor))).token;
+}
+
+/** An open session (refresh-token family) for `actor`, its account created if missing. */
+export async function sessionFor(gw: Gateway, actor: Actor): Promise<string> {
+  const ds = gw.app.get(DataSource);
+  await ds.query(
+    `INSERT INTO identity.users (id, email, full_name, role, password_hash) VALUES ($1, $2, 'Test User', $3, 'none') ON CONFLICT (id) DO NOTHING`,
+    [actor.userId, `${actor.userId}@tokens.test`, actor.role],
+  );
+  const sessionId = randomUUID();
+  await ds.query(`INSERT INTO identity.refresh_token_families (id, user_id, created_at) VALUES ($1, $2, now())`, [sessionId, actor.userId]);
+  return sessionId;
 }
 
 export const newActor = (role: Actor['role'] = 'student'): Actor => ({ userId: randomUUID(), role });
@@ -86,4 +114,66 @@ export async function api(gw: Gateway, path: string, init: RequestInit & { token
     json = undefined;
   }
   return { status: res.status, headers: res.headers, text, body: json as Record<string, unknown> & { code?: string } };
+}
+
+export interface SseEvent {
+  event: string;
+  id?: string;
+  data: string;
+}
+
+/** A Server-Sent Events client on fetch: collects events and comments as they arrive. */
+export async function openStream(url: string, headers: Record<string, string> = {}) {
+  const abort = new AbortController();
+  const res = await fetch(url, { headers, signal: abort.signal });
+  const events: SseEvent[] = [];
+  const comments: string[] = [];
+  let ended = false;
+  if (res.ok && res.body) {
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    void (async () => {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
+          let idx: number;
+          while ((idx = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, idx);
+            buffer = buffer.slice(idx + 2);
+            const ev: SseEvent = { event: 'message', data: '' };
+            let isEvent = false;
+            for (const line of block.split('\n')) {
+              if (line.startsWith(':')) comments.push(line.slice(1).trim());
+              else if (line.startsWith('event: ')) {
+                ev.event = line.slice(7);
+                isEvent = true;
+              }
+              else if (line.startsWith('id: ')) ev.id = line.slice(4);
+              else if (line.startsWith('data: ')) {
+                ev.data += line.slice(6);
+                isEvent = true;
+              }
+            }
+            if (isEvent) events.push(ev);
+          }
+        }
+      } catch {
+        // aborted
+      }
+      ended = true;
+    })();
+  }
+  return {
+    res,
+    events,
+    comments,
+    get ended() {
+      return ended;
+    },
+    notifications: () => events.filter((e) => e.event === 'notification').map((e) => JSON.parse(e.data) as { notificationId: string; userId: string; kind: string }),
+    close: () => abort.abort(),
+  };
 }

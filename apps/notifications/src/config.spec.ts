@@ -23,4 +23,12 @@ describe('notifications config', () => {
     expect(issues({ SMTP_URL: 'http://mail' })).toEqual(['SMTP_URL: must be an smtp:// or smtps:// URL']);
     expect(issues({ DELIVERY_MAX_ATTEMPTS: '0' })).toHaveLength(1);
   });
+
+  it('keeps read notifications longer than the inbox remembers event ids', () => {
+    expect(load({})).toMatchObject({ NOTIFICATIONS_READ_RETENTION_DAYS: 90, INBOX_RETENTION_HOURS: 720 });
+    expect(issues({ NOTIFICATIONS_READ_RETENTION_DAYS: '30' })).toEqual([
+      'NOTIFICATIONS_READ_RETENTION_DAYS: must be longer than INBOX_RETENTION_HOURS (720 h), so a notification is never pruned while its event may still be handled',
+    ]);
+    expect(issues({ NOTIFICATIONS_READ_RETENTION_DAYS: '10', INBOX_RETENTION_HOURS: '168' })).toEqual([]);
+  });
 });

@@ -32,8 +32,22 @@ export const configSchema = z
     FCM_BASE_URL: env.url('https://fcm.googleapis.com'),
     /** OAuth token endpoint; defaults to the service account's `token_uri`. */
     FCM_TOKEN_URL: env.optional(),
+    /**
+     * Read notifications (and their deliveries) are deleted this long after they were read;
+     * unread ones are kept. Must exceed the inbox retention (see the check below).
+     */
+    NOTIFICATIONS_READ_RETENTION_DAYS: env.int(90, 1, 3650),
   })
   .superRefine((c, ctx) => {
+    // A notification's dedupe key is the second guard against a redelivered event (after the
+    // inbox id); it must not disappear before the consumer starts refusing that event as too old.
+    if (c.NOTIFICATIONS_READ_RETENTION_DAYS * 24 <= c.INBOX_RETENTION_HOURS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['NOTIFICATIONS_READ_RETENTION_DAYS'],
+        message: `must be longer than INBOX_RETENTION_HOURS (${c.INBOX_RETENTION_HOURS} h), so a notification is never pruned while its event may still be handled`,
+      });
+    }
     if (c.SMTP_URL && !/^smtps?:\/\//.test(c.SMTP_URL)) {
       ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'must be an smtp:// or smtps:// URL' });
     }

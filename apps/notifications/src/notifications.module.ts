@@ -15,6 +15,7 @@ import { InboxRpc } from './inbox/inbox.rpc';
 import { NotificationWriter } from './inbox/notification-writer';
 import { ReminderScheduler } from './reminders/reminder-scheduler';
 import { SendDueRemindersJob } from './reminders/send-due-reminders.job';
+import { NotificationsRetentionJob } from './retention/notifications-retention.job';
 
 export function buildChannels(config: NotificationsConfig, dataSource: DataSource, clock: Clock): DeliveryChannel[] {
   const fcm =
@@ -51,8 +52,9 @@ export function buildChannels(config: NotificationsConfig, dataSource: DataSourc
     DevicesRpc,
     SendDueRemindersJob,
     DeliverNotificationsJob,
+    NotificationsRetentionJob,
   ],
-  exports: [NotificationWriter, SendDueRemindersJob, DeliverNotificationsJob, DELIVERY_CHANNELS],
+  exports: [NotificationWriter, SendDueRemindersJob, DeliverNotificationsJob, NotificationsRetentionJob, DELIVERY_CHANNELS],
 })
 export class NotificationsModule implements OnApplicationShutdown {
   constructor(@Inject(DELIVERY_CHANNELS) private readonly channels: DeliveryChannel[]) {}

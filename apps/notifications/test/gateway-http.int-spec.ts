@@ -57,7 +57,7 @@ describe('inbox routes through the gateway (HTTP → gateway process → RPC →
 
   async function http(method: 'GET' | 'POST' | 'DELETE', path: string, actor: Actor | null, json?: unknown) {
     const headers: Record<string, string> = {};
-    if (actor) headers.authorization = `Bearer ${await accessTokenFor(actor)}`;
+    if (actor) headers.authorization = `Bearer ${await accessTokenFor(actor, svc.db.url)}`;
     if (json !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${base}${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
     const text = await res.text();

@@ -8,6 +8,7 @@ import { EscrowService } from './escrow/escrow.service';
 import { ReleaseDueEscrowsJob } from './escrow/release-due-escrows.job';
 import { StudentReleaseRpc } from './escrow/student-release.rpc';
 import { LedgerRepository } from './ledger/ledger.repository';
+import { PaymentsMetrics } from './metrics/payments-metrics';
 import { PaymentService } from './payments/payment.service';
 import { PaymentsRpc } from './payments/payments.rpc';
 import { PayoutService } from './payouts/payout.service';
@@ -39,6 +40,7 @@ import { WalletRpc } from './wallet/wallet.rpc';
     WalletRpc,
     AdminRpc,
     StudentReleaseRpc,
+    PaymentsMetrics,
   ],
   exports: [LedgerRepository, EscrowService, ReleaseDueEscrowsJob, RefundProcessor, PaymentService, PayoutService],
 })

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { register } from 'prom-client';
 import {
   acceptedBooking,
   checkout,
@@ -64,11 +65,14 @@ describe('webhook authenticity', () => {
     const body = chargeSuccess(p.txRef);
     const constant = createHmac('sha256', WEBHOOK_SECRET).update(WEBHOOK_SECRET).digest('hex');
     const attempts: Array<Record<string, string>> = [{}, { 'x-chapa-signature': sign(body, 'not-the-secret') }, { 'chapa-signature': constant }, { 'x-chapa-signature': 'zz' }];
+    const before = await badSignatures();
     for (const headers of attempts) {
       const res = await deliver(body, headers);
       expect(res.status).toBe(401);
       expect(res.json).toMatchObject({ status: 401, code: 'chapa.bad_signature' });
     }
+    // What the ChapaWebhookSignatureFailures alert counts (docs/operations.md).
+    expect((await badSignatures()) - before).toBe(attempts.length);
     expect(await effects(b)).toMatchObject({ postings: 0, escrows: 0 });
   });
 
@@ -198,3 +202,8 @@ describe('verify mismatch holds nothing', () => {
     expect(await effects(b)).toMatchObject({ postings: 1, escrows: 0 });
   });
 });
+
+async function badSignatures(): Promise<number> {
+  const metric = await register.getSingleMetric('payments_chapa_webhooks_total')?.get();
+  return metric?.values.find((v) => v.labels.outcome === 'bad_signature')?.value ?? 0;
+}

@@ -31,7 +31,7 @@ afterAll(async () => {
 
 async function call(path: string, actor: Actor | null, init: { method?: string; json?: unknown; headers?: Record<string, string> } = {}) {
   const headers: Record<string, string> = { ...init.headers };
-  if (actor) headers.authorization = `Bearer ${await accessTokenFor(actor)}`;
+  if (actor) headers.authorization = `Bearer ${await accessTokenFor(actor, h.svc.db.url)}`;
   if (init.json !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`${base}${path}`, { method: init.method ?? 'GET', headers, body: init.json === undefined ? undefined : JSON.stringify(init.json) });
   const text = await res.text();

@@ -40,7 +40,7 @@ describe('session routes through the gateway (HTTP → gateway process → RPC �
 
   async function http(method: 'GET' | 'POST', path: string, actor: Actor | null, json?: unknown) {
     const headers: Record<string, string> = {};
-    if (actor) headers.authorization = `Bearer ${await accessTokenFor(actor)}`;
+    if (actor) headers.authorization = `Bearer ${await accessTokenFor(actor, h.svc.db.url)}`;
     if (json !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${base}${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
     const text = await res.text();

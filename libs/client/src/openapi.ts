@@ -90,7 +90,7 @@ export interface paths {
         };
         /**
          * Live notifications (Server-Sent Events)
-         * @description Authenticate with `Authorization: Bearer <token>`, or `?access_token=<token>` for EventSource clients, which cannot set headers. Each new notification of the caller arrives as `event: notification` with the JSON below as `data` (and the event id as `id`). A comment line (`: heartbeat`) is sent every ~25 s. The stream ends with `event: token_expired` when the access token expires: reconnect with a fresh one. The stream is live only; missed notifications are in `GET /api/notifications`.
+         * @description Authenticate with `Authorization: Bearer <token>`, or `?access_token=<token>` for EventSource clients, which cannot set headers. Each new notification of the caller arrives as `event: notification` with the JSON below as `data` (and the event id as `id`). A comment line (`: heartbeat`) is sent every ~25 s. The stream ends with `event: token_expired` when the access token expires: reconnect with a fresh one. It ends with `event: session_revoked` when the session is ended (logout, or a reused refresh token): log in again. The stream is live only; missed notifications are in `GET /api/notifications`.
          */
         get: operations["NotificationStream_stream"];
         put?: never;
@@ -901,7 +901,7 @@ export interface paths {
         put?: never;
         /**
          * Log in with email and password
-         * @description 401 `auth.invalid_credentials` for an unknown email or a wrong password alike.
+         * @description 401 `auth.invalid_credentials` for an unknown email or a wrong password alike. After repeated failures for an account (from this address, or from many addresses) further attempts wait: 429 `auth.login_throttled` with `Retry-After` (seconds), growing exponentially up to a bound; the password is not checked meanwhile. Unknown emails are throttled alike.
          */
         post: operations["Auth_login"];
         delete?: never;
@@ -921,7 +921,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for new tokens
-         * @description Refresh tokens are single-use: the answer carries a new one. Presenting a token that was already used ends the whole session (401 `auth.refresh_token_reused`); later refreshes of that session answer 401 `auth.refresh_token_revoked`.
+         * @description Refresh tokens are single-use: the answer carries a new one. Presenting a token that was already used ends the whole session (401 `auth.refresh_token_reused`) and refuses its access tokens at once (401 `auth.token_revoked`); later refreshes of that session answer 401 `auth.refresh_token_revoked`.
          */
         post: operations["Auth_refresh"];
         delete?: never;
@@ -941,7 +941,7 @@ export interface paths {
         put?: never;
         /**
          * End the session of a refresh token
-         * @description Idempotent. Access tokens already issued stay valid until they expire (ACCESS_TOKEN_TTL_SECONDS).
+         * @description Idempotent. The access tokens of that session are refused from when this answers, on every route (401 `auth.token_revoked`), and its open notification streams end with `event: session_revoked`.
          */
         post: operations["Auth_logout"];
         delete?: never;
@@ -2292,6 +2292,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -2388,6 +2390,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -2465,6 +2469,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -2555,6 +2561,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -2662,6 +2670,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -2788,6 +2798,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -2907,6 +2919,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -2996,6 +3010,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -3135,6 +3151,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -3270,6 +3288,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -3411,6 +3431,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -3570,6 +3592,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -3726,6 +3750,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -3836,6 +3862,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -3959,6 +3987,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -4045,6 +4075,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -4152,6 +4184,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -4279,6 +4313,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -4391,6 +4427,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -4523,6 +4561,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -4627,6 +4667,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -4726,6 +4768,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -4827,6 +4871,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -4924,6 +4970,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -5088,6 +5136,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -5186,6 +5236,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -5325,6 +5377,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -5480,6 +5534,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -5637,6 +5693,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -5798,6 +5856,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -5949,6 +6009,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -6096,6 +6158,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -6259,6 +6323,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -6419,6 +6485,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -6525,6 +6593,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -6681,6 +6751,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -6788,6 +6860,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -6928,6 +7002,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -7041,6 +7117,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -7173,6 +7251,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -7285,6 +7365,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -7449,6 +7531,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -7601,6 +7685,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -7713,6 +7799,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -7874,6 +7962,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -8135,7 +8225,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `rate_limited`: Too many requests; see Retry-After. */
+            /**
+             * @description `auth.login_throttled`: Too many failed logins for this account: wait Retry-After seconds (bounded; never a lockout).
+             *
+             *     `rate_limited`: Too many requests; see Retry-After.
+             */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -8195,7 +8289,9 @@ export interface operations {
              *
              *     `auth.refresh_token_revoked`: The session was ended (logout, or a reused token).
              *
-             *     `auth.refresh_token_reused`: The refresh token was already used: the session is ended.
+             *     `auth.refresh_token_reused`: The refresh token was already used: the session is ended, its access tokens refused at once.
+             *
+             *     `auth.refresh_token_expired`: The refresh token has expired: log in again.
              */
             401: {
                 headers: {
@@ -8337,6 +8433,8 @@ export interface operations {
              *     `auth.token_expired`: The access token has expired: refresh it.
              *
              *     `auth.token_invalid`: The access token is not one we issued.
+             *
+             *     `auth.token_revoked`: The session of the access token has ended (logout, or a reused refresh token): log in again.
              */
             401: {
                 headers: {
@@ -8366,6 +8464,15 @@ export interface operations {
             };
             /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `upstream.unavailable`: A downstream service is unavailable. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -83,6 +83,11 @@ export class AmqpConnection {
     });
   }
 
+  /** The live connection, for short-lived channels (metrics, admin tools); undefined while disconnected. */
+  get currentModel(): ChannelModel | undefined {
+    return this.current;
+  }
+
   /** The confirm channel the outbox relay publishes on; undefined while disconnected. */
   get publishChannel(): ConfirmChannel | undefined {
     return this.publisher;

@@ -21,6 +21,12 @@ export interface ConsumerOptions {
   /** Deliveries of one message before it is dead-lettered (handler failures). */
   maxAttempts: number;
   retryDelayMs: number;
+  /**
+   * Events older than this (by occurredAt) are dead-lettered unhandled: their inbox id may
+   * already have been pruned (INBOX_RETENTION_HOURS), so handling could repeat their effect.
+   * Undefined = no limit.
+   */
+  maxEventAgeMs?: number;
   /** TEST ONLY (delivery-chaos.ts): delays, reorders and duplicates deliveries. Never in production. */
   chaos?: DeliveryChaos;
 }
@@ -33,6 +39,7 @@ const TRANSIENT_WAIT_MS = 10 * 60_000;
 /**
  * Consumes the service's events queue with manual acks.
  * - Malformed (not JSON, bad envelope, unknown type, invalid data): dead-lettered at once.
+ * - Older than `maxEventAgeMs` (the inbox retention): dead-lettered at once (see tooOld).
  * - Handled: inbox insert + handler in one transaction, then ack. A duplicate finds its id in
  *   the inbox and is acked without effect.
  * - Handler failure: requeued after a short backoff until `maxAttempts`, then dead-lettered.
@@ -98,6 +105,16 @@ export class EventConsumer {
       this.safe(() => ch.nack(msg, false, false));
       return Promise.resolve();
     }
+    if (this.tooOld(envelope)) {
+      // Only a late replay (DLQ) or a backlog of weeks gets here. The inbox may no longer know
+      // this id, so handling it could repeat its effect: park it in the DLQ for the operator.
+      consumed.inc({ service: this.options.service, type: envelope.type, outcome: 'too_old' });
+      this.logger.error(
+        `dead-lettering ${envelope.type} ${envelope.id}: occurred ${envelope.occurredAt}, older than the inbox retention allows (its duplicate check may be gone)`,
+      );
+      this.safe(() => ch.nack(msg, false, false));
+      return Promise.resolve();
+    }
     const inOrder = () => this.inKeyOrder(ch, msg, envelope);
     // --- test-only delivery chaos: the delay happens before the per-key chain, so that events
     // of the same booking are reordered too (delivery-chaos.ts). Off unless configured.
@@ -115,6 +132,11 @@ export class EventConsumer {
       if (this.chains.get(key) === next) this.chains.delete(key);
     });
     return next;
+  }
+
+  private tooOld(envelope: EventEnvelope): boolean {
+    const max = this.options.maxEventAgeMs;
+    return max !== undefined && Date.now() - Date.parse(envelope.occurredAt) > max;
   }
 
   private parse(msg: ConsumeMessage): EventEnvelope {

@@ -6,6 +6,7 @@ import { EVENT_HANDLER, RPC_HANDLER } from './decorators';
 import { DeliveryChaos, type DeliveryChaosSettings } from './delivery-chaos';
 import { EventConsumer } from './event-consumer';
 import { HandlerDiscovery } from './handler-discovery';
+import { MessagingMetrics } from './messaging-metrics';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxService } from './outbox.service';
 import { ReadYourWrites } from './read-your-writes';
@@ -23,6 +24,8 @@ export interface MessagingOptions {
   prefetch: number;
   maxAttempts?: number;
   retryDelayMs?: number;
+  /** Events older than this are dead-lettered unhandled (their inbox id may be pruned). */
+  maxEventAgeMs?: number;
   rpcTimeoutMs?: number;
   shutdownTimeoutMs?: number;
   /** Off in tests that drive the relay by hand. */
@@ -54,6 +57,7 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
     private readonly relay: OutboxRelay,
     private readonly client: RpcClient,
     private readonly readYourWrites: ReadYourWrites,
+    private readonly metrics: MessagingMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -70,6 +74,7 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
       prefetch: o.prefetch,
       maxAttempts: o.maxAttempts ?? 5,
       retryDelayMs: o.retryDelayMs ?? 200,
+      maxEventAgeMs: o.maxEventAgeMs,
       chaos,
     });
     this.server = new RpcServer(this.amqp, this.topology, this.discovery.find(RPC_HANDLER), o.service, o.prefetch);
@@ -85,6 +90,8 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
     if (!(await this.amqp.waitUntilConnected(10000))) this.logger.warn('RabbitMQ not reachable yet; retrying in the background');
     if (this.options.relay !== false) this.relay.start();
     this.readYourWrites.start();
+    // Only a service that consumes events has a dead-letter queue.
+    this.metrics.start((this.consumer?.routingKeys.length ?? 0) > 0);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -95,6 +102,7 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.metrics.stop();
     await this.amqp.close();
   }
 }
@@ -124,10 +132,16 @@ export class MessagingModule {
           provide: ReadYourWrites,
           useValue: new ReadYourWrites({ databaseUrl: options.databaseUrl, schema: options.schema, service: options.service }),
         },
+        {
+          provide: MessagingMetrics,
+          inject: [DataSource],
+          useFactory: (ds: DataSource) =>
+            new MessagingMetrics(ds, amqp, topology, { service: options.service, schema: options.schema }),
+        },
         HandlerDiscovery,
         MessagingLifecycle,
       ],
-      exports: [AmqpConnection, Topology, OutboxService, OutboxRelay, RpcClient, ReadYourWrites, MessagingLifecycle],
+      exports: [AmqpConnection, Topology, OutboxService, OutboxRelay, RpcClient, ReadYourWrites, MessagingLifecycle, MessagingMetrics],
     };
   }
 }

@@ -86,6 +86,21 @@ function tracingConfigShape() {
   };
 }
 
+/** The inbox must remember an event id longer than any redelivery can take (see INBOX_RETENTION_HOURS). */
+export const MIN_INBOX_RETENTION_HOURS = 72;
+
+/**
+ * Allowance for clock skew between the producer's host (which stamps occurredAt) and the
+ * database (which stamps inbox.processed_at): an event is refused once it is older than the
+ * inbox retention minus this margin.
+ */
+export const EVENT_AGE_MARGIN_MS = 3_600_000;
+
+/** The oldest event a consumer still handles: anything older may have had its inbox id pruned. */
+export function maxEventAgeMs(config: Pick<SharedConfig, 'INBOX_RETENTION_HOURS'>): number {
+  return config.INBOX_RETENTION_HOURS * 3_600_000 - EVENT_AGE_MARGIN_MS;
+}
+
 /** Variables every service reads. */
 export const sharedConfigShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -122,6 +137,24 @@ export const sharedConfigShape = {
   /** Seeds the chaos decisions so a run replays; random (and logged at start) when unset. */
   EVENT_CHAOS_SEED: env.optional(),
   ...tracingConfigShape(),
+  /**
+   * Data retention of the messaging tables (docs/operations.md "Data retention"). A published
+   * outbox row is never published again (the relay sends unpublished rows only), so it is kept
+   * only for inspection.
+   */
+  OUTBOX_RETENTION_HOURS: env.int(7 * 24, 1, 24 * 3650),
+  /**
+   * Processed inbox ids are what makes a redelivered event a no-op, so they must outlive every
+   * redelivery: broker redeliveries and consumer retries take seconds to minutes, a backlog
+   * while a service is down hours to days. The consumer also refuses (dead-letters) any event
+   * older than this minus EVENT_AGE_MARGIN_MS, so a late DLQ replay can never slip past a pruned
+   * inbox id. At least 3 days.
+   */
+  INBOX_RETENTION_HOURS: env.int(30 * 24, MIN_INBOX_RETENTION_HOURS, 24 * 3650),
+  /** When every replica prunes (each batch claims its rows with SKIP LOCKED, so they share the work). */
+  PRUNE_CRON: env.cron('23 * * * *'),
+  /** Rows deleted per statement (one short transaction each). */
+  PRUNE_BATCH_SIZE: env.int(1000, 1, 100000),
 };
 
 /**
@@ -162,6 +195,10 @@ export type SharedConfig = {
   EVENT_CHAOS_DUPLICATE_RATE: number;
   EVENT_CHAOS_REPUBLISH_RATE: number;
   EVENT_CHAOS_SEED?: string;
+  OUTBOX_RETENTION_HOURS: number;
+  INBOX_RETENTION_HOURS: number;
+  PRUNE_CRON: string;
+  PRUNE_BATCH_SIZE: number;
 };
 
 /** Whether any test-only delivery chaos is configured. */

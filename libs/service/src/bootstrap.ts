@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import type { z } from 'zod';
 import { migrate } from '@tutorhub/persistence';
 import { ConfigError, loadConfig, shouldMigrateOnStart } from '@tutorhub/platform';
+import { runDlqCommand } from './dlq-command';
 import type { ServiceConfig, ServiceDefinition } from './service-kit.module';
 import { startTelemetry } from './telemetry';
 
@@ -35,7 +36,8 @@ export async function createServiceApp<S extends z.ZodTypeAny>(
 
 /**
  * The entry point of every service: `node main.js` serves, `node main.js migrate` migrates and
- * exits (the Kubernetes Job and the compose migration step run that). Invalid configuration
+ * exits (the Kubernetes Job and the compose migration step run that), `node main.js dlq …`
+ * inspects or replays its dead-letter queue (dlq-command.ts). Invalid configuration
  * stops the process with a readable list of what is wrong.
  */
 export async function runService<S extends z.ZodTypeAny>(main: ServiceMain<S>): Promise<INestApplication | undefined> {
@@ -56,6 +58,9 @@ export async function runService<S extends z.ZodTypeAny>(main: ServiceMain<S>): 
     entities: main.def.entities,
     migrations: main.def.migrations,
   };
+  if (process.argv[2] === 'dlq') {
+    process.exit(await runDlqCommand(main.def.service, { url: config.AMQP_URL, namespace: config.AMQP_NAMESPACE }, process.argv.slice(3)));
+  }
   if (process.argv[2] === 'migrate') {
     const ran = await migrate(persistence, (m) => log.log(m));
     log.log(`migrations done (${ran.length} applied)`);

@@ -7,13 +7,14 @@ import { LoggerModule } from 'nestjs-pino';
 import type { EntitySchema, MixedList } from 'typeorm';
 import { MessagingModule, deliveryChaosSettings } from '@tutorhub/messaging';
 import { dataSourceOptions } from '@tutorhub/persistence';
-import { Clock, SystemClock, currentContext, type SharedConfig } from '@tutorhub/platform';
+import { Clock, SystemClock, currentContext, maxEventAgeMs, type SharedConfig } from '@tutorhub/platform';
 import { HealthController } from './health.controller';
 import { JobRunner } from './job-runner';
+import { MessagingRetentionJob } from './messaging-retention.job';
 import { MetricsController } from './metrics.controller';
 import { ProblemFilter } from './problem.filter';
 import { TelemetryShutdown, traceIds } from './telemetry';
-import { CONFIG } from './tokens';
+import { CONFIG, SERVICE_SCHEMA } from './tokens';
 
 export interface ServiceDefinition {
   /** Service name: queue names, logs, metrics. */
@@ -85,6 +86,7 @@ export class ServiceKitModule {
           rpcTimeoutMs: config.RPC_TIMEOUT_MS,
           shutdownTimeoutMs: Math.max(1000, config.SHUTDOWN_TIMEOUT_MS - 2000),
           relay: opts.relay,
+          maxEventAgeMs: maxEventAgeMs(config),
           deliveryChaos: deliveryChaosSettings(config, config.AMQP_PREFETCH),
         }),
         TerminusModule,
@@ -93,12 +95,14 @@ export class ServiceKitModule {
       controllers: [HealthController, MetricsController, ...(opts.extraControllers ?? [])],
       providers: [
         { provide: CONFIG, useValue: config },
+        { provide: SERVICE_SCHEMA, useValue: def.schema },
         { provide: Clock, useValue: opts.clock ?? new SystemClock() },
         { provide: APP_FILTER, useClass: ProblemFilter },
         JobRunner,
+        MessagingRetentionJob,
         TelemetryShutdown,
       ],
-      exports: [CONFIG, Clock, JobRunner],
+      exports: [CONFIG, Clock, JobRunner, MessagingRetentionJob],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { Client } from 'pg';
 import type { Actor } from '@tutorhub/contracts';
 import { startAppProcess, type AppProcess } from './app-process';
 import { testAmqpUrl } from './test-env';
@@ -22,10 +23,34 @@ export function startGatewayProcess(target: { databaseUrl: string; namespace: st
   });
 }
 
-/** An access token the gateway accepts, as its own login would issue (HS256, iss/aud/exp). */
-export async function accessTokenFor(actor: Actor, secret = GATEWAY_TEST_JWT_SECRET): Promise<string> {
+const sessions = new Map<string, string>();
+
+/**
+ * An access token the gateway accepts, as its own login would issue (HS256, iss/aud/exp, and
+ * `sid`, the session it belongs to). The gateway refuses a token whose session is not open in
+ * its database (ADR 0015), so the account and a session are written there first (once per
+ * actor and database); `databaseUrl` is the one the gateway process runs on.
+ */
+export async function accessTokenFor(actor: Actor, databaseUrl: string, secret = GATEWAY_TEST_JWT_SECRET): Promise<string> {
+  const cacheKey = `${databaseUrl}\n${actor.userId}`;
+  let sid = sessions.get(cacheKey);
+  if (!sid) {
+    sid = randomUUID();
+    const client = new Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      await client.query(
+        `INSERT INTO identity.users (id, email, full_name, role, password_hash) VALUES ($1, $2, 'Test User', $3, 'none') ON CONFLICT (id) DO NOTHING`,
+        [actor.userId, `${actor.userId}@tokens.test`, actor.role],
+      );
+      await client.query(`INSERT INTO identity.refresh_token_families (id, user_id, created_at) VALUES ($1, $2, now())`, [sid, actor.userId]);
+    } finally {
+      await client.end();
+    }
+    sessions.set(cacheKey, sid);
+  }
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ role: actor.role })
+  return new SignJWT({ role: actor.role, sid })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(actor.userId)
     .setIssuer('tutorhub')

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { DataSource } from 'typeorm';
 import { actorSchema, type Actor } from '@tutorhub/contracts';
 import { AppError, Clock } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
@@ -15,10 +16,26 @@ export interface IssuedAccessToken {
   jti: string;
 }
 
+export interface VerifiedAccessToken {
+  actor: Actor;
+  expiresAt: Date;
+  /** The session (refresh-token family) the token was issued for. */
+  sessionId: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const invalid = () => new AppError(401, 'auth.token_invalid', 'The access token is invalid.');
+export const tokenRevoked = () => new AppError(401, 'auth.token_revoked', 'The session of this access token has ended (logout, or a stolen refresh token was detected); log in again.');
+
 /**
- * Short-lived access tokens: HS256 JWTs with `sub` (user id), `role`, `iss`, `aud`, `jti`,
- * `iat` and `exp`. Verification pins the algorithm, issuer and audience and checks expiry
- * against the injected clock. Access tokens are not revocable; their TTL is the bound.
+ * Short-lived access tokens: HS256 JWTs with `sub` (user id), `role`, `sid` (the session, i.e.
+ * refresh-token family), `iss`, `aud`, `jti`, `iat` and `exp`. Verification pins the algorithm,
+ * issuer and audience, checks expiry against the injected clock, and then asks the database
+ * whether the session is still open (ADR 0015): logout and refresh-token reuse revoke a
+ * session's access tokens at once, on every replica, because every replica reads the same row
+ * committed before the revoking request answered. One primary-key lookup per authenticated
+ * request; a token without `sid` (none is issued any more) is invalid.
  */
 @Injectable()
 export class AccessTokenService {
@@ -27,15 +44,16 @@ export class AccessTokenService {
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
     private readonly clock: Clock,
+    @Inject(DataSource) private readonly ds: DataSource,
   ) {
     this.key = new TextEncoder().encode(config.JWT_SECRET);
   }
 
-  async issue(actor: Actor): Promise<IssuedAccessToken> {
+  async issue(actor: Actor, sessionId: string): Promise<IssuedAccessToken> {
     const now = Math.floor(this.clock.now().getTime() / 1000);
     const exp = now + this.config.ACCESS_TOKEN_TTL_SECONDS;
     const jti = randomUUID();
-    const token = await new SignJWT({ role: actor.role })
+    const token = await new SignJWT({ role: actor.role, sid: sessionId })
       .setProtectedHeader({ alg: ALG, typ: 'JWT' })
       .setSubject(actor.userId)
       .setIssuer(this.config.JWT_ISSUER)
@@ -47,12 +65,37 @@ export class AccessTokenService {
     return { token, expiresAt: new Date(exp * 1000), jti };
   }
 
-  /** The actor a valid token speaks for; a 401 AppError (`auth.token_expired` / `auth.token_invalid`) otherwise. */
+  /** The actor a valid token speaks for; a 401 AppError (`auth.token_expired` / `auth.token_invalid` / `auth.token_revoked`) otherwise. */
   async verify(token: string): Promise<Actor> {
     return (await this.verifyToken(token)).actor;
   }
 
-  async verifyToken(token: string): Promise<{ actor: Actor; expiresAt: Date }> {
+  async verifyToken(token: string): Promise<VerifiedAccessToken> {
+    const v = await this.verifySignature(token);
+    let open: boolean;
+    try {
+      open = await this.sessionOpen(v.sessionId, v.actor.userId);
+    } catch {
+      // Fail closed, but say it is passing: a 503 the client retries, not a 500 or a 401 that logs it out.
+      throw new AppError(503, 'upstream.unavailable', 'Sessions cannot be checked right now; try again shortly.');
+    }
+    if (!open) throw tokenRevoked();
+    return v;
+  }
+
+  /**
+   * Whether the session is open: its family exists for this user and is not revoked. A missing
+   * row is a session that cannot be open any more (the account was deleted, or the cleanup pass
+   * removed it after all its tokens expired), so it is refused as revoked.
+   */
+  async sessionOpen(sessionId: string, userId: string): Promise<boolean> {
+    const [row] = (await this.ds.query(`SELECT revoked_at FROM identity.refresh_token_families WHERE id = $1 AND user_id = $2`, [sessionId, userId])) as Array<{
+      revoked_at: Date | null;
+    }>;
+    return row !== undefined && row.revoked_at === null;
+  }
+
+  private async verifySignature(token: string): Promise<VerifiedAccessToken> {
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, this.key, {
@@ -60,15 +103,16 @@ export class AccessTokenService {
         issuer: this.config.JWT_ISSUER,
         audience: this.config.JWT_AUDIENCE,
         currentDate: this.clock.now(),
+        // `sid` is checked below, after expiry: an expired token is told apart from an invalid one.
         requiredClaims: ['sub', 'exp', 'iat'],
         clockTolerance: 5,
       }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new AppError(401, 'auth.token_expired', 'The access token has expired.');
-      throw new AppError(401, 'auth.token_invalid', 'The access token is invalid.');
+      throw invalid();
     }
     const actor = actorSchema.safeParse({ userId: payload.sub, role: payload.role });
-    if (!actor.success) throw new AppError(401, 'auth.token_invalid', 'The access token is invalid.');
-    return { actor: actor.data, expiresAt: new Date(Number(payload.exp) * 1000) };
+    if (!actor.success || typeof payload.sid !== 'string' || !UUID.test(payload.sid)) throw invalid();
+    return { actor: actor.data, expiresAt: new Date(Number(payload.exp) * 1000), sessionId: payload.sid };
   }
 }

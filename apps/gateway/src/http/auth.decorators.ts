@@ -17,6 +17,8 @@ export interface AuthenticatedRequest extends Request {
   actor?: Actor;
   /** When the access token that authenticated this request expires (long-lived streams end then). */
   accessTokenExpiresAt?: Date;
+  /** The session (refresh-token family) of that token: long-lived streams end when it is revoked. */
+  sessionId?: string;
   /** `?access_token=` taken off the URL at the door (configure-http.ts); only @AllowQueryToken routes use it. */
   queryAccessToken?: string;
 }

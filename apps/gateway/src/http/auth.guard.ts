@@ -33,9 +33,10 @@ export class AuthGuard implements CanActivate {
       return true;
     }
     if (!token) throw new AppError(401, 'auth.unauthenticated', 'An access token is required (Authorization: Bearer <token>).');
-    const { actor, expiresAt } = await this.tokens.verifyToken(token);
+    const { actor, expiresAt, sessionId } = await this.tokens.verifyToken(token);
     req.actor = actor;
     req.accessTokenExpiresAt = expiresAt;
+    req.sessionId = sessionId;
 
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
     if (roles && roles.length > 0 && !roles.includes(actor.role)) {

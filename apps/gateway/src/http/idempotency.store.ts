@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { pruneInBatches } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import type { GatewayConfig } from '../config';
@@ -90,18 +91,11 @@ export class IdempotencyStore {
     );
   }
 
-  /** Deletes expired records in small batches; replicas running it together skip each other's rows. */
-  async deleteExpired(batchSize = 1000): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const result = (await this.ds.query(
-        `DELETE FROM identity.idempotency_keys WHERE ctid IN (
-           SELECT ctid FROM identity.idempotency_keys WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-        [this.clock.now(), batchSize],
-      )) as [unknown[], number];
-      const n = result[1] ?? 0;
-      total += n;
-      if (n < batchSize) return total;
-    }
+  /**
+   * Deletes expired records in small batches; replicas running it together skip each other's
+   * rows. Counted in retention_rows_deleted_total{table="identity.idempotency_keys"}.
+   */
+  deleteExpired(batchSize = 1000): Promise<number> {
+    return pruneInBatches(this.ds, { table: 'identity.idempotency_keys', due: 'expires_at <= $1', params: [this.clock.now()], batchSize });
   }
 }

@@ -61,6 +61,7 @@ const GATEWAY_PROBLEMS = {
   'auth.unauthenticated': { code: 'auth.unauthenticated', description: 'No access token.' },
   'auth.token_expired': { code: 'auth.token_expired', description: 'The access token has expired: refresh it.' },
   'auth.token_invalid': { code: 'auth.token_invalid', description: 'The access token is not one we issued.' },
+  'auth.token_revoked': { code: 'auth.token_revoked', description: 'The session of the access token has ended (logout, or a reused refresh token): log in again.' },
   'auth.forbidden_role': { code: 'auth.forbidden_role', description: 'The caller’s role may not do this.' },
   'idempotency.in_progress': { code: 'idempotency.in_progress', description: 'A request with the same Idempotency-Key is still in progress.' },
   'idempotency.key_reused': { code: 'idempotency.key_reused', description: 'The Idempotency-Key was already used with a different request.' },
@@ -76,11 +77,15 @@ const GATEWAY_PROBLEMS = {
 /** Problems the gateway itself answers on particular routes (identity is the gateway's own). */
 const GATEWAY_ROUTE_PROBLEMS: Record<string, Array<RouteProblem & { status: number }>> = {
   'POST /api/auth/register': [{ status: 409, code: 'auth.email_taken', description: 'An account with this email exists.' }],
-  'POST /api/auth/login': [{ status: 401, code: 'auth.invalid_credentials', description: 'Wrong email or password.' }],
+  'POST /api/auth/login': [
+    { status: 401, code: 'auth.invalid_credentials', description: 'Wrong email or password.' },
+    { status: 429, code: 'auth.login_throttled', description: 'Too many failed logins for this account: wait Retry-After seconds (bounded; never a lockout).' },
+  ],
   'POST /api/auth/refresh': [
     { status: 401, code: 'auth.refresh_token_invalid', description: 'The refresh token is unknown or expired.' },
     { status: 401, code: 'auth.refresh_token_revoked', description: 'The session was ended (logout, or a reused token).' },
-    { status: 401, code: 'auth.refresh_token_reused', description: 'The refresh token was already used: the session is ended.' },
+    { status: 401, code: 'auth.refresh_token_reused', description: 'The refresh token was already used: the session is ended, its access tokens refused at once.' },
+    { status: 401, code: 'auth.refresh_token_expired', description: 'The refresh token has expired: log in again.' },
   ],
   'GET /api/me': [{ status: 404, code: 'user.not_found', description: 'The account no longer exists.' }],
   'GET /api/payments/chapa/return': [{ status: 404, code: 'payment.not_found', description: 'No payment has this reference.' }],
@@ -221,7 +226,7 @@ function finalise(document: OpenAPIObject): OpenAPIObject {
       const refusesBody = !op.requestBody && ['post', 'put', 'patch', 'delete'].includes(method) && !RAW_BODY_PATHS.some((p) => path.startsWith(p));
       if (op.requestBody || refusesBody || (op.parameters ?? []).length > 0) add(400, g.validation_failed);
       if (op.requestBody && !RAW_BODY_PATHS.some((p) => path.startsWith(p))) add(400, g.malformed_json);
-      if (!isPublic) for (const c of ['auth.unauthenticated', 'auth.token_expired', 'auth.token_invalid'] as const) add(401, g[c]);
+      if (!isPublic) for (const c of ['auth.unauthenticated', 'auth.token_expired', 'auth.token_invalid', 'auth.token_revoked'] as const) add(401, g[c]);
       if (roles.length > 0) add(403, g['auth.forbidden_role']);
       for (const p of GATEWAY_ROUTE_PROBLEMS[`${method.toUpperCase()} ${path}`] ?? []) add(p.status, p);
       const patterns = Array.isArray(op[X_RPC]) ? (op[X_RPC] as string[]) : [];
@@ -242,6 +247,8 @@ function finalise(document: OpenAPIObject): OpenAPIObject {
         add(503, g['upstream.timeout']);
         add(503, g['upstream.unavailable']);
       }
+      // The session check of every authenticated request reads the gateway's database (ADR 0015).
+      if (!isPublic && path.startsWith('/api/')) add(503, g['upstream.unavailable']);
       if (method === 'post' && !isPublic) {
         op.parameters = [
           ...(op.parameters ?? []).filter((p) => !(p.in === 'header' && p.name?.toLowerCase() === 'idempotency-key')),

@@ -1,5 +1,6 @@
-import { Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import {
   authSessionSchema,
   loginInput,
@@ -11,6 +12,7 @@ import {
   type LoginInput,
   type RegisterInput,
 } from '@tutorhub/contracts';
+import { AppError } from '@tutorhub/platform';
 import { ApiZodResponse, AuthRateLimit, CurrentActor, Public, ZodBody } from '../http';
 import { IdentityService } from './identity.service';
 
@@ -33,10 +35,22 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Log in with email and password', description: '401 `auth.invalid_credentials` for an unknown email or a wrong password alike.' })
+  @ApiOperation({
+    summary: 'Log in with email and password',
+    description:
+      '401 `auth.invalid_credentials` for an unknown email or a wrong password alike. After repeated failures for an account ' +
+      '(from this address, or from many addresses) further attempts wait: 429 `auth.login_throttled` with `Retry-After` (seconds), ' +
+      'growing exponentially up to a bound; the password is not checked meanwhile. Unknown emails are throttled alike.',
+  })
   @ApiZodResponse(authSessionSchema, { description: 'A new session.' })
-  login(@ZodBody(loginInput) body: LoginInput) {
-    return this.identity.login(body);
+  async login(@ZodBody(loginInput) body: LoginInput, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    try {
+      // req.ip honours TRUST_PROXY: behind the ingress it is the client's address, otherwise the connection's.
+      return await this.identity.login(body, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'auth.login_throttled') res.setHeader('Retry-After', String(err.details?.retryAfterSeconds ?? 1));
+      throw err;
+    }
   }
 
   @Public()
@@ -47,7 +61,8 @@ export class AuthController {
     summary: 'Exchange a refresh token for new tokens',
     description:
       'Refresh tokens are single-use: the answer carries a new one. Presenting a token that was already used ends the whole session ' +
-      '(401 `auth.refresh_token_reused`); later refreshes of that session answer 401 `auth.refresh_token_revoked`.',
+      '(401 `auth.refresh_token_reused`) and refuses its access tokens at once (401 `auth.token_revoked`); later refreshes of that session ' +
+      'answer 401 `auth.refresh_token_revoked`.',
   })
   @ApiZodResponse(authSessionSchema, { description: 'New access and refresh tokens.' })
   refresh(@ZodBody(refreshInput) body: { refreshToken: string }) {
@@ -57,7 +72,12 @@ export class AuthController {
   @Public()
   @Post('logout')
   @HttpCode(204)
-  @ApiOperation({ summary: 'End the session of a refresh token', description: 'Idempotent. Access tokens already issued stay valid until they expire (ACCESS_TOKEN_TTL_SECONDS).' })
+  @ApiOperation({
+    summary: 'End the session of a refresh token',
+    description:
+      'Idempotent. The access tokens of that session are refused from when this answers, on every route (401 `auth.token_revoked`), ' +
+      'and its open notification streams end with `event: session_revoked`.',
+  })
   async logout(@ZodBody(logoutInput) body: { refreshToken: string }): Promise<void> {
     await this.identity.logout(body.refreshToken);
   }

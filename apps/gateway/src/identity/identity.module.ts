@@ -2,6 +2,7 @@ import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common'
 import { AuthController, MeController } from './auth.controller';
 import { IdentityCleanupJob } from './cleanup.job';
 import { IdentityService } from './identity.service';
+import { LoginThrottle } from './login-throttle';
 
 /** Creates the bootstrap admin at start (every replica may; the unique email decides). */
 @Injectable()
@@ -15,7 +16,7 @@ export class AdminBootstrap implements OnApplicationBootstrap {
 
 @Module({
   controllers: [AuthController, MeController],
-  providers: [IdentityService, AdminBootstrap, IdentityCleanupJob],
-  exports: [IdentityService],
+  providers: [IdentityService, LoginThrottle, AdminBootstrap, IdentityCleanupJob],
+  exports: [IdentityService, LoginThrottle],
 })
 export class IdentityModule {}

@@ -2,14 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Actor, AuthSession, LoginInput, RegisterInput, Role, UserView } from '@tutorhub/contracts';
-import { OutboxService } from '@tutorhub/messaging';
+import { OutboxService, pruneInBatches } from '@tutorhub/messaging';
 import { PG, pgCode } from '@tutorhub/persistence';
 import { AppError, Clock } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import type { GatewayConfig } from '../config';
 import { AccessTokenService } from '../http/access-token.service';
+import { LoginThrottle } from './login-throttle';
 import { PasswordHasher } from './password-hasher';
 import { newRefreshToken, refreshTokenDigest } from './refresh-token';
+
+interface IssuedRefresh {
+  token: string;
+  expiresAt: Date;
+  familyId: string;
+}
 
 interface UserRow {
   id: string;
@@ -47,6 +54,7 @@ export class IdentityService {
     private readonly outbox: OutboxService,
     private readonly tokens: AccessTokenService,
     private readonly clock: Clock,
+    private readonly throttle: LoginThrottle,
   ) {
     this.hasher = new PasswordHasher({ logN: config.PASSWORD_SCRYPT_LOG_N, r: 8, p: 1 });
   }
@@ -63,11 +71,17 @@ export class IdentityService {
     return this.session(user, refresh);
   }
 
-  async login(input: LoginInput): Promise<AuthSession> {
+  /**
+   * `client` is the caller's address (`req.ip`, which honours TRUST_PROXY). The per-account
+   * throttle counts the attempt before the password is checked (ADR 0015).
+   */
+  async login(input: LoginInput, client: string): Promise<AuthSession> {
+    const attempt = await this.throttle.admit(input.email, client);
     const [user] = (await this.ds.query(`SELECT * FROM identity.users WHERE email = $1`, [input.email])) as UserRow[];
     // Same work and the same answer whether the email is unknown or the password wrong.
     const ok = user ? await this.hasher.verify(input.password, user.password_hash) : await this.hasher.verifyAgainstDummy(input.password);
     if (!user || !ok) throw invalidCredentials();
+    await this.throttle.succeeded(attempt);
     if (this.hasher.needsRehash(user.password_hash)) {
       const upgraded = await this.hasher.hash(input.password);
       await this.ds.query(`UPDATE identity.users SET password_hash = $2, updated_at = $3 WHERE id = $1`, [user.id, upgraded, this.clock.now()]);
@@ -92,6 +106,7 @@ export class IdentityService {
       if (row.used_at) {
         // Reuse of a rotated token: someone else holds a copy. End the session for everyone.
         await em.query(`UPDATE identity.refresh_token_families SET revoked_at = $2, revoked_reason = 'reuse_detected' WHERE id = $1`, [row.family_id, now]);
+        await announceRevocation(em, row.family_id);
         return { error: 'auth.refresh_token_reused' as const, familyId: row.family_id };
       }
       if (new Date(row.expires_at) <= now) return { error: 'auth.refresh_token_expired' as const };
@@ -108,14 +123,24 @@ export class IdentityService {
     return this.session(outcome.user, outcome.refresh);
   }
 
-  /** Ends the session the token belongs to. Unknown or already-ended tokens are fine (idempotent). */
+  /**
+   * Ends the session the token belongs to, and with it every access token issued for it: they
+   * are refused from the moment this commits, on every replica (ADR 0015). Unknown or
+   * already-ended tokens are fine (idempotent).
+   */
   async logout(token: string): Promise<void> {
-    await this.ds.query(
-      `UPDATE identity.refresh_token_families f SET revoked_at = $2, revoked_reason = 'logout'
-        FROM identity.refresh_tokens t
-       WHERE t.token_hash = $1 AND f.id = t.family_id AND f.revoked_at IS NULL`,
-      [refreshTokenDigest(token), this.clock.now()],
-    );
+    await this.ds.transaction(async (em) => {
+      const result = (await em.query(
+        `UPDATE identity.refresh_token_families f SET revoked_at = $2, revoked_reason = 'logout'
+          FROM identity.refresh_tokens t
+         WHERE t.token_hash = $1 AND f.id = t.family_id AND f.revoked_at IS NULL
+         RETURNING f.id`,
+        [refreshTokenDigest(token), this.clock.now()],
+      )) as [Array<{ id: string }>, number] | Array<{ id: string }>;
+      // The postgres driver answers an UPDATE … RETURNING as [rows, count].
+      const rows = Array.isArray(result[0]) ? (result as [Array<{ id: string }>, number])[0] : (result as Array<{ id: string }>);
+      for (const { id } of rows) await announceRevocation(em, id);
+    });
   }
 
   async me(actor: Actor): Promise<UserView> {
@@ -151,22 +176,23 @@ export class IdentityService {
     return row ? { userId: row.id, role: 'admin' } : null;
   }
 
-  /** Deletes sessions whose every token expired (replica-safe: claims rows with SKIP LOCKED). */
-  async deleteExpiredSessions(batchSize = 500): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const deleted = (await this.ds.query(
-        `DELETE FROM identity.refresh_token_families WHERE id IN (
-           SELECT f.id FROM identity.refresh_token_families f
-            WHERE NOT EXISTS (SELECT 1 FROM identity.refresh_tokens t WHERE t.family_id = f.id AND t.expires_at > $1)
-            LIMIT $2 FOR UPDATE SKIP LOCKED)
-         RETURNING id`,
-        [this.clock.now(), batchSize],
-      )) as [unknown[], number] | unknown[];
-      const n = Array.isArray(deleted[0]) ? (deleted as [unknown[], number])[1] : deleted.length;
-      total += n;
-      if (n < batchSize) return total;
-    }
+  /**
+   * Deletes expired refresh tokens, then sessions (families) left without a live token.
+   * Replica-safe (batches claim rows with SKIP LOCKED) and counted in
+   * retention_rows_deleted_total. Tokens go first so they are counted, not cascaded. A pruned
+   * expired token presented again is `auth.refresh_token_invalid` instead of `…_reused`: either
+   * way it gets nothing, only the theft signal of a token already past its expiry is lost.
+   */
+  async deleteExpiredSessions(batchSize = 500): Promise<{ tokens: number; sessions: number }> {
+    const now = this.clock.now();
+    const tokens = await pruneInBatches(this.ds, { table: 'identity.refresh_tokens', due: 'expires_at <= $1', params: [now], batchSize });
+    const sessions = await pruneInBatches(this.ds, {
+      table: 'identity.refresh_token_families',
+      due: `NOT EXISTS (SELECT 1 FROM identity.refresh_tokens t WHERE t.family_id = refresh_token_families.id AND t.expires_at > $1)`,
+      params: [now],
+      batchSize,
+    });
+    return { tokens, sessions };
   }
 
   private async insertUser(em: EntityManager, u: { email: string; fullName: string; role: Role; passwordHash: string }): Promise<UserRow | undefined> {
@@ -189,13 +215,13 @@ export class IdentityService {
     return user;
   }
 
-  private async startFamily(em: EntityManager, userId: string): Promise<{ token: string; expiresAt: Date }> {
+  private async startFamily(em: EntityManager, userId: string): Promise<IssuedRefresh> {
     const familyId = randomUUID();
     await em.query(`INSERT INTO identity.refresh_token_families (id, user_id, created_at) VALUES ($1, $2, $3)`, [familyId, userId, this.clock.now()]);
     return this.issueRefreshToken(em, familyId);
   }
 
-  private async issueRefreshToken(em: EntityManager, familyId: string): Promise<{ token: string; expiresAt: Date }> {
+  private async issueRefreshToken(em: EntityManager, familyId: string): Promise<IssuedRefresh> {
     const now = this.clock.now();
     const token = newRefreshToken();
     const expiresAt = new Date(now.getTime() + this.config.REFRESH_TOKEN_TTL_DAYS * 86_400_000);
@@ -203,11 +229,12 @@ export class IdentityService {
       `INSERT INTO identity.refresh_tokens (id, family_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
       [randomUUID(), familyId, refreshTokenDigest(token), now, expiresAt],
     );
-    return { token, expiresAt };
+    return { token, expiresAt, familyId };
   }
 
-  private async session(user: UserRow, refresh: { token: string; expiresAt: Date }): Promise<AuthSession> {
-    const access = await this.tokens.issue({ userId: user.id, role: user.role });
+  private async session(user: UserRow, refresh: IssuedRefresh): Promise<AuthSession> {
+    // The access token names its session, so revoking the family refuses it at once (ADR 0015).
+    const access = await this.tokens.issue({ userId: user.id, role: user.role }, refresh.familyId);
     return {
       user: toUserView(user),
       tokenType: 'Bearer',
@@ -226,6 +253,17 @@ const REFRESH_ERRORS = {
   'auth.refresh_token_reused': 'The refresh token was already used; the session has been ended for safety. Log in again.',
   'auth.refresh_token_expired': 'The refresh token has expired; log in again.',
 } as const;
+
+/** The NOTIFY channel on which a revoked session is announced (delivered at commit, to every replica). */
+export const SESSION_REVOKED_CHANNEL = 'identity_session_revoked';
+
+/**
+ * Tells every replica, at commit, that a session ended, so that open notification streams of
+ * that session close at once. Requests need no notification: each checks the session row.
+ */
+async function announceRevocation(em: EntityManager, familyId: string): Promise<void> {
+  await em.query(`SELECT pg_notify($1, $2)`, [SESSION_REVOKED_CHANNEL, familyId]);
+}
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();

@@ -1,3 +1,4 @@
 export * from './notification-hub';
 export * from './notification-stream.controller';
 export * from './notifications-stream.module';
+export * from './session-revocations';

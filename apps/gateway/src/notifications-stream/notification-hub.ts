@@ -9,9 +9,13 @@ export const NOTIFICATION_CREATED = NotificationCreatedV1.type;
 export type LiveNotification = z.output<typeof NotificationCreatedV1.schema>;
 
 export interface StreamSubscriber {
+  /** The session whose access token opened the stream: revoking it ends the stream. */
+  sessionId: string;
   send(notification: LiveNotification, eventId: string): void;
   /** Ends the stream (shutdown). */
   close(): void;
+  /** Ends the stream because its session was revoked. */
+  revoked(): void;
 }
 
 const connections = gauge('gateway_sse_connections', 'Open notification streams on this gateway');
@@ -105,6 +109,11 @@ export class NotificationHub implements OnModuleInit, BeforeApplicationShutdown 
       set.delete(subscriber);
       if (set.size === 0 && this.subscribers.get(userId) === set) this.subscribers.delete(userId);
     };
+  }
+
+  /** Ends this process's streams of a revoked session (see SessionRevocations). */
+  closeSession(sessionId: string): void {
+    for (const set of [...this.subscribers.values()]) for (const s of [...set]) if (s.sessionId === sessionId) s.revoked();
   }
 
   /** Open streams would keep the HTTP server from closing: end them first. */

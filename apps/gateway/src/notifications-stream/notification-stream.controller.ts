@@ -5,8 +5,9 @@ import { NotificationCreatedV1, type Actor } from '@tutorhub/contracts';
 import { AppError } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import type { GatewayConfig } from '../config';
-import { AllowQueryToken, CurrentActor, zodToOpenApi, type AuthenticatedRequest } from '../http';
+import { AccessTokenService, AllowQueryToken, CurrentActor, zodToOpenApi, type AuthenticatedRequest } from '../http';
 import { NotificationHub, type LiveNotification } from './notification-hub';
+import { SessionRevocations } from './session-revocations';
 
 /** More than this many open streams per user is a leak or abuse (each holds a socket). */
 export const MAX_STREAMS_PER_USER = 5;
@@ -17,6 +18,8 @@ export class NotificationStreamController {
   constructor(
     private readonly hub: NotificationHub,
     @Inject(CONFIG) private readonly config: GatewayConfig,
+    private readonly tokens: AccessTokenService,
+    private readonly revocations: SessionRevocations,
   ) {}
 
   @Get('stream')
@@ -27,7 +30,8 @@ export class NotificationStreamController {
       'Authenticate with `Authorization: Bearer <token>`, or `?access_token=<token>` for EventSource clients, which cannot set headers. ' +
       'Each new notification of the caller arrives as `event: notification` with the JSON below as `data` (and the event id as `id`). ' +
       'A comment line (`: heartbeat`) is sent every ~25 s. The stream ends with `event: token_expired` when the access token expires: ' +
-      'reconnect with a fresh one. The stream is live only; missed notifications are in `GET /api/notifications`.',
+      'reconnect with a fresh one. It ends with `event: session_revoked` when the session is ended (logout, or a reused refresh token): ' +
+      'log in again. The stream is live only; missed notifications are in `GET /api/notifications`.',
   })
   @ApiProduces('text/event-stream')
   @ApiResponse({
@@ -58,13 +62,37 @@ export class NotificationStreamController {
       unsubscribe();
       res.end();
     };
+    const revoked = () => {
+      if (!ended) res.write('event: session_revoked\ndata: {}\n\n');
+      end();
+    };
+    const sessionId = req.sessionId ?? '';
     const unsubscribe = this.hub.subscribe(actor.userId, {
+      sessionId,
       send: (n: LiveNotification, id: string) => {
         if (!ended) res.write(`id: ${id}\nevent: notification\ndata: ${JSON.stringify(n)}\n\n`);
       },
       close: end,
+      revoked,
     });
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), this.config.SSE_HEARTBEAT_MS);
+    // A revocation's NOTIFY closes the stream at once (SessionRevocations). The session is
+    // checked once more now that the stream is subscribed (a revocation notified between the
+    // guard's check and the subscription would otherwise be missed), and again at a heartbeat
+    // only if the LISTEN connection is down or has changed since the last check, i.e. when a
+    // notification may have been lost. A healthy connection costs no query per stream.
+    let checkedUnder: number | undefined;
+    const check = () => {
+      const generation = this.revocations.generation;
+      void this.tokens.sessionOpen(sessionId, actor.userId).then(
+        (open) => (open ? (checkedUnder = generation) : revoked()),
+        () => (checkedUnder = undefined), // the database is unreachable: keep the stream, check again next beat
+      );
+    };
+    check();
+    const heartbeat = setInterval(() => {
+      res.write(': heartbeat\n\n');
+      if (checkedUnder === undefined || checkedUnder !== this.revocations.generation) check();
+    }, this.config.SSE_HEARTBEAT_MS);
     // The stream must not outlive the token that opened it.
     const msLeft = Math.max(0, (req.accessTokenExpiresAt?.getTime() ?? Date.now()) - Date.now());
     const expiry = setTimeout(() => {

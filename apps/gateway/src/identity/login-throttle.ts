@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AppError, Clock, counter } from '@tutorhub/platform';
+import { CONFIG } from '@tutorhub/service';
+import type { GatewayConfig } from '../config';
+
+const throttled = counter('gateway_login_throttled_total', 'Login attempts refused by the per-account backoff', ['scope']);
+
+/** The first backoff; each further counted failure doubles it, up to LOGIN_BACKOFF_MAX_SECONDS. */
+export const LOGIN_BACKOFF_BASE_MS = 1000;
+/** A key whose last counted attempt is older than this starts again from zero. */
+export const loginFailureMemoryMs = (config: GatewayConfig) => Math.max(3_600_000, 2 * config.LOGIN_BACKOFF_MAX_SECONDS * 1000);
+/** A client address that logged in successfully stays exempt from the account-wide limit this long. */
+export const KNOWN_CLIENT_RETENTION_MS = 30 * 86_400_000;
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+export const accountKey = (email: string) => digest(`account:${email}`);
+export const accountClientKey = (email: string, client: string) => digest(`account-client:${email}\n${client}`);
+
+/** Backoff after the `failures`-th counted attempt, or 0 below the threshold. */
+export function backoffMs(failures: number, threshold: number, maxSeconds: number): number {
+  if (failures < threshold) return 0;
+  // 2^n overflows to Infinity for large n; min() caps it.
+  return Math.min(LOGIN_BACKOFF_BASE_MS * 2 ** (failures - threshold), maxSeconds * 1000);
+}
+
+/** An admitted attempt: what `succeeded` needs to take it back. */
+export interface LoginAttempt {
+  email: string;
+  client: string;
+  countedForAccount: boolean;
+}
+
+interface Row {
+  key: Buffer;
+  failures: number;
+  last_attempt_at: Date;
+  blocked_until: Date | null;
+}
+
+export const loginThrottled = (retryAfterSeconds: number) =>
+  new AppError(429, 'auth.login_throttled', 'Too many failed logins for this account; wait for the time in Retry-After and try again.', { retryAfterSeconds });
+
+/**
+ * Per-account login throttling (ADR 0015), in the database so every replica shares it.
+ *
+ * Two keys per attempt, both on the normalised email whether or not an account has it (so a
+ * 429 says nothing about which emails exist):
+ * - (account, client address): LOGIN_BACKOFF_AFTER_FAILURES failures, then exponential backoff
+ *   (1 s, 2 s, 4 s … capped at LOGIN_BACKOFF_MAX_SECONDS). This stops one client guessing.
+ * - the account, over every address: the looser LOGIN_ACCOUNT_BACKOFF_AFTER_FAILURES, then the
+ *   same backoff. This stops guessing from many addresses. It does not apply to an address that
+ *   logged into this account successfully in the last 30 days, so an attacker failing from
+ *   elsewhere cannot lock the owner out from their usual address; nor is there any lockout:
+ *   the wait is bounded, and the owner's success clears their own key.
+ *
+ * An attempt is counted BEFORE the password is checked (and taken back on success): parallel
+ * attempts serialise on the row locks here, so a burst cannot slip past the threshold while
+ * the slow password checks run. An attempt refused with 429 is not counted and checks no
+ * password at all.
+ */
+@Injectable()
+export class LoginThrottle {
+  constructor(
+    @Inject(CONFIG) private readonly config: GatewayConfig,
+    @Inject(DataSource) private readonly ds: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Counts an attempt for `email` from `client`, or throws 429 `auth.login_throttled` while it
+   * must wait. The answer says whether the account-wide key counted it (not for a known address).
+   */
+  async admit(email: string, client: string): Promise<LoginAttempt> {
+    const now = this.clock.now();
+    const pairKey = accountClientKey(email, client);
+    const acctKey = accountKey(email);
+    const outcome = await this.ds.transaction(async (em): Promise<{ refused: { retryAfterMs: number; scope: string } } | { attempt: LoginAttempt }> => {
+      const known = await this.isKnown(em, acctKey, client, now);
+      const keys: Array<{ key: Buffer; threshold: number; scope: string }> = [
+        { key: pairKey, threshold: this.config.LOGIN_BACKOFF_AFTER_FAILURES, scope: 'account_client' },
+      ];
+      if (!known) keys.push({ key: acctKey, threshold: this.config.LOGIN_ACCOUNT_BACKOFF_AFTER_FAILURES, scope: 'account' });
+      // Each row is created if missing and locked until commit (a no-op DO UPDATE locks the row
+      // it conflicts with, even one the cleanup pass is deleting), in a fixed order (the pair,
+      // then the account), so concurrent attempts queue instead of deadlocking.
+      const rows: Array<Row & { threshold: number; scope: string }> = [];
+      for (const k of keys) {
+        const [row] = (await em.query(
+          `INSERT INTO identity.login_throttle AS t (key, failures, last_attempt_at) VALUES ($1, 0, $2)
+           ON CONFLICT (key) DO UPDATE SET failures = t.failures
+           RETURNING key, failures, last_attempt_at, blocked_until`,
+          [k.key, now],
+        )) as Row[];
+        if (!row) throw new Error('login_throttle upsert returned no row');
+        rows.push({ ...row, threshold: k.threshold, scope: k.scope });
+      }
+      let waitUntil = 0;
+      let scope = '';
+      for (const row of rows) {
+        const until = row.blocked_until ? new Date(row.blocked_until).getTime() : 0;
+        if (until > now.getTime() && until > waitUntil) {
+          waitUntil = until;
+          scope = row.scope;
+        }
+      }
+      if (waitUntil > 0) return { refused: { retryAfterMs: waitUntil - now.getTime(), scope } };
+      const memory = loginFailureMemoryMs(this.config);
+      for (const row of rows) {
+        const stale = now.getTime() - new Date(row.last_attempt_at).getTime() > memory;
+        const failures = (stale ? 0 : row.failures) + 1;
+        const wait = backoffMs(failures, row.threshold, this.config.LOGIN_BACKOFF_MAX_SECONDS);
+        await em.query(`UPDATE identity.login_throttle SET failures = $2, last_attempt_at = $3, blocked_until = $4 WHERE key = $1`, [
+          row.key,
+          failures,
+          now,
+          wait > 0 ? new Date(now.getTime() + wait) : null,
+        ]);
+      }
+      return { attempt: { email, client, countedForAccount: !known } };
+    });
+    if ('refused' in outcome) {
+      throttled.inc({ scope: outcome.refused.scope });
+      throw loginThrottled(Math.max(1, Math.ceil(outcome.refused.retryAfterMs / 1000)));
+    }
+    return outcome.attempt;
+  }
+
+  /**
+   * The password was right: clear this client's key, take this attempt back from the account's
+   * count (other addresses' failures stay counted), and remember the address as known.
+   */
+  async succeeded({ email, client, countedForAccount }: LoginAttempt): Promise<void> {
+    const now = this.clock.now();
+    const acctKey = accountKey(email);
+    await this.ds.transaction(async (em) => {
+      await em.query(`DELETE FROM identity.login_throttle WHERE key = $1`, [accountClientKey(email, client)]);
+      if (countedForAccount) await em.query(`UPDATE identity.login_throttle SET failures = GREATEST(failures - 1, 0) WHERE key = $1`, [acctKey]);
+      await em.query(
+        `INSERT INTO identity.login_known_clients (account_key, client, last_success_at) VALUES ($1, $2, $3)
+         ON CONFLICT (account_key, client) DO UPDATE SET last_success_at = EXCLUDED.last_success_at`,
+        [acctKey, client, now],
+      );
+    });
+  }
+
+  /** Deletes forgotten counters and known addresses past their retention (replica-safe: plain deletes). */
+  async deleteExpired(): Promise<number> {
+    const now = this.clock.now().getTime();
+    const counters = (await this.ds.query(
+      `DELETE FROM identity.login_throttle WHERE last_attempt_at < $1 AND (blocked_until IS NULL OR blocked_until < $2) RETURNING key`,
+      [new Date(now - loginFailureMemoryMs(this.config)), new Date(now)],
+    )) as [unknown[], number] | unknown[];
+    const known = (await this.ds.query(`DELETE FROM identity.login_known_clients WHERE last_success_at < $1 RETURNING client`, [
+      new Date(now - KNOWN_CLIENT_RETENTION_MS),
+    ])) as [unknown[], number] | unknown[];
+    const n = (r: [unknown[], number] | unknown[]) => (Array.isArray(r[0]) ? (r as [unknown[], number])[1] : r.length);
+    return n(counters) + n(known);
+  }
+
+  private async isKnown(em: EntityManager, acctKey: Buffer, client: string, now: Date): Promise<boolean> {
+    const [row] = (await em.query(`SELECT 1 FROM identity.login_known_clients WHERE account_key = $1 AND client = $2 AND last_success_at > $3`, [
+      acctKey,
+      client,
+      new Date(now.getTime() - KNOWN_CLIENT_RETENTION_MS),
+    ])) as unknown[];
+    return row !== undefined;
+  }
+}
