@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { EventDataOf } from '@tutorhub/contracts';
 import { env, sharedConfigShape } from '@tutorhub/platform';
 import { ServiceKitModule, type ServiceMain } from '@tutorhub/service';
-import { OnEvent, messagingTablesSql, type EventContext } from '@tutorhub/messaging';
+import { OnEvent, messagingTablesSql, outboxTraceContextSql, type EventContext } from '@tutorhub/messaging';
 
 /**
  * A minimal service for the delivery-chaos test: it records every delivery it handles (arrival
@@ -14,7 +14,7 @@ import { OnEvent, messagingTablesSql, type EventContext } from '@tutorhub/messag
 class ChaosProbeInitial1700000000001 implements MigrationInterface {
   name = 'ChaosProbeInitial1700000000001';
   async up(q: QueryRunner) {
-    for (const sql of messagingTablesSql('chaosprobe')) await q.query(sql);
+    for (const sql of [...messagingTablesSql('chaosprobe'), ...outboxTraceContextSql('chaosprobe')]) await q.query(sql);
     await q.query(`CREATE TABLE chaosprobe.arrivals (seq bigserial PRIMARY KEY, event_id uuid NOT NULL, booking_id uuid NOT NULL, review_id uuid NOT NULL)`);
     await q.query(`CREATE TABLE chaosprobe.facts (review_id uuid PRIMARY KEY, booking_id uuid NOT NULL, event_id uuid NOT NULL)`);
   }

@@ -5,14 +5,24 @@ import { z } from 'zod';
 import type { EventDataOf } from '@tutorhub/contracts';
 import { AppError, env, sharedConfigShape } from '@tutorhub/platform';
 import { ServiceKitModule, type ServiceKitOptions, type ServiceMain } from '@tutorhub/service';
-import { OnEvent, OnRpc, OutboxService, RpcClient, messagingTablesSql, parseInput, type EventContext, type RpcContext } from '@tutorhub/messaging';
+import {
+  OnEvent,
+  OnRpc,
+  OutboxService,
+  RpcClient,
+  messagingTablesSql,
+  outboxTraceContextSql,
+  parseInput,
+  type EventContext,
+  type RpcContext,
+} from '@tutorhub/messaging';
 import { DataSource } from 'typeorm';
 
 /** A minimal service used to prove the messaging backbone against the real broker and database. */
 class ProbeInitial1700000000000 implements MigrationInterface {
   name = 'ProbeInitial1700000000000';
   async up(q: QueryRunner) {
-    for (const sql of messagingTablesSql('probe')) await q.query(sql);
+    for (const sql of [...messagingTablesSql('probe'), ...outboxTraceContextSql('probe')]) await q.query(sql);
     await q.query(`CREATE TABLE probe.effects (event_id uuid NOT NULL, booking_id uuid NOT NULL, at timestamptz NOT NULL DEFAULT now())`);
   }
   async down(q: QueryRunner) {

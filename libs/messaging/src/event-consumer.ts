@@ -8,6 +8,7 @@ import type { DeliveryChaos } from './delivery-chaos';
 import type { DiscoveredHandler } from './handler-discovery';
 import { handledChannel } from './read-your-writes';
 import type { Topology } from './topology';
+import { SpanKind, extractTraceContext, failSpan, inSpan, messagingAttributes, startSpan, subjectAttributes } from './tracing';
 
 const consumed = counter('events_consumed_total', 'Events taken off the service queue, by outcome', ['service', 'type', 'outcome']);
 const handleSeconds = histogram('event_handle_seconds', 'Time to handle one event (transaction included)', ['service', 'type']);
@@ -155,7 +156,33 @@ export class EventConsumer {
     return { ...env.data, data: data.data } as EventEnvelope;
   }
 
-  private async handle(ch: Channel, msg: ConsumeMessage, envelope: EventEnvelope): Promise<void> {
+  /**
+   * One consumer span per delivery, over every attempt. It links to the producer's span (the
+   * `traceparent` the relay sent, which continues the trace stored with the outbox row) and is
+   * also its child, so the event's handling shows inside the trace of the request that caused it.
+   */
+  private handle(ch: Channel, msg: ConsumeMessage, envelope: EventEnvelope): Promise<void> {
+    const producer = extractTraceContext(msg.properties.headers);
+    const span = startSpan(
+      `${envelope.type} process`,
+      SpanKind.CONSUMER,
+      messagingAttributes(this.options.service, this.queue, 'process', {
+        'messaging.message.id': envelope.id,
+        'messaging.rabbitmq.destination.routing_key': envelope.type,
+        'messaging.message.conversation_id': envelope.correlationId,
+        ...subjectAttributes(envelope.data),
+      }),
+      producer,
+      producer,
+    );
+    return inSpan(span, producer, async () => {
+      const outcome = await this.attempt(ch, msg, envelope);
+      span.setAttribute('tutorhub.outcome', outcome);
+      if (outcome === 'retried' || outcome === 'dead_lettered') failSpan(span, new Error(`handler failed; ${outcome}`));
+    });
+  }
+
+  private async attempt(ch: Channel, msg: ConsumeMessage, envelope: EventEnvelope): Promise<string> {
     // parse() dead-letters types without a handler, so one exists here.
     const handler = this.handlers.get(envelope.type) as DiscoveredHandler;
     const waitingSince = Date.now();
@@ -183,7 +210,7 @@ export class EventConsumer {
         consumed.inc({ service: this.options.service, type: envelope.type, outcome });
         handleSeconds.observe({ service: this.options.service, type: envelope.type }, Number(process.hrtime.bigint() - started) / 1e9);
         if (outcome === 'handled') lagSeconds.observe({ service: this.options.service }, Math.max(0, Date.now() - Date.parse(envelope.occurredAt)) / 1000);
-        return;
+        return outcome;
       } catch (err) {
         if (isTransientInfrastructureError(err)) {
           // The database failed, not the message (down, restarting, out of connections). A
@@ -192,7 +219,7 @@ export class EventConsumer {
           // valid events and lose their effects. Keep the message and wait the outage out.
           if (this.stopping) {
             this.safe(() => ch.nack(msg, false, true));
-            return;
+            return 'requeued';
           }
           if (Date.now() - waitingSince < TRANSIENT_WAIT_MS) {
             consumed.inc({ service: this.options.service, type: envelope.type, outcome: 'deferred' });
@@ -206,13 +233,14 @@ export class EventConsumer {
           consumed.inc({ service: this.options.service, type: envelope.type, outcome: 'dead_lettered' });
           this.logger.error(`${handler.name} failed ${attempts}x on ${envelope.type} ${envelope.id}; dead-lettering: ${(err as Error).stack ?? err}`);
           this.safe(() => ch.nack(msg, false, false));
+          return 'dead_lettered';
         } else {
           consumed.inc({ service: this.options.service, type: envelope.type, outcome: 'retried' });
           this.logger.warn(`${handler.name} failed on ${envelope.type} ${envelope.id} (attempt ${attempts}): ${(err as Error).message}`);
           await new Promise((r) => setTimeout(r, this.options.retryDelayMs * attempts));
           this.safe(() => ch.nack(msg, false, true));
+          return 'retried';
         }
-        return;
       }
     }
   }

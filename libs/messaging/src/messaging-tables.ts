@@ -37,3 +37,16 @@ export function dropMessagingTablesSql(schema: string): string[] {
   const s = `"${schema}"`;
   return [`DROP TABLE ${s}.inbox`, `DROP TABLE ${s}.outbox`, `DROP FUNCTION ${s}.outbox_notify()`];
 }
+
+/**
+ * The W3C trace context (`traceparent`, `tracestate`) of the work that wrote an outbox row, so
+ * that the relay publishes it in the message headers and consumers link to it (issue 17).
+ * Added by a later migration of each service; NULL when tracing is off.
+ */
+export function outboxTraceContextSql(schema: string): string[] {
+  return [`ALTER TABLE "${schema}".outbox ADD COLUMN IF NOT EXISTS trace_context jsonb`];
+}
+
+export function dropOutboxTraceContextSql(schema: string): string[] {
+  return [`ALTER TABLE "${schema}".outbox DROP COLUMN IF EXISTS trace_context`];
+}

@@ -127,7 +127,7 @@ export class MessagingModule {
           useFactory: (ds: DataSource) =>
             new OutboxRelay(ds, amqp, topology, { schema: options.schema, service: options.service, databaseUrl: options.databaseUrl }),
         },
-        { provide: RpcClient, useValue: new RpcClient(amqp, topology, options.rpcTimeoutMs ?? 5000) },
+        { provide: RpcClient, useValue: new RpcClient(amqp, topology, options.rpcTimeoutMs ?? 5000, options.service) },
         {
           provide: ReadYourWrites,
           useValue: new ReadYourWrites({ databaseUrl: options.databaseUrl, schema: options.schema, service: options.service }),

@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
+import { ROOT_CONTEXT, type Span } from '@opentelemetry/api';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { counter, gauge } from '@tutorhub/platform';
 import type { AmqpConnection } from './amqp-connection';
 import type { Topology } from './topology';
+import { SpanKind, extractTraceContext, failSpan, injectTraceContext, messagingAttributes, startSpan, type TraceCarrier } from './tracing';
 
 const published = counter('outbox_published_total', 'Events published from the outbox', ['service']);
 const publishFailures = counter('outbox_publish_failures_total', 'Outbox batches that failed to publish', ['service']);
@@ -100,18 +102,27 @@ export class OutboxRelay {
     return this.dataSource.transaction(async (em) => {
       const [{ locked }] = await em.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [this.lockKey]);
       if (!locked) return 0;
-      const rows: Array<{ seq: string; id: string; type: string; envelope: unknown }> = await em.query(
-        `SELECT seq, id, type, envelope FROM "${this.options.schema}".outbox
+      const rows: Array<{ seq: string; id: string; type: string; envelope: unknown; trace_context: TraceCarrier | null }> = await em.query(
+        `SELECT seq, id, type, envelope, trace_context FROM "${this.options.schema}".outbox
           WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
       );
       backlog.set({ service: this.options.service }, rows.length);
       if (rows.length === 0) return 0;
+      const spans: Span[] = [];
       for (const row of rows) {
         const body = Buffer.from(typeof row.envelope === 'string' ? row.envelope : JSON.stringify(row.envelope));
         const envelope = (typeof row.envelope === 'string' ? JSON.parse(row.envelope) : row.envelope) as {
           correlationId?: string;
         };
+        // The send span continues the trace of the work that wrote the row (stored context), and
+        // its own context goes out in the headers for the consumers.
+        const headers: Record<string, string> = {};
+        if (row.trace_context) {
+          const span = startSpan(`${row.type} send`, SpanKind.PRODUCER, messagingAttributes(this.options.service, this.topology.eventsExchange, 'send', { 'messaging.rabbitmq.destination.routing_key': row.type, 'messaging.message.id': row.id }), extractTraceContext(row.trace_context));
+          spans.push(span);
+          Object.assign(headers, injectTraceContext(span, ROOT_CONTEXT));
+        }
         channel.publish(this.topology.eventsExchange, row.type, body, {
           persistent: true,
           contentType: 'application/json',
@@ -119,9 +130,17 @@ export class OutboxRelay {
           type: row.type,
           correlationId: envelope.correlationId,
           appId: this.options.service,
+          headers,
         });
       }
-      await channel.waitForConfirms();
+      try {
+        await channel.waitForConfirms();
+      } catch (err) {
+        spans.forEach((s) => failSpan(s, err));
+        throw err;
+      } finally {
+        spans.forEach((s) => s.end());
+      }
       await em.query(
         `UPDATE "${this.options.schema}".outbox SET published_at = now(), attempts = attempts + 1
           WHERE seq = ANY($1::bigint[])`,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { eventDefinition, type EventDataOf, type EventEnvelope, type EventType } from '@tutorhub/contracts';
 import { currentContext } from '@tutorhub/platform';
+import { SpanKind, injectTraceContext, messagingAttributes, startSpan, subjectAttributes } from './tracing';
 
 /**
  * Writes integration events into the service's outbox table inside the caller's transaction.
@@ -29,10 +30,17 @@ export class OutboxService {
       causationId: ctx?.causationId ?? null,
       data: parsed,
     };
-    await em.query(`INSERT INTO "${this.schema}".outbox (id, type, envelope) VALUES ($1, $2, $3)`, [
+    // The event's producer span belongs to the work that caused it (the request, RPC or event
+    // being handled); its context is stored with the row so that the relay, publishing later
+    // from another context, and then every consumer can link back to it.
+    const span = startSpan(`${type} create`, SpanKind.PRODUCER, messagingAttributes(this.producer, type, 'create', { 'messaging.message.id': envelope.id, ...subjectAttributes(parsed) }));
+    const carrier = injectTraceContext(span);
+    span.end();
+    await em.query(`INSERT INTO "${this.schema}".outbox (id, type, envelope, trace_context) VALUES ($1, $2, $3, $4)`, [
       envelope.id,
       type,
       JSON.stringify(envelope),
+      Object.keys(carrier).length ? JSON.stringify(carrier) : null,
     ]);
     return envelope;
   }

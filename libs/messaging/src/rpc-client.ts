@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { trace, type Span } from '@opentelemetry/api';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Actor, RpcProblem, RpcReply } from '@tutorhub/contracts';
 import { currentContext, histogram } from '@tutorhub/platform';
 import type { AmqpConnection } from './amqp-connection';
 import type { Topology } from './topology';
+import { SpanKind, extractTraceContext, failSpan, injectTraceContext, messagingAttributes, startSpan } from './tracing';
 
 const callSeconds = histogram('rpc_client_seconds', 'Gateway-side RPC round trip', ['service', 'pattern', 'outcome']);
 
@@ -25,6 +27,7 @@ interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
+  span?: Span;
 }
 
 const REPLY_TO = 'amq.rabbitmq.reply-to';
@@ -43,6 +46,8 @@ export class RpcClient {
     private readonly amqp: AmqpConnection,
     private readonly topology: Topology,
     private readonly defaultTimeoutMs: number,
+    /** The calling service, for its spans. */
+    private readonly caller = 'unknown',
   ) {}
 
   register(): void {
@@ -68,17 +73,25 @@ export class RpcClient {
     const started = process.hrtime.bigint();
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
     let outcome = 'ok';
+    const queue = this.topology.rpcQueue(service);
+    // A client span per call; its context travels in the request's headers (`traceparent`), so
+    // the server's span is its child.
+    const span = startSpan(pattern, SpanKind.CLIENT, messagingAttributes(this.caller, queue, 'send', { 'rpc.system': 'tutorhub-amqp', 'rpc.service': service, 'rpc.method': pattern }));
     try {
-      return (await this.send(service, pattern, data, opts.actor ?? null, timeoutMs)) as T;
+      return (await this.send(service, pattern, data, opts.actor ?? null, timeoutMs, span)) as T;
     } catch (err) {
       outcome = err instanceof RpcError ? String(err.status) : 'error';
+      if (err instanceof RpcError) span.setAttribute('rpc.response.status_code', err.status);
+      // A refusal (4xx) is the service doing its job; only failures to answer mark the span.
+      if (!(err instanceof RpcError) || err.status >= 500) failSpan(span, err);
       throw err;
     } finally {
+      span.end();
       callSeconds.observe({ service, pattern, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
 
-  private send(service: string, pattern: string, data: unknown, actor: Actor | null, timeoutMs: number): Promise<unknown> {
+  private send(service: string, pattern: string, data: unknown, actor: Actor | null, timeoutMs: number, span: Span): Promise<unknown> {
     const ch = this.channel;
     if (!ch) {
       return Promise.reject(new RpcError({ status: 503, code: 'upstream.unavailable', detail: 'The message broker is not reachable.' }));
@@ -91,7 +104,7 @@ export class RpcClient {
           reject(new RpcError({ status: 503, code: 'upstream.timeout', detail: `The ${service} service did not answer in time.` }));
         }
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { resolve, reject, timer, span });
       try {
         ch.publish('', this.topology.rpcQueue(service), Buffer.from(JSON.stringify({ pattern, actor, data })), {
           correlationId: id,
@@ -99,7 +112,7 @@ export class RpcClient {
           expiration: String(timeoutMs),
           mandatory: true,
           contentType: 'application/json',
-          headers: { 'x-correlation-id': ctx?.correlationId ?? id },
+          headers: { ...injectTraceContext(span), 'x-correlation-id': ctx?.correlationId ?? id },
         });
       } catch (err) {
         this.take(id);
@@ -111,6 +124,9 @@ export class RpcClient {
   private onReply(msg: ConsumeMessage): void {
     const p = this.take(msg.properties.correlationId);
     if (!p) return; // late reply after a timeout
+    // The reply carries the server span's context too: the client span links to it.
+    const server = trace.getSpanContext(extractTraceContext(msg.properties.headers));
+    if (server && p.span?.isRecording()) p.span.addLink({ context: server });
     let reply: RpcReply;
     try {
       reply = JSON.parse(msg.content.toString('utf8')) as RpcReply;

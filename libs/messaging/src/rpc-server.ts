@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { context, trace, type Span } from '@opentelemetry/api';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { ZodError } from 'zod';
 import { rpcRequestSchema, type RpcReply } from '@tutorhub/contracts';
@@ -6,6 +7,7 @@ import { counter, histogram, isCallerError, isTransientInfrastructureError, runW
 import type { AmqpConnection } from './amqp-connection';
 import type { DiscoveredHandler } from './handler-discovery';
 import type { Topology } from './topology';
+import { SpanKind, extractTraceContext, failSpan, injectTraceContext, messagingAttributes, startSpan, subjectAttributes } from './tracing';
 
 const served = histogram('rpc_server_seconds', 'Time to serve one RPC request', ['service', 'pattern', 'outcome']);
 const failures = counter('rpc_server_internal_errors_total', 'RPC requests that failed with an unexpected error', ['service', 'pattern']);
@@ -58,7 +60,18 @@ export class RpcServer {
     this.consumerTag = consumerTag;
   }
 
+  /** The server span is the child of the caller's (its `traceparent` header), active while the handler runs. */
   private async serve(ch: Channel, msg: ConsumeMessage): Promise<void> {
+    const parent = extractTraceContext(msg.properties.headers);
+    const span = startSpan(`${msg.fields.routingKey} process`, SpanKind.SERVER, messagingAttributes(this.service, msg.fields.routingKey, 'process', { 'rpc.system': 'tutorhub-amqp', 'rpc.service': this.service }), parent);
+    try {
+      await context.with(trace.setSpan(parent, span), () => this.serveInSpan(ch, msg, span));
+    } finally {
+      span.end();
+    }
+  }
+
+  private async serveInSpan(ch: Channel, msg: ConsumeMessage, span: Span): Promise<void> {
     const started = process.hrtime.bigint();
     let pattern = 'unknown';
     let reply: RpcReply;
@@ -67,6 +80,8 @@ export class RpcServer {
       const parsed = rpcRequestSchema.safeParse(JSON.parse(msg.content.toString('utf8')));
       if (!parsed.success) throw Object.assign(new Error('Malformed RPC request'), { status: 400, code: 'rpc.malformed' });
       pattern = parsed.data.pattern;
+      span.updateName(pattern);
+      span.setAttributes({ 'rpc.method': pattern, ...subjectAttributes(parsed.data.data) });
       const handler = this.handlers.get(pattern);
       if (!handler) throw Object.assign(new Error(`No handler for ${pattern}`), { status: 404, code: 'rpc.unknown_pattern' });
       const actor = parsed.data.actor;
@@ -78,12 +93,18 @@ export class RpcServer {
       reply = { ok: false, error: this.toProblem(err, pattern) };
     }
     const outcome = reply.ok ? 'ok' : reply.error.status >= 500 ? 'error' : 'refused';
+    if (!reply.ok) {
+      span.setAttribute('rpc.response.status_code', reply.error.status);
+      if (reply.error.status >= 500) failSpan(span, new Error(reply.error.code));
+    }
     served.observe({ service: this.service, pattern, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
     try {
       if (msg.properties.replyTo) {
         ch.sendToQueue(msg.properties.replyTo, Buffer.from(JSON.stringify(reply)), {
           correlationId: msg.properties.correlationId,
           contentType: 'application/json',
+          // Both ways: the caller's span links to this one.
+          headers: injectTraceContext(span),
         });
       }
       ch.ack(msg);

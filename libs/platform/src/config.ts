@@ -57,6 +57,35 @@ export const env = {
       .refine((v) => [5, 6].includes(v.trim().split(/\s+/).length), 'must be a cron expression with 5 or 6 fields'),
 };
 
+const optionalUrl = () => z.union([z.literal(''), z.string().url()]).optional();
+
+/**
+ * Tracing (docs/operations.md "Tracing"): the standard OTEL_* variables, read by the
+ * OpenTelemetry SDK itself (libs/service/src/telemetry.ts). They are listed here so that a typo
+ * in a value stops the start with a clear message, like any other setting. Tracing is off while
+ * no endpoint is set.
+ */
+function tracingConfigShape() {
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl(),
+    OTEL_EXPORTER_OTLP_HEADERS: env.optional(),
+    OTEL_SERVICE_NAME: env.optional(),
+    OTEL_RESOURCE_ATTRIBUTES: env.optional(),
+    OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),
+    OTEL_TRACES_SAMPLER: z
+      .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
+      .optional(),
+    OTEL_TRACES_SAMPLER_ARG: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v === '' || (Number.isFinite(Number(v)) && Number(v) >= 0 && Number(v) <= 1), 'must be a ratio between 0 and 1'),
+    OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
+    OTEL_BSP_SCHEDULE_DELAY: z.coerce.number().int().min(0).optional(),
+    OTEL_LOG_LEVEL: z.enum(['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all', 'NONE', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'VERBOSE', 'ALL']).optional(),
+  };
+}
+
 /** The inbox must remember an event id longer than any redelivery can take (see INBOX_RETENTION_HOURS). */
 export const MIN_INBOX_RETENTION_HOURS = 72;
 
@@ -107,6 +136,7 @@ export const sharedConfigShape = {
   EVENT_CHAOS_REPUBLISH_RATE: z.coerce.number().finite().min(0).max(1).default(0),
   /** Seeds the chaos decisions so a run replays; random (and logged at start) when unset. */
   EVENT_CHAOS_SEED: env.optional(),
+  ...tracingConfigShape(),
   /**
    * Data retention of the messaging tables (docs/operations.md "Data retention"). A published
    * outbox row is never published again (the relay sends unpublished rows only), so it is kept

@@ -10,6 +10,7 @@ import { runDlqCommand } from './dlq-command';
 import { httpObservability } from './http-observability';
 import { ROOT_LOGGER, createLogger } from './logging';
 import type { ServiceConfig, ServiceDefinition } from './service-kit.module';
+import { startTelemetry } from './telemetry';
 
 export interface ServiceMain<S extends z.ZodTypeAny> {
   def: ServiceDefinition;
@@ -77,6 +78,8 @@ export async function runService<S extends z.ZodTypeAny>(main: ServiceMain<S>): 
     }
     process.exit(0);
   }
+  // Before Nest creates anything, so that HTTP, Postgres and fetch are instrumented (OTEL_*).
+  if (startTelemetry(main.def.service)) log.info('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT)');
   if (shouldMigrateOnStart(config)) await migrate(persistence, (m) => log.info(m));
 
   const app = await createServiceApp(main, config);

@@ -9,3 +9,4 @@ export * from './service-kit.module';
 export * from './tokens';
 export * from './http-observability';
 export * from './logging';
+export * from './telemetry';

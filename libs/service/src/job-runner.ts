@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { CronJob } from 'cron';
 import { counter, histogram, runWithContext } from '@tutorhub/platform';
 import { CONFIG } from './tokens';
@@ -34,14 +35,19 @@ export class JobRunner implements OnApplicationShutdown {
   async run(name: string, fn: () => Promise<unknown>): Promise<void> {
     if (this.running.has(name)) return;
     const end = duration.startTimer({ job: name });
-    const p = runWithContext({ correlationId: `job:${name}:${randomUUID()}` }, fn)
+    // Each pass is a trace of its own (a root span), so the queries, Chapa calls and events of,
+    // say, an escrow release show up together.
+    const span = trace.getTracer('@tutorhub/service').startSpan(`job ${name}`, { kind: SpanKind.INTERNAL, attributes: { 'tutorhub.job': name } }, ROOT_CONTEXT);
+    const p = runWithContext({ correlationId: `job:${name}:${randomUUID()}` }, () => context.with(trace.setSpan(ROOT_CONTEXT, span), fn))
       .then(() => runs.inc({ job: name, outcome: 'ok' }))
       .catch((err: unknown) => {
         runs.inc({ job: name, outcome: 'error' });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message ?? String(err) });
         this.logger.warn(`job ${name} failed: ${(err as Error)?.message ?? err}`);
       })
       .finally(() => {
         end();
+        span.end();
         this.running.delete(name);
       });
     this.running.set(name, p);

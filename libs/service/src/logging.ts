@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { Logger as NestPinoLogger, PinoLogger, type Params } from 'nestjs-pino';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { currentContext } from '@tutorhub/platform';
+import { traceIds } from './telemetry';
 
 /** Injection token of the service's root pino logger (ServiceKitModule provides it). */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
@@ -11,9 +12,11 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
  * job): the correlation id ties together every line one user action causes, in every service.
  */
 export function logContextFields(): Record<string, unknown> {
+  // The trace ids (when tracing is on and a span is active) sit beside the correlation id.
   const ctx = currentContext();
-  if (!ctx) return {};
-  return ctx.causationId ? { correlationId: ctx.correlationId, causationId: ctx.causationId } : { correlationId: ctx.correlationId };
+  if (!ctx) return traceIds();
+  const ids = ctx.causationId ? { correlationId: ctx.correlationId, causationId: ctx.causationId } : { correlationId: ctx.correlationId };
+  return { ...ids, ...traceIds() };
 }
 
 /**

@@ -15,6 +15,7 @@ import { ROOT_LOGGER, createLogger, nestPinoParams } from './logging';
 import { MessagingRetentionJob } from './messaging-retention.job';
 import { MetricsController } from './metrics.controller';
 import { ProblemFilter } from './problem.filter';
+import { TelemetryShutdown } from './telemetry';
 import { CONFIG, SERVICE_SCHEMA } from './tokens';
 
 export interface ServiceDefinition {
@@ -89,6 +90,7 @@ export class ServiceKitModule {
         { provide: APP_FILTER, useClass: ProblemFilter },
         JobRunner,
         MessagingRetentionJob,
+        TelemetryShutdown,
       ],
       exports: [CONFIG, Clock, JobRunner, MessagingRetentionJob, ROOT_LOGGER],
     };

@@ -8,3 +8,4 @@ export * from './gateway-process';
 export * from './money-invariants';
 export * from './log-capture';
 export * from './run-to-exit';
+export * from './otlp-receiver';

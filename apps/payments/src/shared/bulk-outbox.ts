@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { eventDefinition, type EventDataOf, type EventEnvelope, type EventType } from '@tutorhub/contracts';
+import { SpanKind, injectTraceContext, messagingAttributes, startSpan } from '@tutorhub/messaging';
 import { currentContext } from '@tutorhub/platform';
 
 /**
@@ -36,10 +37,14 @@ export async function addManyToOutbox<K extends EventType>(
     ids.push(envelope.id);
     bodies.push(JSON.stringify(envelope));
   }
+  // One producer span for the batch; every row carries its context (see OutboxService.add).
+  const span = startSpan(`${type} create`, SpanKind.PRODUCER, messagingAttributes(producer, type, 'create', { 'messaging.batch.message_count': ids.length }));
+  const carrier = injectTraceContext(span);
+  span.end();
   await em.query(
-    `INSERT INTO "${schema}".outbox (id, type, envelope)
-     SELECT id, $2, envelope FROM unnest($1::uuid[], $3::jsonb[]) AS x(id, envelope)`,
-    [ids, type, bodies],
+    `INSERT INTO "${schema}".outbox (id, type, envelope, trace_context)
+     SELECT id, $2, envelope, $4::jsonb FROM unnest($1::uuid[], $3::jsonb[]) AS x(id, envelope)`,
+    [ids, type, bodies, Object.keys(carrier).length ? JSON.stringify(carrier) : null],
   );
   return ids.length;
 }
