@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { createTutorhubClient } from '../tools/journey/api-client';
-import { accept, book, openCheckout, register, setUpTutor, waitForBookingStatus, type JourneyContext } from '../tools/journey/lesson-journey';
+import { createTutorhubClient } from '@tutorhub/journey/api-client';
+import { accept, book, openCheckout, register, setUpTutor, waitForBookingStatus, type JourneyContext } from '@tutorhub/journey/lesson-journey';
 import { startPlatform, type Platform } from './support/platform';
 
 /**

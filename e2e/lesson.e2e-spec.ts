@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
+// The e2e suite checks the Agora token the platform hands out by reading it with the sessions
+// service's own decoder (a pure function, no service wiring); copying the format into a lib for
+// one assertion would be a second source of truth.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { decodeAccessToken2 } from '../apps/sessions/src/agora/agora-token.decode';
-import { auth, createTutorhubClient, ok, waitFor } from '../tools/journey/api-client';
+import { auth, createTutorhubClient, ok, waitFor } from '@tutorhub/journey/api-client';
 import {
   accept,
   book,
@@ -18,7 +22,7 @@ import {
   waitForEscrow,
   wallet,
   type JourneyContext,
-} from '../tools/journey/lesson-journey';
+} from '@tutorhub/journey/lesson-journey';
 import { startPlatform, type Platform } from './support/platform';
 
 /**

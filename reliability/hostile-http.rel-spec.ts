@@ -22,7 +22,7 @@ import { hostileTokens, validToken } from './support/tokens';
 
 type Role = 'student' | 'tutor' | 'admin';
 
-/** Who may call what (DESIGN.md §6); unlisted operations are open to any signed-in user. */
+/** Who may call what (docs/design.md §6); unlisted operations are open to any signed-in user. */
 const ROLES: Array<[RegExp, Role[]]> = [
   [/^PUT \/api\/tutors\/me$/, ['tutor']],
   [/^PUT \/api\/tutors\/me\/availability$/, ['tutor']],

@@ -20,7 +20,7 @@ const mode = process.argv[2] ?? 'start';
 
 // The local development profile: a lesson can be booked for right now and its escrow is
 // released a minute after it ends, so `npm run demo` plays the whole story in about a minute.
-// Anything set in the environment wins; production defaults are those of DESIGN.md §8.
+// Anything set in the environment wins; production defaults are those of docs/design.md §8.
 const DEV_PROFILE = {
   BOOKING_MIN_NOTICE_MINUTES: '0',
   // Slots sit on the quarter hour: a lesson in the next free slot can start at once locally.

@@ -44,7 +44,7 @@ export async function startPlatform(overrides: Partial<Record<string, string>> =
     BOOKING_ACCEPT_DEADLINE_MINUTES: '0',
     BOOKING_EXPIRY_CRON: '* * * * * *',
     SESSION_JOBS_CRON: '* * * * * *',
-    // The start window closes 6 s after a lesson's start, so a test can wait it out (DESIGN §4).
+    // The start window closes 6 s after a lesson's start, so a test can wait it out (docs/design.md §4).
     SESSION_START_LATE_MINUTES: '0.1',
     ESCROW_RELEASE_DELAY_HOURS: '0.001',
     ESCROW_RELEASE_CRON: '* * * * * *',

@@ -127,7 +127,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     BOOKING_ACCEPT_DEADLINE_MINUTES: '0',
     BOOKING_EXPIRY_CRON: '* * * * * *',
     SESSION_JOBS_CRON: '* * * * * *',
-    // The start window closes 6 s after the lesson's start (DESIGN §4 default: 15 min), so a
+    // The start window closes 6 s after the lesson's start (docs/design.md §4 default: 15 min), so a
     // tutor_absent journey can wait it out: ending alone inside the window is an abandonment.
     SESSION_START_LATE_MINUTES: '0.1',
     ESCROW_RELEASE_DELAY_HOURS: '0.001',

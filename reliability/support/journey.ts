@@ -54,7 +54,7 @@ const PASSWORD = 'correct horse battery staple';
 /** The cluster's SESSION_START_LATE_MINUTES (0.1 min). */
 const START_WINDOW_LATE_MS = 6_000;
 const TUTOR_ABSENT_LEAD_MS = 50_000;
-// Read-your-writes (DESIGN §6): the server waits for the events a request depends on, so the
+// Read-your-writes (docs/design.md §6): the server waits for the events a request depends on, so the
 // only "not yet" is its `409 *.not_ready` after that wait; a 404 means what it says.
 const NOT_YET = ['payment.not_ready', 'session.not_ready', 'dispute.not_ready'];
 
@@ -264,7 +264,7 @@ export async function runJourney(c: Client, o: JourneyOptions): Promise<JourneyR
     } else if (o.kind === 'tutor_absent') {
       await step('start');
       await sessionCall(c, student, booking.id, 'start');
-      // DESIGN §4: ending alone while the start window is open would be the student's own (late)
+      // docs/design.md §4: ending alone while the start window is open would be the student's own (late)
       // cancellation; the tutor is absent only once the window has closed without them.
       await step('wait for the start window to close');
       await new Promise((r) => setTimeout(r, Math.max(0, startsAt.getTime() + START_WINDOW_LATE_MS + 1000 - Date.now())));

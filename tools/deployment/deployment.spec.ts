@@ -2,7 +2,7 @@
 // Renders every kustomization (kubectl kustomize where kubectl exists, else kustomize-lite, and
 // both where possible so the fallback stays honest), then checks the workloads, the environment
 // each app gets against the zod schema it validates at start, and the NetworkPolicies by
-// evaluating the connections DESIGN §1 needs (and some it must not allow).
+// evaluating the connections docs/design.md §1 needs (and some it must not allow).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
@@ -746,7 +746,7 @@ describe('k8s/overlays/dev', () => {
     }
   });
 
-  it('NetworkPolicies allow what DESIGN §1 needs and nothing else that was probed', () => {
+  it('NetworkPolicies allow what docs/design.md §1 needs and nothing else that was probed', () => {
     const pods = podsOf(docs);
     const flows: Flow[] = [
       ...commonFlows(pods, pods.postgres, pods.rabbitmq),
@@ -834,7 +834,7 @@ describe('k8s/overlays/prod', () => {
     }
   });
 
-  it('NetworkPolicies allow what DESIGN §1 and the operators need and nothing else that was probed', () => {
+  it('NetworkPolicies allow what docs/design.md §1 and the operators need and nothing else that was probed', () => {
     const pods = podsOf(docs);
     const postgres = pods[name(clusters[0])];
     const rabbitmq = pods[name(ofKind(docs, 'RabbitmqCluster')[0])];

@@ -5,7 +5,7 @@
 'use strict';
 const http = require('node:http');
 
-/** Each app's default PORT (DESIGN §1); deployment.spec.ts keeps it equal to the config schemas. */
+/** Each app's default PORT (docs/design.md §1); deployment.spec.ts keeps it equal to the config schemas. */
 const DEFAULT_PORTS = {
   gateway: 3000,
   bookings: 3001,

@@ -185,7 +185,7 @@ export async function startSession(ctx: JourneyContext, who: Account, bookingId:
 
 /**
  * A `409 *.not_ready` means the server waited for an event it depends on and it is still on its
- * way (DESIGN §6): ask again after its Retry-After, a few times. Nothing else is retried: a 404
+ * way (docs/design.md §6): ask again after its Retry-After, a few times. Nothing else is retried: a 404
  * means the booking does not exist for this caller.
  */
 async function notReadyRetry<A extends { response: Response; error?: unknown }>(send: () => Promise<A>, attempts = 5): Promise<A> {

@@ -4,7 +4,7 @@ import { AvailabilityStore } from '../src/availability/availability.store';
 import { HOUR, T0, bookingInput, call, createTutor, refusal, startBookings, student, type Harness } from './support/bookings-harness';
 
 /**
- * Weekly hours, time off and slots (DESIGN §3) through real RPC on the real bookings service,
+ * Weekly hours, time off and slots (docs/design.md §3) through real RPC on the real bookings service,
  * Postgres and RabbitMQ, with BOOKING_BUFFER_MINUTES = 30 and the default notice (60 minutes, and
  * the 60-minute accept deadline). The clock starts at T0 = Monday 2030-01-07 08:00 UTC.
  */

@@ -16,7 +16,7 @@ import { eventually, startGatewayProcess, type AppProcess } from '@tutorhub/test
 import { HOUR, T0, deliver, outboxTypes, sessionEnded, startBookings, type Harness } from './support/bookings-harness';
 
 /**
- * DESIGN §6 routes end to end: the real gateway as its own process (HTTP, registration and login,
+ * docs/design.md §6 routes end to end: the real gateway as its own process (HTTP, registration and login,
  * JWT auth, validation, problem+json, Idempotency-Key), forwarding over RabbitMQ to the real
  * bookings service (in this process, with a ManualClock), on one Postgres database. Users come
  * from the gateway's own registration, whose `identity.user.registered.v1` events bookings

@@ -16,7 +16,7 @@ import {
 } from './support/bookings-harness';
 
 /**
- * Reschedule (issue 16, DESIGN §3) against the real service, Postgres and RabbitMQ: propose,
+ * Reschedule (issue 16, docs/design.md §3) against the real service, Postgres and RabbitMQ: propose,
  * accept, decline, expiry, the database deciding a race for one slot, and the events the other
  * services follow (with the slot sequence that orders them).
  */

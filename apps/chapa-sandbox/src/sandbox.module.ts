@@ -35,7 +35,7 @@ export class ChapaSandboxModule {
         LandingController,
         ScenariosController,
         HealthController,
-        // Same Prometheus endpoint as every other app (DESIGN §6).
+        // Same Prometheus endpoint as every other app (docs/design.md §6).
         MetricsController,
         ...(extra.controllers ?? []),
       ],

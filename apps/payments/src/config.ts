@@ -4,7 +4,7 @@ import { cancellationConfigShape, env, sharedConfigShape } from '@tutorhub/platf
 export const configSchema = z
   .object({
     ...sharedConfigShape,
-    /** Payments decides a cancellation's refund share itself (DESIGN §3), with the same tiers bookings quotes. */
+    /** Payments decides a cancellation's refund share itself (docs/design.md §3), with the same tiers bookings quotes. */
     ...cancellationConfigShape,
     PORT: env.port(3003),
     CHAPA_BASE_URL: env.url('http://127.0.0.1:3099'),

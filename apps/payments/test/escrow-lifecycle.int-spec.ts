@@ -78,7 +78,7 @@ async function cancel(
   });
 }
 
-describe('cancellation refunds (DESIGN §3 tiers, decided by payments from the facts)', () => {
+describe('cancellation refunds (docs/design.md §3 tiers, decided by payments from the facts)', () => {
   it.each([
     ['student ≥ 24 h ahead: everything back', 48, 'student' as const, { refund: 150000, tutor: 0, fee: 0, status: 'refunded' }],
     ['student 2–24 h ahead: half back, half to the tutor less the fee', 10, 'student' as const, { refund: 75000, tutor: 63750, fee: 11250, status: 'refunded' }],
@@ -189,7 +189,7 @@ describe('cancellation refunds (DESIGN §3 tiers, decided by payments from the f
   });
 });
 
-describe('attendance (DESIGN §4)', () => {
+describe('attendance (docs/design.md §4)', () => {
   it('refunds in full when the tutor never joined', async () => {
     const t = tutor();
     const b = await acceptedBooking(h, { tutor: t });

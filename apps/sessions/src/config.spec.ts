@@ -5,7 +5,7 @@ const load = (env: Record<string, string>) => loadConfig(configSchema, env);
 const issues = (env: Record<string, string>) => configIssues(configSchema, env);
 
 describe('sessions config', () => {
-  it('has the windows of DESIGN §4 by default', () => {
+  it('has the windows of docs/design.md §4 by default', () => {
     expect(load({})).toMatchObject({ SESSION_START_EARLY_MINUTES: 5, SESSION_START_LATE_MINUTES: 15, SESSION_OVERTIME_GRACE_MINUTES: 10 });
   });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isoDateTime, uuidSchema } from './common';
 
-/** The integration-event envelope of DESIGN.md §2; `data` is validated per event type. */
+/** The integration-event envelope of docs/design.md §2; `data` is validated per event type. */
 export const envelopeSchema = z.object({
   id: uuidSchema,
   type: z.string().regex(/^[a-z_]+\.[a-z_]+\.[a-z_]+\.v\d+$/),

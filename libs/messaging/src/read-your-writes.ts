@@ -9,11 +9,11 @@ export function handledChannel(schema: string): string {
   return `${schema}_handled`;
 }
 
-/** How long a request waits for the event it depends on (DESIGN §6: about 2 s). */
+/** How long a request waits for the event it depends on (docs/design.md §6: about 2 s). */
 export const READ_YOUR_WRITES_WAIT_MS = 2000;
 
 /**
- * Read-your-writes for clients (DESIGN §6, ADR 0006). A request that depends on an event its
+ * Read-your-writes for clients (docs/design.md §6, ADR 0006). A request that depends on an event its
  * service has not handled yet (the owner has the booking, this service's copy does not) waits
  * for it, bounded, instead of answering "does not exist".
  *

@@ -40,7 +40,7 @@ export function assertValidCancellationPolicy(config: CancellationPolicyConfig):
 }
 
 /**
- * Share of the paid price refunded to the student when a booking is cancelled (DESIGN §3), in
+ * Share of the paid price refunded to the student when a booking is cancelled (docs/design.md §3), in
  * basis points (10000 = all). Whatever is not refunded is released to the tutor at once, less
  * the platform fee (payments' refund split).
  *
@@ -92,7 +92,7 @@ const SEEN_CONFIRMED = new Set(['confirmed', 'in_progress']);
 
 /**
  * The share of a held payment that goes back to the student when a booking is cancelled
- * (DESIGN §3): the tiers of `refundBasisPoints` apply only to a booking the student saw as
+ * (docs/design.md §3): the tiers of `refundBasisPoints` apply only to a booking the student saw as
  * confirmed when cancelling. Money held while the booking still showed `requested` or
  * `accepted` (the student paid, but `escrow.held` had not reached bookings yet) goes back in
  * full: the student cancelled something they did not know was paid.

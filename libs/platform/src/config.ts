@@ -158,7 +158,7 @@ export const sharedConfigShape = {
 };
 
 /**
- * The student's cancellation tiers (DESIGN §3). Bookings quotes them to the client and payments
+ * The student's cancellation tiers (docs/design.md §3). Bookings quotes them to the client and payments
  * decides the money with them, so both read the same variables.
  */
 export const cancellationConfigShape = {
@@ -170,7 +170,7 @@ export const cancellationConfigShape = {
 };
 
 /**
- * When a lesson's session may start (DESIGN §4): from SESSION_START_EARLY_MINUTES before startsAt
+ * When a lesson's session may start (docs/design.md §4): from SESSION_START_EARLY_MINUTES before startsAt
  * to SESSION_START_LATE_MINUTES after. Sessions enforces it; bookings shows it on every booking
  * (canStartFrom/canStartUntil) and closes cancellation when it opens. Fractions of a minute allowed.
  */

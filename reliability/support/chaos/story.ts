@@ -1,5 +1,5 @@
 /**
- * The story every booking must tell, the same in every service (DESIGN §3–§5), as a pure
+ * The story every booking must tell, the same in every service (docs/design.md §3–§5), as a pure
  * function over the facts read from bookings, payments and sessions after a run (facts.ts).
  * `judge` returns the offending findings (empty = the story holds); each names its check, so a
  * failure says which rule broke and for which booking. `chaos-checks.rel-spec.ts` plants a
@@ -99,7 +99,7 @@ export function feeOf(amount: number, feeBps: number): number {
   return Number((BigInt(amount) * BigInt(feeBps)) / 10000n);
 }
 
-/** The student's refund share for a cancellation `leadMs` before the start (DESIGN §3). */
+/** The student's refund share for a cancellation `leadMs` before the start (docs/design.md §3). */
 export function tierBps(leadMs: number, c: StoryConfig): number {
   if (leadMs >= c.fullRefundHours * HOUR_MS) return 10000;
   if (leadMs >= c.partialRefundHours * HOUR_MS) return c.partialRefundBps;
@@ -125,7 +125,7 @@ type Expectation =
 const joinedBy = (at: Date | null, f: BookingFacts) => at !== null && (f.sessionEndedAt === null || at.getTime() <= f.sessionEndedAt.getTime());
 
 /**
- * DESIGN §4: a participant who ends the session before the other joined, while the start window is
+ * docs/design.md §4: a participant who ends the session before the other joined, while the start window is
  * open, has cancelled. Returns who did, or null. A booking cancelled by exactly that (the service
  * may record it as a cancellation) is not a cancellation "after the start".
  */

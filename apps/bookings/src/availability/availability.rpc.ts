@@ -40,7 +40,7 @@ function toAvailability(tutorId: string, a: StoredAvailability | null): Availabi
 
 const timeOffNotFound = () => new AppError(404, 'time_off.not_found', 'No such time off.');
 
-/** Weekly hours, time off and bookable slots of tutors (DESIGN §3). */
+/** Weekly hours, time off and bookable slots of tutors (docs/design.md §3). */
 @Injectable()
 export class AvailabilityRpc {
   constructor(

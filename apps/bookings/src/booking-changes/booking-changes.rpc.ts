@@ -75,7 +75,7 @@ export class BookingChangesRpc {
       const booking = await this.store.lock(em, input.bookingId);
       if (!booking || !canSee(caller, booking)) throw bookingNotFound();
       const now = this.clock.now();
-      // DESIGN §3: once the lesson has started, the session (or its absence) decides the money.
+      // docs/design.md §3: once the lesson has started, the session (or its absence) decides the money.
       // Cancelling closes a little earlier, when the session's start window opens (ADR 0006):
       // from then on a session may already be running while its `session.started` is on its way
       // to us, and a cancellation must never race a lesson that is taking place.

@@ -2,7 +2,7 @@ import { WEEKDAYS, type Weekday } from '@tutorhub/contracts';
 import { DomainError } from './domain-error';
 
 /**
- * A tutor's bookable time (DESIGN §3 "Availability, slots, reschedule"): weekly hours read on the
+ * A tutor's bookable time (docs/design.md §3 "Availability, slots, reschedule"): weekly hours read on the
  * tutor's wall clock in an IANA time zone, minus time off, minus their live bookings (widened by
  * the buffer), minus the minimum notice.
  *
@@ -29,7 +29,7 @@ export const GRID_MS = GRID_MINUTES * MINUTE_MS;
 export const DAY_MINUTES = 24 * 60;
 const CELLS_PER_DAY = DAY_MINUTES / GRID_MINUTES;
 const CELLS_PER_WEEK = 7 * CELLS_PER_DAY;
-/** A slots query covers at most this many days (DESIGN §3). */
+/** A slots query covers at most this many days (docs/design.md §3). */
 export const MAX_SLOTS_RANGE_DAYS = 31;
 
 /** One weekly range as stored: minutes from the local midnight, `from` < `to` ≤ 1440. */

@@ -8,13 +8,13 @@ export { BOOKING_STATUSES };
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 
 /**
- * What happens to a booking. Each action names the trigger of DESIGN §3:
+ * What happens to a booking. Each action names the trigger of docs/design.md §3:
  * - `accept` / `decline`: the tutor answers a request;
  * - `confirm`: payments reports the escrow held;
  * - `expire`: not accepted by the accept deadline, or not paid by `startsAt`;
  * - `cancel`: a participant, an admin or the system cancels (refund by the cancellation policy);
  * - `abandon`: a participant ended the session before the other joined, while the start window
- *   was open (DESIGN §4): that participant has cancelled; nobody is absent;
+ *   was open (docs/design.md §4): that participant has cancelled; nobody is absent;
  * - `start` / `complete`: the session starts / ends;
  * - `mark_no_show`: nobody started in the window (from `confirmed`), or the session ended with a
  *   party that never joined, if the caller chooses to record that as a no-show (from `in_progress`);

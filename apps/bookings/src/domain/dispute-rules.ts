@@ -17,7 +17,7 @@ export type ActorRole = Role;
  * Returns the booking's next status (`disputed`) or throws.
  *
  * The student may open a dispute from the end of the session until the escrow is released
- * (DESIGN §3): the booking must be `completed`, or a `no_show` in which the student was the
+ * (docs/design.md §3): the booking must be `completed`, or a `no_show` in which the student was the
  * absent party (the tutor is being paid: the student may say they were there), and its money
  * still in escrow (`held` or `release_scheduled`). Once released or refunded there is nothing
  * left to freeze.

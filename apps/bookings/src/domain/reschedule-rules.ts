@@ -4,7 +4,7 @@ import { DomainError } from './domain-error';
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 
-/** A lesson can be moved while it has not taken place and is still live (DESIGN §3). */
+/** A lesson can be moved while it has not taken place and is still live (docs/design.md §3). */
 export const RESCHEDULABLE: readonly BookingStatus[] = ['requested', 'accepted', 'confirmed'];
 
 export interface RescheduleConfig {

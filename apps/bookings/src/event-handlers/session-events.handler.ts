@@ -70,7 +70,7 @@ export class SessionEventsHandler {
   }
 
   /**
-   * DESIGN §4: a participant ended the session before the other joined, while the start window
+   * docs/design.md §4: a participant ended the session before the other joined, while the start window
    * was open. Nobody is absent: the one who ended it has cancelled. The cancellation carries the
    * session's facts (`via: session`); payments decides the money from `session.ended` itself.
    */

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Disputes follow what payments did with the escrow (issue 13, DESIGN §3):
+ * Disputes follow what payments did with the escrow (issue 13, docs/design.md §3):
  * - `frozen_at`: payments confirmed the freeze (`escrow.frozen`); only then may an admin resolve;
  * - `closed` with `closed_reason`: the freeze came too late (`escrow.freeze_rejected`: the money
  *   was already released or refunded), so the dispute ends with the outcome that money had;

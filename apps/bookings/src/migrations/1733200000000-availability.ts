@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Tutor availability (issue 16, DESIGN §3): weekly hours in the tutor's IANA zone and time off.
+ * Tutor availability (issue 16, docs/design.md §3): weekly hours in the tutor's IANA zone and time off.
  *
  * - `tutor_availability`: one row per tutor who has set hours (its existence is the difference
  *   between "never set: bookable at any time" and "set, with no ranges: not bookable").

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Reschedule (DESIGN §3, issue 16): proposals, one open per booking (a partial unique index),
+ * Reschedule (docs/design.md §3, issue 16): proposals, one open per booking (a partial unique index),
  * and the booking's `slot_sequence`, bumped each time it moves so that consumers keep the newest
  * slot whatever order the events reach them in.
  */

@@ -12,7 +12,7 @@ import { BookingStore, overlapConflict, parties, type BookingRecord } from '../s
 import { RescheduleStore, toProposal, type ProposalRecord } from './reschedule.store';
 
 /**
- * Moving a lesson (DESIGN §3): either participant proposes a new start (same duration), the other
+ * Moving a lesson (docs/design.md §3): either participant proposes a new start (same duration), the other
  * accepts or declines. Accepting moves the booking in one transaction under the booking's row
  * lock; the database's no-overlap constraints decide whether the new slot is still free (two
  * proposals racing for one slot: exactly one wins, the other is a 409). Reschedule never moves

@@ -155,7 +155,7 @@ export interface BookingViewRow {
   version: number;
 }
 
-/** The session's start window around a lesson's start (DESIGN §4). */
+/** The session's start window around a lesson's start (docs/design.md §4). */
 export interface StartWindowMinutes {
   readonly earlyMinutes: number;
   readonly lateMinutes: number;
@@ -285,7 +285,7 @@ export function slot(b: Pick<BookingRecord, 'subject' | 'startsAt' | 'endsAt'>) 
 }
 
 /**
- * The database's no-overlap constraints (DESIGN §3) as the caller's problem: the tutor's slot is
+ * The database's no-overlap constraints (docs/design.md §3) as the caller's problem: the tutor's slot is
  * taken (409 `booking.slot_taken`), or the student already has a lesson then (409
  * `booking.student_overlap`). Undefined for any other error.
  */

@@ -24,7 +24,7 @@ const optionalRefundBody = refundBody.optional();
 
 const SETTLE_ERRORS = '404 escrow.not_found (no verified payment); 409 escrow.invalid_transition (already released or refunded).';
 
-/** Operators' view of escrow and their manual release / refund (DESIGN §5, §6). */
+/** Operators' view of escrow and their manual release / refund (docs/design.md §5, §6). */
 @ApiTags('admin')
 @Controller()
 @Roles('admin')

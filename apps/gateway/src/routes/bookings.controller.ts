@@ -34,7 +34,7 @@ const optionalReason = reasonBody.optional();
 type OptionalReason = z.output<typeof optionalReason>;
 
 /**
- * Bookings, reviews and disputes (DESIGN §6), served by the bookings service, which authorises:
+ * Bookings, reviews and disputes (docs/design.md §6), served by the bookings service, which authorises:
  * a booking the caller may not see is a 404 `booking.not_found`; a change the booking's status
  * does not allow is a 409 `booking.invalid_transition`. The role filters here are a first check.
  */

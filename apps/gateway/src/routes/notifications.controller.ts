@@ -23,7 +23,7 @@ const unreadCountResponse = z.object({ unreadCount: z.number().int() });
 const registerDeviceResponse = z.object({ token: z.string(), platform: registerDeviceInput.shape.platform });
 
 /**
- * The caller's own inbox (DESIGN §6), for every role. The notifications service authorises:
+ * The caller's own inbox (docs/design.md §6), for every role. The notifications service authorises:
  * someone else's notification is a 404 `notification.not_found`. The live stream
  * (`GET /api/notifications/stream`) is served elsewhere in the gateway.
  */

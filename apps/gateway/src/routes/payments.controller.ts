@@ -14,7 +14,7 @@ import { ApiZodResponse, CurrentActor, Roles, ZodParam, Forwards } from '../http
 import { withOwnerFallback } from './read-your-writes';
 
 /**
- * Paying for a booking (DESIGN §5, §6). The payments service authorises: only the booking's
+ * Paying for a booking (docs/design.md §5, §6). The payments service authorises: only the booking's
  * student may pay, its participants and admins may look; anyone else gets 404 `booking.not_found`.
  * The Chapa webhook and callback live in `webhooks/chapa.controller.ts`.
  */

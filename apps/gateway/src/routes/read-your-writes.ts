@@ -2,7 +2,7 @@ import { BOOKINGS_RPC, type Actor, type Booking, type OwnerBooking } from '@tuto
 import { RpcClient, RpcError } from '@tutorhub/messaging';
 
 /**
- * Read-your-writes across services (DESIGN §6, ADR 0006). A service answers from its own copy of
+ * Read-your-writes across services (docs/design.md §6, ADR 0006). A service answers from its own copy of
  * the booking; right after a change (the tutor accepted, the student paid) that copy may not have
  * the booking yet, and its 404 would tell a client that a booking it can see does not exist.
  *

@@ -30,7 +30,7 @@ const releaseBody = adminReleaseInputSchema.omit({ bookingId: true });
 const endBody = sessionEndBodySchema.optional();
 
 /**
- * The video session of a booking (DESIGN §6; the mobile app calls these exact paths). The
+ * The video session of a booking (docs/design.md §6; the mobile app calls these exact paths). The
  * sessions service authorises: only the booking's student and tutor get anything, anyone else
  * a 404 `session.not_found`. Start, join and token take no body (any body is ignored).
  */

@@ -27,7 +27,7 @@ import {
 import { RpcClient } from '@tutorhub/messaging';
 import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodParam, ZodQuery, Forwards } from '../http';
 
-/** Tutor profiles (DESIGN §6), served by the bookings service. A profile's `id` is the tutor's user id. */
+/** Tutor profiles (docs/design.md §6), served by the bookings service. A profile's `id` is the tutor's user id. */
 @ApiTags('tutors')
 @Controller('tutors')
 export class TutorsController {
@@ -64,7 +64,7 @@ export class TutorsController {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Availability, time off, slots (DESIGN §3)
+  // Availability, time off, slots (docs/design.md §3)
   // ---------------------------------------------------------------------------------------------
 
   @Put('me/availability')

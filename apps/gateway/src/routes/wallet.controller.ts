@@ -19,7 +19,7 @@ const walletQuery = z.object(walletGetInputSchema.shape);
 /** The Idempotency-Key travels as a header, not in the body. */
 const withdrawBody = walletWithdrawInputSchema.omit({ idempotencyKey: true });
 
-/** The tutor's wallet (DESIGN §5, §6), derived by the payments service from its ledger. */
+/** The tutor's wallet (docs/design.md §5, §6), derived by the payments service from its ledger. */
 @ApiTags('wallet')
 @Controller('wallet')
 @Roles('tutor')

@@ -20,7 +20,7 @@ export const ESCROW_ACTIONS = ['schedule_release', 'release', 'refund', 'split',
 export type EscrowAction = (typeof ESCROW_ACTIONS)[number];
 
 /**
- * DESIGN §5. Choices where it is silent:
+ * docs/design.md §5. Choices where it is silent:
  * - `held → released` is allowed for an admin's manual release before anything was scheduled.
  * - `held → frozen` is allowed because `dispute.opened` may be processed before `session.ended`
  *   has scheduled the release (events of different producers are not ordered).

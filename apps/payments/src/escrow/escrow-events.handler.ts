@@ -82,7 +82,7 @@ export class EscrowEventsHandler {
   }
 
   /**
-   * DESIGN §3: payments decides the refund share from the facts of the cancellation (who, from
+   * docs/design.md §3: payments decides the refund share from the facts of the cancellation (who, from
    * which status the student saw, when, the lesson's start), never from a tier computed on a
    * copy that may have been late. `refundBasisPoints` is bookings' quote; a difference is audited.
    */
@@ -98,7 +98,7 @@ export class EscrowEventsHandler {
     if (!escrow) return; // not paid (yet): a payment that still succeeds is refunded in full on arrival
     const source = 'bookings.booking.cancelled';
     const detail = { refundBasisPoints: refundBps, quotedBasisPoints: d.refundBasisPoints, previousStatus: d.previousStatus, via: d.via ?? 'request' };
-    // Ended before the other party joined (DESIGN §4): session.ended carries the facts, and
+    // Ended before the other party joined (docs/design.md §4): session.ended carries the facts, and
     // onSessionEnded decides from them (whichever of the two events arrives first).
     if (d.via === 'session') {
       await this.ignore(em, escrow, 'cancel', source, { ...detail, reason: 'the session decides' });
@@ -164,7 +164,7 @@ export class EscrowEventsHandler {
       });
       return;
     }
-    // DESIGN §4: starting counts as joining; a party who never joined is absent. Tutor absent
+    // docs/design.md §4: starting counts as joining; a party who never joined is absent. Tutor absent
     // (alone or with the student) → the student gets everything back; otherwise the tutor is
     // paid at endedAt + ESCROW_RELEASE_DELAY_HOURS unless a dispute freezes it first.
     const tutorAbsent = d.attendance.tutorJoinedAt === null;
@@ -174,7 +174,7 @@ export class EscrowEventsHandler {
       return;
     }
     if (d.abandonedBy === 'tutor') {
-      // DESIGN §4: the tutor ended it before the student joined, in the start window: a tutor's
+      // docs/design.md §4: the tutor ended it before the student joined, in the start window: a tutor's
       // cancellation, so the student gets everything back.
       await this.settle(em, escrow, 'refund', 10000, 'tutor_abandoned', source);
       return;

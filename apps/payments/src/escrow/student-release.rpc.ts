@@ -10,7 +10,7 @@ import { EscrowService } from './escrow.service';
 import { lockEscrowByBooking } from './escrow.store';
 
 /**
- * "The lesson was fine, pay the tutor now" (DESIGN §3, issue 16): the student of a lesson that
+ * "The lesson was fine, pay the tutor now" (docs/design.md §3, issue 16): the student of a lesson that
  * took place releases its escrow at once instead of after ESCROW_RELEASE_DELAY_HOURS, with reason
  * `student_approved`. Decided from payments' own facts: the escrow is the caller's (student_id),
  * and it is `release_scheduled` — the session ended with the tutor there and nothing froze it.

@@ -82,7 +82,7 @@ export function durationSeconds(startedAt: Date, endedAt: Date): number {
 }
 
 /**
- * DESIGN §4: a participant who ends the session before the other party has joined, while the
+ * docs/design.md §4: a participant who ends the session before the other party has joined, while the
  * start window is still open, does not make the other party absent (they may still be on their
  * way, on time). That participant has cancelled: a tutor fully (the student is refunded), a
  * student late (the < 2 h tier). Returns who abandoned it, or null for an ordinary end.

@@ -7,7 +7,7 @@ const window = sessionWindow(DEFAULT_SESSION_WINDOW_CONFIG); // 5 early, 15 late
 const confirmed = { status: 'confirmed' as const, startsAt };
 
 describe('defaults', () => {
-  it('are 5 minutes early, 15 late, 10 grace (DESIGN §8)', () => {
+  it('are 5 minutes early, 15 late, 10 grace (docs/design.md §8)', () => {
     expect(DEFAULT_SESSION_WINDOW_CONFIG).toEqual({ earlyMinutes: 5, lateMinutes: 15, overtimeGraceMinutes: 10 });
   });
 });

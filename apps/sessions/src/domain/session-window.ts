@@ -13,7 +13,7 @@ export const DEFAULT_SESSION_WINDOW_CONFIG: SessionWindowConfig = {
   overtimeGraceMinutes: 10,
 };
 
-/** Every booking status of DESIGN §3; the sessions read model only ever holds a few of them. */
+/** Every booking status of docs/design.md §3; the sessions read model only ever holds a few of them. */
 export type BookingStatus =
   | 'requested'
   | 'accepted'

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * DESIGN §4: a participant who ends the session before the other joined, while the start window
+ * docs/design.md §4: a participant who ends the session before the other joined, while the start window
  * is open, has cancelled; the other is not absent. Recorded at the end (not derived later from
  * the configured window, which may change), so the session and its event tell the same story.
  */

@@ -4,7 +4,7 @@ import { uidsForParticipants } from '../domain/participant-uid';
 import type { BookingSnapshot } from '../read-model/booking-snapshot';
 import type { SessionRecord } from './session.repository';
 
-/** The session as participants see it (DESIGN §6), from the stored session and the booking snapshot. */
+/** The session as participants see it (docs/design.md §6), from the stored session and the booking snapshot. */
 export function toSessionView(booking: BookingSnapshot, endsAt: Date, record: SessionRecord): SessionView {
   const uids = uidsForParticipants(booking.studentId, booking.tutorId);
   const participant = (role: ParticipantRole, userId: string, uid: number) => {
@@ -37,7 +37,7 @@ export function toSessionView(booking: BookingSnapshot, endsAt: Date, record: Se
     attendance: {
       student: participant('student', booking.studentId, uids.studentUid),
       tutor: participant('tutor', booking.tutorId, uids.tutorUid),
-      // An abandoned session (DESIGN §4) has no absent party: the one who ended it cancelled.
+      // An abandoned session (docs/design.md §4) has no absent party: the one who ended it cancelled.
       absentParty: s.status === 'ended' && !record.abandonedBy ? absentParty(s.attendance) : null,
       abandonedBy: record.abandonedBy,
     },

@@ -16,7 +16,7 @@ export interface SessionRecord {
   readonly channelName: string;
   readonly scheduledDurationSeconds: number;
   readonly notes: string | null;
-  /** DESIGN §4: the participant who ended it before the other joined, while the start window was open. */
+  /** docs/design.md §4: the participant who ended it before the other joined, while the start window was open. */
   readonly abandonedBy: ParticipantRole | null;
   readonly state: SessionState;
   readonly attendance: readonly AttendanceRecord[];

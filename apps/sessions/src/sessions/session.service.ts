@@ -192,7 +192,7 @@ export class SessionService {
 
   /** Whether the caller could start (or join) now, the window, and the session if any. */
   async status(actor: Actor, bookingId: string, owner?: OwnerBooking): Promise<SessionStatusResponse> {
-    // 200 for any booking the caller takes part in, whatever its state (DESIGN §6): when our copy
+    // 200 for any booking the caller takes part in, whatever its state (docs/design.md §6): when our copy
     // has not caught up, the owner's facts answer (canStart false, with the reason).
     const pending = await this.catchUp(actor, bookingId, owner, { refuse: false });
     if (pending && owner) {

@@ -76,7 +76,7 @@ export const BookingCancelledV1 = defineEvent(
     cancelledAt: isoDateTime.optional(),
     /**
      * `request`: a participant or an admin asked to cancel. `session`: a participant ended the
-     * video session before the other joined while the start window was open (DESIGN §4); the
+     * video session before the other joined while the start window was open (docs/design.md §4); the
      * session's own `session.ended` carries the facts, and payments decides the money from it.
      */
     via: z.enum(['request', 'session']).optional(),
@@ -304,7 +304,7 @@ export const SessionEndedV1 = defineEvent(
     /** Who never joined; null when both joined, or when the session was abandoned (below). */
     absentParty: absentPartySchema.nullable(),
     /**
-     * DESIGN §4: the participant who ended the session before the other joined, while the start
+     * docs/design.md §4: the participant who ended the session before the other joined, while the start
      * window was still open. The other party is not absent: the one who ended it has cancelled
      * (a tutor: full refund; a student: a late cancellation).
      */

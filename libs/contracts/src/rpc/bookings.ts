@@ -248,7 +248,7 @@ export const resolveDisputeInput = resolveDisputeBody.extend({ disputeId: uuidSc
 export type ResolveDisputeInput = z.output<typeof resolveDisputeInput>;
 
 // ---------------------------------------------------------------------------------------------
-// Availability, time off, slots (DESIGN §3)
+// Availability, time off, slots (docs/design.md §3)
 // ---------------------------------------------------------------------------------------------
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -441,7 +441,7 @@ export const bookingSchema = z.object({
   reviewedBy: z.array(z.enum(['student', 'tutor'])),
   dispute: z.object({ id: uuidSchema, status: disputeStatusSchema, outcome: disputeOutcomeSchema.nullable() }).nullable(),
   /**
-   * The session's start window (DESIGN §4): a list screen can show the Start button without a
+   * The session's start window (docs/design.md §4): a list screen can show the Start button without a
    * status call per booking. Sessions decides; these are the same configured minutes.
    */
   canStartFrom: isoDateTime,

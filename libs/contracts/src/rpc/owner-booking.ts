@@ -3,7 +3,7 @@ import { isoDateTime, uuidSchema } from '../common';
 import { bookingStatusSchema } from '../events/catalogue';
 
 /**
- * Read-your-writes (DESIGN §6, ADR 0006): the booking as its owner (bookings) knows it right now,
+ * Read-your-writes (docs/design.md §6, ADR 0006): the booking as its owner (bookings) knows it right now,
  * passed by the gateway to a service whose own copy does not have the booking yet. The service
  * then knows the booking exists and who takes part in it, and what it is waiting for: it waits
  * (bounded) for the event that brings the booking into its read model, or answers from these facts.

@@ -92,7 +92,7 @@ export const sessionViewSchema = z.object({
     absentParty: absentPartySchema.nullable(),
     /**
      * Who ended the session before the other party joined while the start window was open
-     * (DESIGN §4): that participant cancelled, and the other is not absent.
+     * (docs/design.md §4): that participant cancelled, and the other is not absent.
      */
     abandonedBy: sessionParticipantRoleSchema.nullable(),
   }),
