@@ -6,7 +6,6 @@ import {
   markAllNotificationsReadInput,
   markNotificationReadInput,
   unreadCountInput,
-  type Actor,
   type MarkAllReadResult,
   type NotificationItem,
   type NotificationList,

@@ -8,21 +8,13 @@ import type { PaymentsConfig } from '../config';
 import { transition } from '../domain/escrow-status';
 import { splitRelease } from '../domain/fee';
 import { escrowReleasedPosting } from '../domain/ledger';
-import type { Currency } from '../domain/money';
 import { LedgerRepository, type Posting } from '../ledger/ledger.repository';
+import type { EscrowRow } from './escrow.store';
 import { inTransaction, minor, rows } from '../shared/db';
 
 const released = counter('payments_escrows_released_total', 'Escrows released by the scheduled job');
 
-interface Claimed {
-  id: string;
-  booking_id: string;
-  payment_id: string;
-  student_id: string;
-  tutor_id: string;
-  amount_minor: string;
-  currency: Currency;
-}
+type Claimed = Pick<EscrowRow, 'id' | 'booking_id' | 'payment_id' | 'student_id' | 'tutor_id' | 'amount_minor' | 'currency'>;
 
 /**
  * Releases every escrow whose release time has passed (ESCROW_RELEASE_CRON).

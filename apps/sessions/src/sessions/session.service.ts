@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { Actor, OwnerBooking, SessionAccessResponse, SessionEndResponse, SessionStatusResponse } from '@tutorhub/contracts';
 import { notReady, OutboxService, ReadYourWrites } from '@tutorhub/messaging';
 import { PG, pgCode, pgConstraint } from '@tutorhub/persistence';
-import { actorChecks, AppError, Clock } from '@tutorhub/platform';
+import { actorChecks, Clock } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import { RtcTokenIssuer } from '../agora/rtc-token-issuer';
 import type { SessionsConfig } from '../config';
