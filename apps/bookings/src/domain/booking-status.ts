@@ -60,17 +60,18 @@ const TRANSITIONS: Readonly<Record<BookingStatus, Readonly<Partial<Record<Bookin
   no_show: { open_dispute: 'disputed' },
 };
 
-const machine = stateMachine<BookingStatus, BookingAction>({
+/**
+ * `transition` gives the next status, or throws `booking.invalid_transition` (409) when `action`
+ * is not allowed from `from`. `isFinal`: no action leads anywhere from here; `completed` is not
+ * final (it may still be disputed), it becomes settled in practice once the escrow is released
+ * or refunded.
+ */
+export const { transition, canTransition, allowedActions, isFinal, isStatus: isBookingStatus } = stateMachine<BookingStatus, BookingAction>({
   statuses: BOOKING_STATUSES,
   actions: BOOKING_ACTIONS,
   transitions: TRANSITIONS,
   invalid: (from, action) => new DomainError('booking.invalid_transition', `cannot ${action} a booking that is ${from}`, 409, { from, action }),
 });
-
-/** The next status, or `booking.invalid_transition` (409) when `action` is not allowed from `from`. */
-export const transition = machine.transition;
-export const canTransition = machine.canTransition;
-export const allowedActions = machine.allowedActions;
 
 /**
  * Statuses that hold a slot of the tutor's time. The database's no-overlap exclusion
@@ -81,11 +82,3 @@ export const LIVE_STATUSES = ['requested', 'accepted', 'confirmed', 'in_progress
 export function isLive(status: BookingStatus): boolean {
   return (LIVE_STATUSES as readonly BookingStatus[]).includes(status);
 }
-
-/**
- * No action leads anywhere from here. `completed` is not final (it may still be disputed);
- * it becomes settled in practice once the escrow is released or refunded.
- */
-export const isFinal = machine.isFinal;
-
-export const isBookingStatus = machine.isStatus;

@@ -38,18 +38,13 @@ const TRANSITIONS: Readonly<Record<EscrowStatus, Readonly<Partial<Record<EscrowA
   refunded: {},
 };
 
-const machine = stateMachine<EscrowStatus, EscrowAction>({
+/**
+ * `transition` gives the next status, or throws `escrow.invalid_transition` (409). `isFinal`:
+ * settled, the money has left escrow for good.
+ */
+export const { transition, canTransition, isFinal, isStatus: isEscrowStatus } = stateMachine<EscrowStatus, EscrowAction>({
   statuses: ESCROW_STATUSES,
   actions: ESCROW_ACTIONS,
   transitions: TRANSITIONS,
   invalid: (from, action) => new DomainError('escrow.invalid_transition', `cannot ${action} an escrow that is ${from}`, 409, { from, action }),
 });
-
-/** The next status, or `escrow.invalid_transition` (409). */
-export const transition = machine.transition;
-export const canTransition = machine.canTransition;
-
-/** Settled: the money has left escrow for good. */
-export const isFinal = machine.isFinal;
-
-export const isEscrowStatus = machine.isStatus;
