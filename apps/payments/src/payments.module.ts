@@ -11,7 +11,10 @@ import { LedgerRepository } from './ledger/ledger.repository';
 import { PaymentsMetrics } from './metrics/payments-metrics';
 import { PaymentService } from './payments/payment.service';
 import { PaymentsRpc } from './payments/payments.rpc';
+import { ReconcilePaymentsJob } from './payments/reconcile-payments.job';
 import { PayoutService } from './payouts/payout.service';
+import { ReconcilePayoutsJob } from './payouts/reconcile-payouts.job';
+import { ProcessRefundsJob } from './refunds/process-refunds.job';
 import { RefundProcessor } from './refunds/refund.processor';
 import { WalletRpc } from './wallet/wallet.rpc';
 
@@ -34,9 +37,12 @@ import { WalletRpc } from './wallet/wallet.rpc';
     EscrowEventsHandler,
     ReleaseDueEscrowsJob,
     RefundProcessor,
+    ProcessRefundsJob,
     PaymentService,
+    ReconcilePaymentsJob,
     PaymentsRpc,
     PayoutService,
+    ReconcilePayoutsJob,
     WalletRpc,
     AdminRpc,
     StudentReleaseRpc,

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { RtcTokenIssuer } from './agora/rtc-token-issuer';
-import { SessionJobs } from './jobs/session-jobs';
+import { SessionJobs } from './jobs/sessions.job';
 import { BookingEventsHandler } from './read-model/booking-events.handler';
 import { SessionService } from './sessions/session.service';
 import { SessionsRpc } from './sessions/sessions.rpc';

@@ -1,5 +1,5 @@
 import { SESSIONS_RPC, type SessionAccessResponse, type SessionEndResponse, type SessionStatusResponse } from '@tutorhub/contracts';
-import { SessionJobs } from '../src/jobs/session-jobs';
+import { SessionJobs } from '../src/jobs/sessions.job';
 import {
   MINUTE,
   call,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, eventually, rawBroker, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
-import { OutboxRelay, ReadYourWrites, RpcClient, RpcError, Topology } from '@tutorhub/messaging';
+import { OutboxRelay, OutboxService, ReadYourWrites, RpcClient, RpcError, Topology } from '@tutorhub/messaging';
 import { ProbeHandlers, probeMain } from './probe-service';
 
 const actor = { userId: randomUUID(), role: 'student' as const };
@@ -90,6 +90,37 @@ describe('messaging backbone (real RabbitMQ + Postgres)', () => {
     await a.app.get(OutboxRelay).drain();
     await eventually(async () => (await queueDepth(`${namespace}.probe.events`)) === 0);
     expect(await effects(bookingId)).toBe(1);
+  });
+
+  it('writes many events in one statement with the same envelope as one, and delivers each (OutboxService.addMany)', async () => {
+    const outbox = a.app.get(OutboxService);
+    const bookingIds = [randomUUID(), randomUUID(), randomUUID()];
+    // A given time (recent: the consumer refuses events older than its inbox retention).
+    const occurredAt = new Date(Date.now() - 60_000);
+    const [written, single] = await ds().transaction(async (em) => [
+      await outbox.addMany(
+        em,
+        'bookings.booking.completed.v1',
+        bookingIds.map((bookingId) => ({ bookingId, studentId: randomUUID(), tutorId: randomUUID() })),
+        occurredAt,
+      ),
+      await outbox.addMany(em, 'bookings.booking.completed.v1', []),
+    ]);
+    expect([written, single]).toEqual([3, 0]);
+    const rows: Array<{ id: string; type: string; envelope: Record<string, unknown> }> = await ds().query(
+      `SELECT id, type, envelope FROM probe.outbox WHERE envelope->'data'->>'bookingId' = ANY($1::text[])`,
+      [bookingIds],
+    );
+    expect(rows).toHaveLength(3);
+    for (const row of rows) {
+      expect(row.envelope).toMatchObject({ id: row.id, type: 'bookings.booking.completed.v1', version: 1, producer: 'probe', occurredAt: occurredAt.toISOString(), causationId: null });
+      expect(row.envelope.correlationId).toEqual(expect.any(String));
+    }
+    for (const bookingId of bookingIds) await eventually(async () => (await effects(bookingId)) === 1);
+    // A producer bug fails the whole batch (and with it the caller's transaction).
+    await expect(
+      ds().transaction((em) => outbox.addMany(em, 'bookings.booking.completed.v1', [{ bookingId: 'not-a-uuid' } as never])),
+    ).rejects.toThrow();
   });
 
   it('publishes nothing for a rolled-back transaction', async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Attributes } from '@opentelemetry/api';
 import type { EntityManager } from 'typeorm';
 import { eventDefinition, type EventDataOf, type EventEnvelope, type EventType } from '@tutorhub/contracts';
 import { currentContext } from '@tutorhub/platform';
@@ -6,7 +7,9 @@ import { SpanKind, injectTraceContext, messagingAttributes, startSpan, subjectAt
 
 /**
  * Writes integration events into the service's outbox table inside the caller's transaction.
- * Nothing is ever published from memory: the relay publishes what committed.
+ * Nothing is ever published from memory: the relay publishes what committed. One event (`add`)
+ * or many of one type in one statement (`addMany`) get the same envelope, validation and trace
+ * context, so the relay and consumers cannot tell the difference.
  */
 export class OutboxService {
   constructor(
@@ -15,33 +18,51 @@ export class OutboxService {
   ) {}
 
   async add<K extends EventType>(em: EntityManager, type: K, data: EventDataOf<K>): Promise<EventEnvelope<EventDataOf<K>, K>> {
+    const [envelope] = this.envelopes(type, [data], new Date());
+    await this.insert(em, type, [envelope], { 'messaging.message.id': envelope.id, ...subjectAttributes(envelope.data) });
+    return envelope;
+  }
+
+  /**
+   * Many events of one type in ONE statement (the escrow release job emits one event per escrow
+   * for thousands of escrows per batch). Returns how many were written.
+   */
+  async addMany<K extends EventType>(em: EntityManager, type: K, items: ReadonlyArray<EventDataOf<K>>, occurredAt: Date = new Date()): Promise<number> {
+    if (items.length === 0) return 0;
+    const envelopes = this.envelopes(type, items, occurredAt);
+    // One producer span for the batch; every row carries its context.
+    await this.insert(em, type, envelopes, { 'messaging.batch.message_count': envelopes.length });
+    return envelopes.length;
+  }
+
+  private envelopes<K extends EventType>(type: K, items: ReadonlyArray<EventDataOf<K>>, occurredAt: Date): Array<EventEnvelope<EventDataOf<K>, K>> {
     const def = eventDefinition(type);
     if (!def) throw new Error(`Unknown event type ${type}`);
-    // A producer bug must fail the transaction, not poison every consumer downstream.
-    const parsed = def.schema.parse(data) as EventDataOf<K>;
     const ctx = currentContext();
-    const envelope: EventEnvelope<EventDataOf<K>, K> = {
+    return items.map((data) => ({
       id: randomUUID(),
       type,
       version: def.version,
-      occurredAt: new Date().toISOString(),
+      occurredAt: occurredAt.toISOString(),
       producer: this.producer,
       correlationId: ctx?.correlationId ?? randomUUID(),
       causationId: ctx?.causationId ?? null,
-      data: parsed,
-    };
+      // A producer bug must fail the transaction, not poison every consumer downstream.
+      data: def.schema.parse(data) as EventDataOf<K>,
+    }));
+  }
+
+  private async insert(em: EntityManager, type: EventType, envelopes: ReadonlyArray<EventEnvelope>, attributes: Attributes): Promise<void> {
     // The event's producer span belongs to the work that caused it (the request, RPC or event
     // being handled); its context is stored with the row so that the relay, publishing later
     // from another context, and then every consumer can link back to it.
-    const span = startSpan(`${type} create`, SpanKind.PRODUCER, messagingAttributes(this.producer, type, 'create', { 'messaging.message.id': envelope.id, ...subjectAttributes(parsed) }));
+    const span = startSpan(`${type} create`, SpanKind.PRODUCER, messagingAttributes(this.producer, type, 'create', attributes));
     const carrier = injectTraceContext(span);
     span.end();
-    await em.query(`INSERT INTO "${this.schema}".outbox (id, type, envelope, trace_context) VALUES ($1, $2, $3, $4)`, [
-      envelope.id,
-      type,
-      JSON.stringify(envelope),
-      Object.keys(carrier).length ? JSON.stringify(carrier) : null,
-    ]);
-    return envelope;
+    await em.query(
+      `INSERT INTO "${this.schema}".outbox (id, type, envelope, trace_context)
+       SELECT id, $2, envelope, $4::jsonb FROM unnest($1::uuid[], $3::jsonb[]) AS x(id, envelope)`,
+      [envelopes.map((e) => e.id), type, envelopes.map((e) => JSON.stringify(e)), Object.keys(carrier).length ? JSON.stringify(carrier) : null],
+    );
   }
 }

@@ -1,3 +1,4 @@
+export * from './access';
 export * from './cancellation-policy';
 export * from './clock';
 export * from './config';
@@ -5,3 +6,4 @@ export * from './context';
 export * from './errors';
 export * from './metrics';
 export * from './money';
+export * from './state-machine';

@@ -30,3 +30,18 @@ export function assertBasisPoints(value: number, field: string, min = 0, max = B
     });
   }
 }
+
+/**
+ * A stored amount (Postgres bigint arrives as a string) as a plain number. Money is a safe
+ * integer or a bug, so anything else throws a plain Error (an internal error, not a caller's).
+ */
+export function toSafeInt(value: string | number, field = 'amount'): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isSafeInteger(n)) throw new Error(`${field} is not a safe integer: ${String(value)}`);
+  return n;
+}
+
+/** `toSafeInt` for a nullable amount column or aggregate: NULL (a SUM over no rows) is 0. */
+export function minor(value: string | number | null | undefined, field = 'amount'): number {
+  return value === null || value === undefined ? 0 : toSafeInt(value, field);
+}

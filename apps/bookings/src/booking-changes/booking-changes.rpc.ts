@@ -68,7 +68,7 @@ export class BookingChangesRpc {
    */
   @OnRpc(BOOKINGS_RPC.cancel)
   async cancel({ actor, data }: RpcContext): Promise<Booking> {
-    const caller = requireRole(actor, 'student', 'tutor', 'admin');
+    const caller = requireRole(actor, ['student', 'tutor', 'admin']);
     const input = parseInput(cancelBookingInput, data);
     const reason = input.reason ? input.reason : null;
     return this.ds.transaction(async (em) => {

@@ -1,4 +1,5 @@
 import { BOOKING_STATUSES } from '@tutorhub/contracts';
+import { stateMachine } from '@tutorhub/platform';
 import { DomainError } from './domain-error';
 
 // The statuses are part of the event contract (bookingStatusSchema), so they are defined there
@@ -59,32 +60,18 @@ const TRANSITIONS: Readonly<Record<BookingStatus, Readonly<Partial<Record<Bookin
   no_show: { open_dispute: 'disputed' },
 };
 
-// Own-property lookups only: callers may pass strings read from the database or a message, and
-// `{}['constructor']` must not count as a transition.
-function lookup(from: BookingStatus, action: BookingAction): BookingStatus | undefined {
-  const row = Object.hasOwn(TRANSITIONS, from) ? TRANSITIONS[from] : undefined;
-  return row !== undefined && Object.hasOwn(row, action) ? row[action] : undefined;
-}
-
-/** The next status, or `booking.invalid_transition` (409) when `action` is not allowed from `from`. */
-export function transition(from: BookingStatus, action: BookingAction): BookingStatus {
-  const next = lookup(from, action);
-  if (next === undefined) {
-    throw new DomainError('booking.invalid_transition', `cannot ${action} a booking that is ${from}`, 409, {
-      from,
-      action,
-    });
-  }
-  return next;
-}
-
-export function canTransition(from: BookingStatus, action: BookingAction): boolean {
-  return lookup(from, action) !== undefined;
-}
-
-export function allowedActions(from: BookingStatus): BookingAction[] {
-  return BOOKING_ACTIONS.filter((action) => canTransition(from, action));
-}
+/**
+ * `transition` gives the next status, or throws `booking.invalid_transition` (409) when `action`
+ * is not allowed from `from`. `isFinal`: no action leads anywhere from here; `completed` is not
+ * final (it may still be disputed), it becomes settled in practice once the escrow is released
+ * or refunded.
+ */
+export const { transition, canTransition, allowedActions, isFinal, isStatus: isBookingStatus } = stateMachine<BookingStatus, BookingAction>({
+  statuses: BOOKING_STATUSES,
+  actions: BOOKING_ACTIONS,
+  transitions: TRANSITIONS,
+  invalid: (from, action) => new DomainError('booking.invalid_transition', `cannot ${action} a booking that is ${from}`, 409, { from, action }),
+});
 
 /**
  * Statuses that hold a slot of the tutor's time. The database's no-overlap exclusion
@@ -94,16 +81,4 @@ export const LIVE_STATUSES = ['requested', 'accepted', 'confirmed', 'in_progress
 
 export function isLive(status: BookingStatus): boolean {
   return (LIVE_STATUSES as readonly BookingStatus[]).includes(status);
-}
-
-/**
- * No action leads anywhere from here. `completed` is not final (it may still be disputed);
- * it becomes settled in practice once the escrow is released or refunded.
- */
-export function isFinal(status: BookingStatus): boolean {
-  return allowedActions(status).length === 0;
-}
-
-export function isBookingStatus(value: unknown): value is BookingStatus {
-  return typeof value === 'string' && (BOOKING_STATUSES as readonly string[]).includes(value);
 }

@@ -33,7 +33,7 @@ export class RescheduleRpc {
 
   @OnRpc(BOOKINGS_RPC.reschedulePropose)
   async propose({ actor, data }: RpcContext): Promise<RescheduleResult> {
-    const caller = requireRole(actor, 'student', 'tutor');
+    const caller = requireRole(actor, ['student', 'tutor']);
     const input = parseInput(rescheduleProposeInput, data);
     return this.ds.transaction(async (em) => {
       const booking = await this.lockOwn(em, caller, input.bookingId);
@@ -74,7 +74,7 @@ export class RescheduleRpc {
 
   @OnRpc(BOOKINGS_RPC.rescheduleAccept)
   async accept({ actor, data }: RpcContext): Promise<RescheduleResult> {
-    const caller = requireRole(actor, 'student', 'tutor');
+    const caller = requireRole(actor, ['student', 'tutor']);
     const { bookingId } = parseInput(rescheduleAnswerInput, data);
     try {
       return await this.ds.transaction(async (em) => {
@@ -116,7 +116,7 @@ export class RescheduleRpc {
 
   @OnRpc(BOOKINGS_RPC.rescheduleDecline)
   async decline({ actor, data }: RpcContext): Promise<RescheduleResult> {
-    const caller = requireRole(actor, 'student', 'tutor');
+    const caller = requireRole(actor, ['student', 'tutor']);
     const { bookingId } = parseInput(rescheduleAnswerInput, data);
     return this.ds.transaction(async (em) => {
       const booking = await this.lockOwn(em, caller, bookingId);

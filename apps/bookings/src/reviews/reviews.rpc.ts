@@ -25,7 +25,7 @@ export class ReviewsRpc {
 
   @OnRpc(BOOKINGS_RPC.review)
   async review({ actor, data }: RpcContext): Promise<ReviewResult> {
-    const caller = requireRole(actor, 'student', 'tutor');
+    const caller = requireRole(actor, ['student', 'tutor']);
     const input = parseInput(reviewBookingInput, data);
     try {
       return await this.ds.transaction(async (em) => {

@@ -1,20 +1,13 @@
-import type { Actor, Role } from '@tutorhub/contracts';
-import { AppError } from '@tutorhub/platform';
+import type { Actor } from '@tutorhub/contracts';
+import { actorChecks, AppError } from '@tutorhub/platform';
 
-/** The gateway authenticates; a pattern reached without an actor is refused outright. */
-export function requireActor(actor: Actor | null): Actor {
-  if (!actor) throw new AppError(401, 'auth.unauthenticated', 'This call needs an authenticated user.');
-  return actor;
-}
-
-/** Wrong role: 403 (same code as the gateway's role guard), checked before anything is looked up. */
-export function requireRole(actor: Actor | null, ...roles: Role[]): Actor {
-  const a = requireActor(actor);
-  if (!roles.includes(a.role)) {
-    throw new AppError(403, 'auth.forbidden_role', `Only ${roles.join(' or ')} users may do this.`);
-  }
-  return a;
-}
+/**
+ * The gateway authenticates; a pattern reached without an actor is refused outright. A wrong
+ * role is a 403 (same code as the gateway's role guard), checked before anything is looked up.
+ */
+export const { requireActor, requireRole } = actorChecks({
+  unauthenticated: { code: 'auth.unauthenticated', message: 'This call needs an authenticated user.' },
+});
 
 export const bookingNotFound = () => new AppError(404, 'booking.not_found', 'No such booking.');
 export const tutorNotFound = () => new AppError(404, 'tutor.not_found', 'No such tutor.');

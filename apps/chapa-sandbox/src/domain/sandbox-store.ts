@@ -92,19 +92,11 @@ export class SandboxRefusal extends Error {
   }
 }
 
-export interface NewTransaction {
-  txRef: string;
-  amountMinor: number;
-  currency: SandboxCurrency;
-  email: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  phoneNumber: string | null;
-  callbackUrl: string | null;
-  returnUrl: string | null;
-  customization: Customization;
-  meta: Record<string, unknown> | null;
-}
+/** What a checkout gives; the sandbox adds its reference, charge, status and times. */
+export type NewTransaction = Pick<
+  SandboxTransaction,
+  'txRef' | 'amountMinor' | 'currency' | 'email' | 'firstName' | 'lastName' | 'phoneNumber' | 'callbackUrl' | 'returnUrl' | 'customization' | 'meta'
+>;
 
 export interface NewRefund {
   amountMinor: number | null;

@@ -6,14 +6,13 @@ import {
   markAllNotificationsReadInput,
   markNotificationReadInput,
   unreadCountInput,
-  type Actor,
   type MarkAllReadResult,
   type NotificationItem,
   type NotificationList,
   type UnreadCountResult,
 } from '@tutorhub/contracts';
 import { OnRpc, parseInput, type RpcContext } from '@tutorhub/messaging';
-import { AppError, Clock } from '@tutorhub/platform';
+import { actorChecks, AppError, Clock } from '@tutorhub/platform';
 import { decodeCursor, encodeCursor } from './cursor';
 
 interface NotificationRow {
@@ -107,10 +106,10 @@ export class InboxRpc {
   }
 }
 
-export function requireActor(actor: Actor | null): Actor {
-  if (!actor) throw new AppError(401, 'unauthorized', 'Sign in to see your notifications.');
-  return actor;
-}
+/** Also used by the device patterns. The notifications API has always answered `unauthorized`. */
+export const { requireActor } = actorChecks({
+  unauthenticated: { code: 'unauthorized', message: 'Sign in to see your notifications.' },
+});
 
 function toItem(row: NotificationRow): NotificationItem {
   return {

@@ -1,3 +1,4 @@
+import { stateMachine } from '@tutorhub/platform';
 import { DomainError } from './domain-error';
 
 /**
@@ -37,30 +38,13 @@ const TRANSITIONS: Readonly<Record<EscrowStatus, Readonly<Partial<Record<EscrowA
   refunded: {},
 };
 
-// Own-property lookups only, so strings from the database cannot hit `Object.prototype`.
-function lookup(from: EscrowStatus, action: EscrowAction): EscrowStatus | undefined {
-  const row = Object.hasOwn(TRANSITIONS, from) ? TRANSITIONS[from] : undefined;
-  return row !== undefined && Object.hasOwn(row, action) ? row[action] : undefined;
-}
-
-/** The next status, or `escrow.invalid_transition` (409). */
-export function transition(from: EscrowStatus, action: EscrowAction): EscrowStatus {
-  const next = lookup(from, action);
-  if (next === undefined) {
-    throw new DomainError('escrow.invalid_transition', `cannot ${action} an escrow that is ${from}`, 409, { from, action });
-  }
-  return next;
-}
-
-export function canTransition(from: EscrowStatus, action: EscrowAction): boolean {
-  return lookup(from, action) !== undefined;
-}
-
-/** Settled: the money has left escrow for good. */
-export function isFinal(status: EscrowStatus): boolean {
-  return ESCROW_ACTIONS.every((action) => !canTransition(status, action));
-}
-
-export function isEscrowStatus(value: unknown): value is EscrowStatus {
-  return typeof value === 'string' && (ESCROW_STATUSES as readonly string[]).includes(value);
-}
+/**
+ * `transition` gives the next status, or throws `escrow.invalid_transition` (409). `isFinal`:
+ * settled, the money has left escrow for good.
+ */
+export const { transition, canTransition, isFinal, isStatus: isEscrowStatus } = stateMachine<EscrowStatus, EscrowAction>({
+  statuses: ESCROW_STATUSES,
+  actions: ESCROW_ACTIONS,
+  transitions: TRANSITIONS,
+  invalid: (from, action) => new DomainError('escrow.invalid_transition', `cannot ${action} an escrow that is ${from}`, 409, { from, action }),
+});

@@ -10,6 +10,7 @@ import { Accounts, escrowRefundedPosting, escrowSettledPosting, paymentCapturedP
 import type { Currency } from '../domain/money';
 import { splitByRefundBps, type RefundSplit } from '../domain/refund-split';
 import { LedgerRepository, type LedgerTransactionKind } from '../ledger/ledger.repository';
+import type { PaymentRow } from '../payments/payment.service';
 import { minor, single } from '../shared/db';
 import type { EscrowRow } from './escrow.store';
 
@@ -26,15 +27,7 @@ export interface AuditInput {
   detail?: Record<string, unknown>;
 }
 
-export interface CapturedPayment {
-  id: string;
-  booking_id: string;
-  student_id: string;
-  tutor_id: string;
-  tx_ref: string;
-  amount_minor: string;
-  currency: Currency;
-}
+export type CapturedPayment = Pick<PaymentRow, 'id' | 'booking_id' | 'student_id' | 'tutor_id' | 'tx_ref' | 'amount_minor' | 'currency'>;
 
 /**
  * Every escrow state change goes through here, inside the caller's transaction and with the

@@ -1,28 +1,20 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { EventDataOf } from '@tutorhub/contracts';
+import { OutboxService } from '@tutorhub/messaging';
 import { Clock, counter } from '@tutorhub/platform';
 import { CONFIG, JobRunner } from '@tutorhub/service';
 import type { PaymentsConfig } from '../config';
 import { transition } from '../domain/escrow-status';
 import { splitRelease } from '../domain/fee';
 import { escrowReleasedPosting } from '../domain/ledger';
-import type { Currency } from '../domain/money';
 import { LedgerRepository, type Posting } from '../ledger/ledger.repository';
-import { addManyToOutbox } from '../shared/bulk-outbox';
+import type { EscrowRow } from './escrow.store';
 import { inTransaction, minor, rows } from '../shared/db';
 
 const released = counter('payments_escrows_released_total', 'Escrows released by the scheduled job');
 
-interface Claimed {
-  id: string;
-  booking_id: string;
-  payment_id: string;
-  student_id: string;
-  tutor_id: string;
-  amount_minor: string;
-  currency: Currency;
-}
+type Claimed = Pick<EscrowRow, 'id' | 'booking_id' | 'payment_id' | 'student_id' | 'tutor_id' | 'amount_minor' | 'currency'>;
 
 /**
  * Releases every escrow whose release time has passed (ESCROW_RELEASE_CRON).
@@ -43,6 +35,7 @@ export class ReleaseDueEscrowsJob implements OnModuleInit {
     private readonly ds: DataSource,
     private readonly clock: Clock,
     private readonly ledger: LedgerRepository,
+    private readonly outbox: OutboxService,
     private readonly jobs: JobRunner,
   ) {}
 
@@ -103,7 +96,6 @@ export class ReleaseDueEscrowsJob implements OnModuleInit {
     );
     if (updated[0].n !== due.length) throw new Error(`release batch: updated ${updated[0].n} of ${due.length} claimed escrows`);
 
-
     const events: EventDataOf<'payments.escrow.released.v1'>[] = plans.map(({ e, split }) => ({
       escrowId: e.id,
       bookingId: e.booking_id,
@@ -112,7 +104,7 @@ export class ReleaseDueEscrowsJob implements OnModuleInit {
       tutorAmount: { amountMinor: split.tutorAmount, currency: e.currency },
       platformFee: { amountMinor: split.platformFee, currency: e.currency },
     }));
-    await addManyToOutbox(em, 'payments', 'payments', 'payments.escrow.released.v1', events);
+    await this.outbox.addMany(em, 'payments.escrow.released.v1', events);
     await em.query(
       `INSERT INTO payments.escrow_audit (booking_id, escrow_id, action, outcome, from_status, to_status, source)
        SELECT b, e, 'release', 'applied', 'release_scheduled', $3, 'release_job' FROM unnest($1::uuid[], $2::uuid[]) AS x(b, e)`,

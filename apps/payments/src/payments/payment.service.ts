@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Actor, OwnerBooking } from '@tutorhub/contracts';
 import { notReady, OutboxService, ReadYourWrites } from '@tutorhub/messaging';
 import { PG, pgCode } from '@tutorhub/persistence';
 import { AppError, Clock, counter } from '@tutorhub/platform';
-import { CONFIG, JobRunner } from '@tutorhub/service';
+import { CONFIG } from '@tutorhub/service';
 import { ChapaError } from '../chapa/chapa-error';
 import { ChapaClient, type ChapaVerifyResult } from '../chapa/chapa.client';
 import type { PaymentsConfig } from '../config';
@@ -69,7 +69,7 @@ function paymentUnavailable(message: string): Error {
  * (webhook + callback + reconciliation at once) find the work done and change nothing.
  */
 @Injectable()
-export class PaymentService implements OnModuleInit {
+export class PaymentService {
   private readonly logger = new Logger('Payments');
 
   constructor(
@@ -80,14 +80,9 @@ export class PaymentService implements OnModuleInit {
     private readonly outbox: OutboxService,
     private readonly escrows: EscrowService,
     private readonly refunds: RefundProcessor,
-    private readonly jobs: JobRunner,
     private readonly readYourWrites: ReadYourWrites,
     private readonly ledger: LedgerRepository,
   ) {}
-
-  onModuleInit(): void {
-    this.jobs.schedule('payment-reconcile', this.config.PAYMENT_RECONCILE_CRON, () => this.reconcileOnce());
-  }
 
   // ---- initiation ----
 

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Actor, PayoutView, WalletWithdrawInput } from '@tutorhub/contracts';
 import { OutboxService } from '@tutorhub/messaging';
 import { AppError, Clock, counter } from '@tutorhub/platform';
-import { CONFIG, JobRunner } from '@tutorhub/service';
+import { CONFIG } from '@tutorhub/service';
 import { ChapaError } from '../chapa/chapa-error';
 import { ChapaClient, type ChapaTransferStatus } from '../chapa/chapa.client';
 import type { PaymentsConfig } from '../config';
@@ -69,7 +69,7 @@ export type PayoutOutcome =
  * `reversed` and `payments.payout.reversed.v1` tells the tutor.
  */
 @Injectable()
-export class PayoutService implements OnModuleInit {
+export class PayoutService {
   private readonly logger = new Logger('Payouts');
 
   constructor(
@@ -79,12 +79,7 @@ export class PayoutService implements OnModuleInit {
     private readonly chapa: ChapaClient,
     private readonly ledger: LedgerRepository,
     private readonly outbox: OutboxService,
-    private readonly jobs: JobRunner,
   ) {}
-
-  onModuleInit(): void {
-    this.jobs.schedule('payout-reconcile', this.config.PAYOUT_RECONCILE_CRON, () => this.reconcileOnce());
-  }
 
   async withdraw(actor: Actor, input: WalletWithdrawInput): Promise<PayoutView> {
     const { amount } = input;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppError, Clock, counter, gauge } from '@tutorhub/platform';
 import { CONFIG, JobRunner } from '@tutorhub/service';
@@ -84,7 +84,7 @@ const DB_MARGIN_MS = 30_000;
  * `POST /api/admin/refunds/:id/retry`). See docs/adr/0007.
  */
 @Injectable()
-export class RefundProcessor implements OnModuleInit {
+export class RefundProcessor {
   private readonly logger = new Logger('Refunds');
 
   constructor(
@@ -95,10 +95,6 @@ export class RefundProcessor implements OnModuleInit {
     private readonly ledger: LedgerRepository,
     private readonly jobs: JobRunner,
   ) {}
-
-  onModuleInit(): void {
-    this.jobs.schedule('refunds', this.config.REFUND_PROCESS_CRON, () => this.runOnce());
-  }
 
   /** Starts a pass shortly after the caller's transaction commits (the cron is the safety net). */
   kickSoon(): void {

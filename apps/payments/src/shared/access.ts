@@ -1,14 +1,10 @@
-import type { Actor } from '@tutorhub/contracts';
-import { AppError } from '@tutorhub/platform';
+import { actorChecks } from '@tutorhub/platform';
 
-/** Every pattern but the Chapa webhook/callback needs an authenticated caller. */
-export function requireActor(actor: Actor | null): Actor {
-  if (!actor) throw new AppError(401, 'auth.unauthenticated', 'Authentication is required.');
-  return actor;
-}
-
-export function requireRole(actor: Actor | null, role: Actor['role'], code: string): Actor {
-  const who = requireActor(actor);
-  if (who.role !== role) throw new AppError(403, code, `Only ${role}s may do this.`);
-  return who;
-}
+/**
+ * Every pattern but the Chapa webhook/callback needs an authenticated caller. A wrong role is
+ * refused with the caller's domain code (`wallet.forbidden_role`, `admin.forbidden_role`, …).
+ */
+export const { requireActor, requireRole } = actorChecks({
+  unauthenticated: { code: 'auth.unauthenticated', message: 'Authentication is required.' },
+  forbiddenRole: (roles) => `Only ${roles.join(' or ')}s may do this.`,
+});

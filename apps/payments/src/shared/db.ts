@@ -18,13 +18,8 @@ export async function inTransaction<T>(ds: DataSource, fn: (em: EntityManager) =
   }
 }
 
-/** Postgres bigint arrives as a string; money is a safe integer or a bug. */
-export function minor(value: string | number | null | undefined): number {
-  if (value === null || value === undefined) return 0;
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isSafeInteger(n)) throw new Error(`not a safe integer amount: ${String(value)}`);
-  return n;
-}
+/** Postgres bigint arrives as a string; money is a safe integer or a bug (libs/platform money). */
+export { minor } from '@tutorhub/platform';
 
 export function iso(value: Date | string | null | undefined): string | null {
   if (value === null || value === undefined) return null;

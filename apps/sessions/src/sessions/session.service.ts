@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { Actor, OwnerBooking, SessionAccessResponse, SessionEndResponse, SessionStatusResponse } from '@tutorhub/contracts';
 import { notReady, OutboxService, ReadYourWrites } from '@tutorhub/messaging';
 import { PG, pgCode, pgConstraint } from '@tutorhub/persistence';
-import { AppError, Clock } from '@tutorhub/platform';
+import { actorChecks, Clock } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import { RtcTokenIssuer } from '../agora/rtc-token-issuer';
 import type { SessionsConfig } from '../config';
@@ -451,7 +451,6 @@ function scheduledDuration(startsAt: Date, endsAt: Date): number {
   return Math.max(0, Math.floor((endsAt.getTime() - startsAt.getTime()) / 1000));
 }
 
-export function requireActor(actor: Actor | null): Actor {
-  if (!actor) throw new AppError(401, 'auth.unauthenticated', 'Sign in to take part in a session.');
-  return actor;
-}
+export const { requireActor } = actorChecks({
+  unauthenticated: { code: 'auth.unauthenticated', message: 'Sign in to take part in a session.' },
+});
