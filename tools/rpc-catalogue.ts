@@ -53,12 +53,12 @@ export function scanRpcHandlers(): RpcHandlerSite[] {
   for (const path of appSources()) {
     const text = code(path);
     for (const m of text.matchAll(/@OnRpc\(([^)]*)\)\s*(?:async\s+)?(\w+)\s*\(/g)) {
-      const target = m[1]!.trim();
+      const target = (m[1] ?? '').trim();
       const ref = new RegExp(`^(${GROUPS})\\.(\\w+)$`).exec(target);
       const classes = [...text.slice(0, m.index).matchAll(/export class (\w+)/g)];
       out.push({
         target,
-        def: ref ? resolve(ref[1]!, ref[2]!) : undefined,
+        def: ref ? resolve(ref[1] ?? '', ref[2] ?? '') : undefined,
         file: relative(ROOT, path),
         method: `${classes.at(-1)?.[1] ?? '?'}.${m[2]}`,
       });
@@ -73,7 +73,7 @@ export function scanGatewayCallers(): Map<string, string[]> {
   for (const path of sources(join(ROOT, 'apps', 'gateway', 'src'))) {
     const text = code(path);
     for (const m of text.matchAll(new RegExp(`\\b(${GROUPS})\\.(\\w+)\\b`, 'g'))) {
-      const def = resolve(m[1]!, m[2]!);
+      const def = resolve(m[1] ?? '', m[2] ?? '');
       if (!def) continue;
       const files = callers.get(def.name) ?? [];
       const file = relative(ROOT, path);
