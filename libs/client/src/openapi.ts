@@ -8992,6 +8992,7 @@ export interface operations {
             /** @description `upstream.unavailable`: A downstream service is unavailable. */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
