@@ -1,4 +1,5 @@
-// RPC contract of the bookings service: pattern names, zod input schemas, response shapes.
+// RPC contract of the bookings service: pattern names, zod input schemas, response shapes, and
+// one `defineRpc` definition per call (`bookingsRpc`, at the end).
 //
 // The gateway validates HTTP input with the same schemas (and publishes them in OpenAPI), then
 // forwards `{ pattern, actor, data }`; the service validates `data` again (defence in depth) and

@@ -1,4 +1,5 @@
-// RPC contract of the notifications service: pattern names, zod input schemas, response shapes.
+// RPC contract of the notifications service: pattern names, zod input schemas, response shapes,
+// and one `defineRpc` definition per call (`notificationsRpc`, at the end).
 import { z } from 'zod';
 import { uuidSchema } from '../common';
 import { defineRpc } from './define';

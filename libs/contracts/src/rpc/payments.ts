@@ -1,4 +1,5 @@
-// RPC contract of the payments service: pattern names, zod input schemas, response shapes.
+// RPC contract of the payments service: pattern names, zod input schemas, response shapes, and
+// one `defineRpc` definition per call (`paymentsRpc`, at the end).
 // The gateway validates HTTP input with these same schemas (and publishes them in OpenAPI);
 // the payments service re-validates every request (defence in depth).
 import { z } from 'zod';

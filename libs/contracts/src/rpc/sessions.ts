@@ -1,4 +1,5 @@
-// RPC contract of the sessions service: pattern names, zod input schemas, response shapes.
+// RPC contract of the sessions service: pattern names, zod input schemas, response shapes, and
+// one `defineRpc` definition per call (`sessionsRpc`, at the end).
 import { z } from 'zod';
 import { isoDateTime, uuidSchema } from '../common';
 import { absentPartySchema } from '../events/catalogue';
