@@ -11,3 +11,5 @@ export * from './rpc/payments';
 export * from './rpc/sessions';
 export * from './rpc/notifications';
 export * from './problems';
+export * from './rpc/define';
+export * from './rpc/catalogue';

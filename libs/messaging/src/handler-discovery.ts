@@ -5,6 +5,8 @@ export interface DiscoveredHandler {
   key: string;
   name: string;
   invoke: (...args: unknown[]) => Promise<unknown>;
+  /** What `detailKey` (when asked) holds on the method, e.g. the RPC definition. */
+  detail?: unknown;
 }
 
 /** Finds provider methods carrying a handler decorator; one handler per key, or start fails loudly. */
@@ -16,7 +18,7 @@ export class HandlerDiscovery {
     private readonly reflector: Reflector,
   ) {}
 
-  find(metadataKey: string): Map<string, DiscoveredHandler> {
+  find(metadataKey: string, detailKey?: string): Map<string, DiscoveredHandler> {
     const found = new Map<string, DiscoveredHandler>();
     for (const wrapper of this.discovery.getProviders()) {
       const instance = wrapper.instance as Record<string, unknown> | undefined;
@@ -31,7 +33,8 @@ export class HandlerDiscovery {
         const name = `${proto.constructor.name}.${method}`;
         const existing = found.get(key);
         if (existing) throw new Error(`Both ${existing.name} and ${name} handle ${key}`);
-        found.set(key, { key, name, invoke: (...args: unknown[]) => Promise.resolve((fn as (...a: unknown[]) => unknown).apply(instance, args)) });
+        const detail = detailKey ? this.reflector.get<unknown>(detailKey, fn as never) : undefined;
+        found.set(key, { key, name, detail, invoke: (...args: unknown[]) => Promise.resolve((fn as (...a: unknown[]) => unknown).apply(instance, args)) });
       }
     }
     return found;

@@ -12,6 +12,7 @@ export * from './outbox.service';
 export * from './read-your-writes';
 export * from './retention';
 export * from './rpc-client';
+export * from './rpc-definition-guard';
 export * from './rpc-server';
 export * from './topology';
 export * from './validation';

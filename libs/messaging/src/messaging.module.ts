@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicat
 import { DiscoveryModule } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AmqpConnection } from './amqp-connection';
-import { EVENT_HANDLER, RPC_HANDLER } from './decorators';
+import { EVENT_HANDLER, RPC_DEFINITION, RPC_HANDLER } from './decorators';
 import { DeliveryChaos, type DeliveryChaosSettings } from './delivery-chaos';
 import { EventConsumer } from './event-consumer';
 import { HandlerDiscovery } from './handler-discovery';
@@ -77,7 +77,7 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
       maxEventAgeMs: o.maxEventAgeMs,
       chaos,
     });
-    this.server = new RpcServer(this.amqp, this.topology, this.discovery.find(RPC_HANDLER), o.service, o.prefetch);
+    this.server = new RpcServer(this.amqp, this.topology, this.discovery.find(RPC_HANDLER, RPC_DEFINITION), o.service, o.prefetch);
     this.consumer.register();
     this.server.register();
     this.client.register();

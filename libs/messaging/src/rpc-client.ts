@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { trace, type Span } from '@opentelemetry/api';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import type { Actor, RpcProblem, RpcReply } from '@tutorhub/contracts';
+import type { Actor, RpcDefinition, RpcInput, RpcOutput, RpcProblem, RpcReply } from '@tutorhub/contracts';
 import { currentContext, histogram } from '@tutorhub/platform';
 import type { AmqpConnection } from './amqp-connection';
 import type { Topology } from './topology';
@@ -31,6 +31,11 @@ interface Pending {
 }
 
 const REPLY_TO = 'amq.rabbitmq.reply-to';
+
+export interface RpcCallOptions {
+  actor?: Actor | null;
+  timeoutMs?: number;
+}
 
 /**
  * Request/response over RabbitMQ's direct reply-to (no reply queue to declare or clean up).
@@ -69,7 +74,16 @@ export class RpcClient {
     this.channel = ch;
   }
 
-  async call<T>(service: string, pattern: string, data: unknown, opts: { actor?: Actor | null; timeoutMs?: number } = {}): Promise<T> {
+  /** `call(bookingsRpc.cancel, input, { actor })`: input and answer typed from the definition. */
+  call<D extends RpcDefinition>(def: D, input: RpcInput<D>, opts?: RpcCallOptions): Promise<RpcOutput<D>>;
+  /** A bare pattern (tests and probes): the caller names the answer's type. */
+  call<T>(service: string, pattern: string, data: unknown, opts?: RpcCallOptions): Promise<T>;
+  call(a: RpcDefinition | string, b: unknown, c?: unknown, d?: RpcCallOptions): Promise<unknown> {
+    if (typeof a === 'string') return this.request(a, b as string, c, d ?? {});
+    return this.request(a.service, a.name, b, (c as RpcCallOptions | undefined) ?? {});
+  }
+
+  private async request(service: string, pattern: string, data: unknown, opts: RpcCallOptions): Promise<unknown> {
     const started = process.hrtime.bigint();
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
     let outcome = 'ok';
@@ -78,7 +92,7 @@ export class RpcClient {
     // the server's span is its child.
     const span = startSpan(pattern, SpanKind.CLIENT, messagingAttributes(this.caller, queue, 'send', { 'rpc.system': 'tutorhub-amqp', 'rpc.service': service, 'rpc.method': pattern }));
     try {
-      return (await this.send(service, pattern, data, opts.actor ?? null, timeoutMs, span)) as T;
+      return await this.send(service, pattern, data, opts.actor ?? null, timeoutMs, span);
     } catch (err) {
       outcome = err instanceof RpcError ? String(err.status) : 'error';
       if (err instanceof RpcError) span.setAttribute('rpc.response.status_code', err.status);

@@ -2,10 +2,11 @@ import { Logger } from '@nestjs/common';
 import { context, trace, type Span } from '@opentelemetry/api';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { ZodError } from 'zod';
-import { rpcRequestSchema, type RpcReply } from '@tutorhub/contracts';
+import { rpcRequestSchema, type Actor, type RpcDefinition, type RpcReply } from '@tutorhub/contracts';
 import { counter, histogram, isCallerError, isTransientInfrastructureError, runWithContext } from '@tutorhub/platform';
 import type { AmqpConnection } from './amqp-connection';
 import type { DiscoveredHandler } from './handler-discovery';
+import { admitRpc, checkRpcOutput, validateRpcOutputs } from './rpc-definition-guard';
 import type { Topology } from './topology';
 import { SpanKind, extractTraceContext, failSpan, injectTraceContext, messagingAttributes, startSpan, subjectAttributes } from './tracing';
 
@@ -24,6 +25,7 @@ export class RpcServer {
   private consumerTag?: string;
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
+  private readonly checkOutputs = validateRpcOutputs();
 
   constructor(
     private readonly amqp: AmqpConnection,
@@ -86,7 +88,7 @@ export class RpcServer {
       if (!handler) throw Object.assign(new Error(`No handler for ${pattern}`), { status: 404, code: 'rpc.unknown_pattern' });
       const actor = parsed.data.actor;
       const result = await runWithContext({ correlationId: correlationId || msg.properties.correlationId, actor: actor ?? undefined }, () =>
-        handler.invoke({ actor, data: parsed.data.data }),
+        this.invoke(handler, actor, parsed.data.data),
       );
       reply = { ok: true, data: result ?? null };
     } catch (err) {
@@ -112,6 +114,15 @@ export class RpcServer {
       // The channel died; the caller times out and may retry (mutations are idempotent by key).
       this.logger.warn(`could not reply to ${pattern}: ${(err as Error).message}`);
     }
+  }
+
+  /** `@OnRpc(def)`: actor and input checked first, the answer checked in tests; a bare pattern: as is. */
+  private async invoke(handler: DiscoveredHandler, actor: Actor | null, data: unknown): Promise<unknown> {
+    const def = handler.detail as RpcDefinition | undefined;
+    if (!def) return handler.invoke({ actor, data });
+    const result = await handler.invoke({ actor, data: admitRpc(def, actor, data) });
+    if (this.checkOutputs) checkRpcOutput(def, result);
+    return result;
   }
 
   private toProblem(err: unknown, pattern: string) {

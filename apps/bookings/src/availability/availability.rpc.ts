@@ -2,20 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
-  BOOKINGS_RPC,
-  createTimeOffInput,
-  deleteTimeOffInput,
-  getAvailabilityInput,
-  listTimeOffInput,
-  setAvailabilityInput,
-  slotsInput,
+  bookingsRpc,
   type Availability,
   type CreatedTimeOff,
   type Page,
   type Slots,
   type TimeOff,
 } from '@tutorhub/contracts';
-import { OnRpc, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { OnRpc, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
 import { MINUTE_MS, computeSlots, formatClock, parseClock, validateTimeOff, validateWeeklyRanges } from '../domain/availability';
 import { requireActor, requireRole, tutorNotFound } from '../shared/access';
@@ -51,10 +45,9 @@ export class AvailabilityRpc {
   ) {}
 
   /** A tutor replaces their weekly hours. Existing bookings stand; only new requests are checked. */
-  @OnRpc(BOOKINGS_RPC.availabilitySetMe)
-  async setMe({ actor, data }: RpcContext): Promise<Availability> {
+  @OnRpc(bookingsRpc.availabilitySetMe)
+  async setMe({ actor, data: input }: RpcContext<typeof bookingsRpc.availabilitySetMe>): Promise<Availability> {
     const tutor = requireRole(actor, 'tutor');
-    const input = parseInput(setAvailabilityInput, data);
     const ranges = validateWeeklyRanges(input.weekly.map((r) => ({ day: r.day, fromMinute: parseClock(r.from), toMinute: parseClock(r.to) })));
     return this.ds.transaction(async (em) => {
       await this.requireOwnProfile(em, tutor.userId);
@@ -64,10 +57,9 @@ export class AvailabilityRpc {
     });
   }
 
-  @OnRpc(BOOKINGS_RPC.availabilityGet)
-  async get({ actor, data }: RpcContext): Promise<Availability> {
+  @OnRpc(bookingsRpc.availabilityGet)
+  async get({ actor, data: { tutorId } }: RpcContext<typeof bookingsRpc.availabilityGet>): Promise<Availability> {
     requireActor(actor);
-    const { tutorId } = parseInput(getAvailabilityInput, data);
     if (!(await TutorProfileRepository.find(this.ds.manager, tutorId))) throw tutorNotFound();
     return toAvailability(tutorId, await this.store.find(this.ds.manager, tutorId));
   }
@@ -76,10 +68,9 @@ export class AvailabilityRpc {
    * A tutor adds time off. Live bookings inside it are not cancelled by it (the student paid or is
    * waiting for an answer): they are listed in `conflictingBookings` so the tutor can decide.
    */
-  @OnRpc(BOOKINGS_RPC.timeOffCreate)
-  async createTimeOff({ actor, data }: RpcContext): Promise<CreatedTimeOff> {
+  @OnRpc(bookingsRpc.timeOffCreate)
+  async createTimeOff({ actor, data: input }: RpcContext<typeof bookingsRpc.timeOffCreate>): Promise<CreatedTimeOff> {
     const tutor = requireRole(actor, 'tutor');
-    const input = parseInput(createTimeOffInput, data);
     const now = this.clock.now();
     const range = validateTimeOff({ startsAt: new Date(input.startsAt), endsAt: new Date(input.endsAt), now });
     return this.ds.transaction(async (em) => {
@@ -110,20 +101,18 @@ export class AvailabilityRpc {
   }
 
   /** The caller's time off that has not ended yet, soonest first. */
-  @OnRpc(BOOKINGS_RPC.timeOffList)
-  async listTimeOff({ actor, data }: RpcContext): Promise<Page<TimeOff>> {
+  @OnRpc(bookingsRpc.timeOffList)
+  async listTimeOff({ actor, data: input }: RpcContext<typeof bookingsRpc.timeOffList>): Promise<Page<TimeOff>> {
     const tutor = requireRole(actor, 'tutor');
-    const input = parseInput(listTimeOffInput, data);
     const limit = input.limit ?? DEFAULT_PAGE_SIZE;
     const rows = await this.store.listTimeOff(this.ds.manager, tutor.userId, this.clock.now(), decodeCursor(input.cursor), limit);
     return toPage(rows, limit, (r) => ({ at: r.starts_at, id: r.id }), toTimeOff);
   }
 
   /** Someone else's entry (or none) is a 404, as if it did not exist. */
-  @OnRpc(BOOKINGS_RPC.timeOffDelete)
-  async deleteTimeOff({ actor, data }: RpcContext): Promise<{ deleted: true }> {
+  @OnRpc(bookingsRpc.timeOffDelete)
+  async deleteTimeOff({ actor, data: { timeOffId } }: RpcContext<typeof bookingsRpc.timeOffDelete>): Promise<{ deleted: true }> {
     const tutor = requireRole(actor, 'tutor');
-    const { timeOffId } = parseInput(deleteTimeOffInput, data);
     const deleted = await this.ds.transaction(async (em) => {
       await this.store.lockTutor(em, tutor.userId);
       return this.store.deleteTimeOff(em, tutor.userId, timeOffId);
@@ -139,10 +128,9 @@ export class AvailabilityRpc {
    * `bookings.create`) and no later than the furthest a lesson may be booked ahead. Every listed
    * start passes `bookings.create`'s time checks at the moment of the answer.
    */
-  @OnRpc(BOOKINGS_RPC.slots)
-  async slots({ actor, data }: RpcContext): Promise<Slots> {
+  @OnRpc(bookingsRpc.slots)
+  async slots({ actor, data: input }: RpcContext<typeof bookingsRpc.slots>): Promise<Slots> {
     requireActor(actor);
-    const input = parseInput(slotsInput, data);
     const em = this.ds.manager;
     const profile = await TutorProfileRepository.find(em, input.tutorId);
     if (!profile) throw tutorNotFound();

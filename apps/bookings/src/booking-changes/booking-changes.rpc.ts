@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { BOOKINGS_RPC, acceptBookingInput, cancelBookingInput, declineBookingInput, type Actor, type Booking } from '@tutorhub/contracts';
-import { OnRpc, OutboxService, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { bookingsRpc, type Actor, type Booking } from '@tutorhub/contracts';
+import { OnRpc, OutboxService, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
 import { bookingNotFound, canSee, requireRole } from '../shared/access';
 import { canTransition } from '../domain/booking-status';
@@ -24,10 +24,9 @@ export class BookingChangesRpc {
     private readonly policies: BookingPolicies,
   ) {}
 
-  @OnRpc(BOOKINGS_RPC.accept)
-  async accept({ actor, data }: RpcContext): Promise<Booking> {
+  @OnRpc(bookingsRpc.accept)
+  async accept({ actor, data: { bookingId } }: RpcContext<typeof bookingsRpc.accept>): Promise<Booking> {
     const tutor = requireRole(actor, 'tutor');
-    const { bookingId } = parseInput(acceptBookingInput, data);
     return this.ds.transaction(async (em) => {
       const booking = await this.lockOwnTutorBooking(em, tutor, bookingId);
       const now = this.clock.now();
@@ -48,10 +47,9 @@ export class BookingChangesRpc {
     });
   }
 
-  @OnRpc(BOOKINGS_RPC.decline)
-  async decline({ actor, data }: RpcContext): Promise<Booking> {
+  @OnRpc(bookingsRpc.decline)
+  async decline({ actor, data: input }: RpcContext<typeof bookingsRpc.decline>): Promise<Booking> {
     const tutor = requireRole(actor, 'tutor');
-    const input = parseInput(declineBookingInput, data);
     const reason = input.reason ? input.reason : null;
     return this.ds.transaction(async (em) => {
       const booking = await this.lockOwnTutorBooking(em, tutor, input.bookingId);
@@ -66,10 +64,9 @@ export class BookingChangesRpc {
    * follows the cancellation policy (student: by notice; tutor, admin: everything) and travels in
    * the event so that payments refunds that share of a held escrow and releases the rest.
    */
-  @OnRpc(BOOKINGS_RPC.cancel)
-  async cancel({ actor, data }: RpcContext): Promise<Booking> {
+  @OnRpc(bookingsRpc.cancel)
+  async cancel({ actor, data: input }: RpcContext<typeof bookingsRpc.cancel>): Promise<Booking> {
     const caller = requireRole(actor, ['student', 'tutor', 'admin']);
-    const input = parseInput(cancelBookingInput, data);
     const reason = input.reason ? input.reason : null;
     return this.ds.transaction(async (em) => {
       const booking = await this.store.lock(em, input.bookingId);

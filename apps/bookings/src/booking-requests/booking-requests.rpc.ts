@@ -2,16 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
-  BOOKINGS_RPC,
-  createBookingInput,
-  getBookingInput,
-  listBookingsInput,
+  bookingsRpc,
   type Actor,
   type Booking,
   type CreateBookingInput,
   type Page,
 } from '@tutorhub/contracts';
-import { OnRpc, OutboxService, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { OnRpc, OutboxService, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
 import { AvailabilityStore } from '../availability/availability.store';
 import { assertPayablePrice, priceFor } from '../domain/price';
@@ -43,10 +40,9 @@ export class BookingRequestsRpc {
    * or of the student (409 `booking.student_overlap`: a student cannot attend two lessons at once,
    * and holding several tutors' time for one slot would block them for nothing).
    */
-  @OnRpc(BOOKINGS_RPC.create)
-  async create({ actor, data }: RpcContext): Promise<Booking> {
+  @OnRpc(bookingsRpc.create)
+  async create({ actor, data: input }: RpcContext<typeof bookingsRpc.create>): Promise<Booking> {
     const student = requireRole(actor, 'student');
-    const input = parseInput(createBookingInput, data);
     try {
       return await this.ds.transaction(async (em) => {
         if (input.idempotencyKey !== undefined) {
@@ -125,10 +121,9 @@ export class BookingRequestsRpc {
   }
 
   /** The caller's bookings (an admin: everyone's), latest lesson first. */
-  @OnRpc(BOOKINGS_RPC.list)
-  async list({ actor, data }: RpcContext): Promise<Page<Booking>> {
+  @OnRpc(bookingsRpc.list)
+  async list({ actor, data: input }: RpcContext<typeof bookingsRpc.list>): Promise<Page<Booking>> {
     const caller = requireActor(actor);
-    const input = parseInput(listBookingsInput, data);
     const limit = input.limit ?? DEFAULT_PAGE_SIZE;
     const after = decodeCursor(input.cursor);
     const where: string[] = [];
@@ -157,10 +152,9 @@ export class BookingRequestsRpc {
     return toPage(rows, limit, (r) => ({ at: r.starts_at, id: r.id }), this.store.toBooking);
   }
 
-  @OnRpc(BOOKINGS_RPC.get)
-  async get({ actor, data }: RpcContext): Promise<Booking> {
+  @OnRpc(bookingsRpc.get)
+  async get({ actor, data: { bookingId } }: RpcContext<typeof bookingsRpc.get>): Promise<Booking> {
     const caller = requireActor(actor);
-    const { bookingId } = parseInput(getBookingInput, data);
     const booking = await this.store.view(this.ds.manager, bookingId);
     if (!booking || !canSee(caller, booking)) throw bookingNotFound();
     return booking;

@@ -2,16 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
-  BOOKINGS_RPC,
-  listDisputesInput,
-  openDisputeInput,
-  resolveDisputeInput,
+  bookingsRpc,
   type Currency,
   type Dispute,
   type DisputeResult,
   type Page,
 } from '@tutorhub/contracts';
-import { OnRpc, OutboxService, parseInput, ReadYourWrites, type RpcContext } from '@tutorhub/messaging';
+import { OnRpc, OutboxService, ReadYourWrites, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
 import { endDisputeAction, openDispute, resolveDispute, validateDisputeResolution } from '../domain/dispute-rules';
 import { bookingNotFound, disputeNotFound, requireRole } from '../shared/access';
@@ -88,10 +85,9 @@ export class DisputesRpc {
     private readonly readYourWrites: ReadYourWrites,
   ) {}
 
-  @OnRpc(BOOKINGS_RPC.dispute)
-  async open({ actor, data }: RpcContext): Promise<DisputeResult> {
+  @OnRpc(bookingsRpc.dispute)
+  async open({ actor, data: input }: RpcContext<typeof bookingsRpc.dispute>): Promise<DisputeResult> {
     const student = requireRole(actor, 'student');
-    const input = parseInput(openDisputeInput, data);
     return this.ds.transaction(async (em) => {
       const booking = await this.store.lock(em, input.bookingId);
       if (!booking || booking.studentId !== student.userId) throw bookingNotFound();
@@ -112,10 +108,9 @@ export class DisputesRpc {
     });
   }
 
-  @OnRpc(BOOKINGS_RPC.disputesList)
-  async list({ actor, data }: RpcContext): Promise<Page<Dispute>> {
+  @OnRpc(bookingsRpc.disputesList)
+  async list({ actor, data: input }: RpcContext<typeof bookingsRpc.disputesList>): Promise<Page<Dispute>> {
     requireRole(actor, 'admin');
-    const input = parseInput(listDisputesInput, data);
     const limit = input.limit ?? DEFAULT_PAGE_SIZE;
     const after = decodeCursor(input.cursor);
     const where: string[] = [];
@@ -136,10 +131,9 @@ export class DisputesRpc {
     return toPage(rows, limit, (r) => ({ at: r.opened_at, id: r.id }), toDispute);
   }
 
-  @OnRpc(BOOKINGS_RPC.disputesResolve)
-  async resolve({ actor, data }: RpcContext): Promise<DisputeResult> {
+  @OnRpc(bookingsRpc.disputesResolve)
+  async resolve({ actor, data: input }: RpcContext<typeof bookingsRpc.disputesResolve>): Promise<DisputeResult> {
     const admin = requireRole(actor, 'admin');
-    const input = parseInput(resolveDisputeInput, data);
     // Resolving needs payments' confirmation of the freeze: wait for it, bounded (read-your-writes).
     const awaitingFreeze: Array<{ booking_id: string }> = await this.ds.query(
       `SELECT booking_id FROM bookings.disputes WHERE id = $1 AND status = 'open' AND frozen_at IS NULL`,

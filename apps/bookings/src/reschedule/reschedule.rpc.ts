@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { BOOKINGS_RPC, rescheduleAnswerInput, rescheduleProposeInput, type Actor, type RescheduleResult } from '@tutorhub/contracts';
-import { OnRpc, OutboxService, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { bookingsRpc, type Actor, type RescheduleResult } from '@tutorhub/contracts';
+import { OnRpc, OutboxService, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
 import { AvailabilityStore } from '../availability/availability.store';
 import { assertCanAnswer, assertNewTime, assertReschedulable, proposalExpiresAt } from '../domain/reschedule-rules';
@@ -31,10 +31,9 @@ export class RescheduleRpc {
     private readonly availability: AvailabilityStore,
   ) {}
 
-  @OnRpc(BOOKINGS_RPC.reschedulePropose)
-  async propose({ actor, data }: RpcContext): Promise<RescheduleResult> {
+  @OnRpc(bookingsRpc.reschedulePropose)
+  async propose({ actor, data: input }: RpcContext<typeof bookingsRpc.reschedulePropose>): Promise<RescheduleResult> {
     const caller = requireRole(actor, ['student', 'tutor']);
-    const input = parseInput(rescheduleProposeInput, data);
     return this.ds.transaction(async (em) => {
       const booking = await this.lockOwn(em, caller, input.bookingId);
       const now = this.clock.now();
@@ -72,10 +71,9 @@ export class RescheduleRpc {
     });
   }
 
-  @OnRpc(BOOKINGS_RPC.rescheduleAccept)
-  async accept({ actor, data }: RpcContext): Promise<RescheduleResult> {
+  @OnRpc(bookingsRpc.rescheduleAccept)
+  async accept({ actor, data: { bookingId } }: RpcContext<typeof bookingsRpc.rescheduleAccept>): Promise<RescheduleResult> {
     const caller = requireRole(actor, ['student', 'tutor']);
-    const { bookingId } = parseInput(rescheduleAnswerInput, data);
     try {
       return await this.ds.transaction(async (em) => {
         const booking = await this.lockOwn(em, caller, bookingId);
@@ -114,10 +112,9 @@ export class RescheduleRpc {
     }
   }
 
-  @OnRpc(BOOKINGS_RPC.rescheduleDecline)
-  async decline({ actor, data }: RpcContext): Promise<RescheduleResult> {
+  @OnRpc(bookingsRpc.rescheduleDecline)
+  async decline({ actor, data: { bookingId } }: RpcContext<typeof bookingsRpc.rescheduleDecline>): Promise<RescheduleResult> {
     const caller = requireRole(actor, ['student', 'tutor']);
-    const { bookingId } = parseInput(rescheduleAnswerInput, data);
     return this.ds.transaction(async (em) => {
       const booking = await this.lockOwn(em, caller, bookingId);
       const proposal = await this.answerable(em, booking, caller, this.clock.now());

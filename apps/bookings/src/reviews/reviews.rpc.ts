@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { BOOKINGS_RPC, reviewBookingInput, type Review, type ReviewResult } from '@tutorhub/contracts';
-import { OnRpc, OutboxService, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { bookingsRpc, type Review, type ReviewResult } from '@tutorhub/contracts';
+import { OnRpc, OutboxService, type RpcContext } from '@tutorhub/messaging';
 import { PG, pgCode } from '@tutorhub/persistence';
 import { AppError, Clock } from '@tutorhub/platform';
 import { assertCanReview, validateReview, type ReviewerRole } from '../domain/review-rules';
@@ -23,10 +23,9 @@ export class ReviewsRpc {
     private readonly store: BookingStore,
   ) {}
 
-  @OnRpc(BOOKINGS_RPC.review)
-  async review({ actor, data }: RpcContext): Promise<ReviewResult> {
+  @OnRpc(bookingsRpc.review)
+  async review({ actor, data: input }: RpcContext<typeof bookingsRpc.review>): Promise<ReviewResult> {
     const caller = requireRole(actor, ['student', 'tutor']);
-    const input = parseInput(reviewBookingInput, data);
     try {
       return await this.ds.transaction(async (em) => {
         const booking = await this.store.lock(em, input.bookingId);

@@ -1,14 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
-  BOOKINGS_RPC,
-  getTutorInput,
-  searchTutorsInput,
-  upsertTutorProfileInput,
+  bookingsRpc,
   type Page,
   type TutorProfile,
 } from '@tutorhub/contracts';
-import { OnRpc, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { OnRpc, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
 import { requireActor, requireRole, tutorNotFound } from '../shared/access';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage } from '../shared/cursor';
@@ -24,10 +21,9 @@ export class TutorProfilesRpc {
   ) {}
 
   /** A tutor creates or replaces their own profile; the rate applies to bookings made from now on. */
-  @OnRpc(BOOKINGS_RPC.tutorsUpsertMe)
-  async upsertMe({ actor, data }: RpcContext): Promise<TutorProfile> {
+  @OnRpc(bookingsRpc.tutorsUpsertMe)
+  async upsertMe({ actor, data: input }: RpcContext<typeof bookingsRpc.tutorsUpsertMe>): Promise<TutorProfile> {
     const tutor = requireRole(actor, 'tutor');
-    const input = parseInput(upsertTutorProfileInput, data);
     return this.ds.transaction(async (em) => {
       const role = await this.users.ensure(em, tutor);
       if (role !== 'tutor') throw new AppError(403, 'tutor.not_a_tutor', 'Only tutor accounts have a tutor profile.');
@@ -38,10 +34,9 @@ export class TutorProfilesRpc {
     });
   }
 
-  @OnRpc(BOOKINGS_RPC.tutorsSearch)
-  async search({ actor, data }: RpcContext): Promise<Page<TutorProfile>> {
+  @OnRpc(bookingsRpc.tutorsSearch)
+  async search({ actor, data: input }: RpcContext<typeof bookingsRpc.tutorsSearch>): Promise<Page<TutorProfile>> {
     requireActor(actor);
-    const input = parseInput(searchTutorsInput, data);
     const limit = input.limit ?? DEFAULT_PAGE_SIZE;
     const rows = await TutorProfileRepository.search(this.ds.manager, {
       subject: input.subject,
@@ -51,10 +46,9 @@ export class TutorProfilesRpc {
     return toPage(rows, limit, (r) => ({ at: r.created_at, id: r.id }), toTutorProfile);
   }
 
-  @OnRpc(BOOKINGS_RPC.tutorsGet)
-  async get({ actor, data }: RpcContext): Promise<TutorProfile> {
+  @OnRpc(bookingsRpc.tutorsGet)
+  async get({ actor, data: { tutorId } }: RpcContext<typeof bookingsRpc.tutorsGet>): Promise<TutorProfile> {
     requireActor(actor);
-    const { tutorId } = parseInput(getTutorInput, data);
     const row = await TutorProfileRepository.find(this.ds.manager, tutorId);
     if (!row) throw tutorNotFound();
     return toTutorProfile(row);

@@ -1,13 +1,14 @@
 import { ApiExtension } from '@nestjs/swagger';
+import type { RpcDefinition } from '@tutorhub/contracts';
 
 /** OpenAPI extension naming the RPC patterns a route forwards to (read and removed by openapi.ts). */
 export const X_RPC = 'x-rpc-patterns';
 
 /**
- * `@Forwards(BOOKINGS_RPC.create)`: the route forwards to this RPC pattern, so the OpenAPI
- * document lists the problems that pattern answers (libs/contracts/src/problems.ts) on the route,
+ * `@Forwards(bookingsRpc.create)`: the route forwards to this RPC call, so the OpenAPI
+ * document lists the problems its pattern answers (libs/contracts/src/problems.ts) on the route,
  * each with its status, `code` and an example.
  */
-export function Forwards(...patterns: string[]): MethodDecorator {
-  return ApiExtension(X_RPC, patterns);
+export function Forwards(...calls: Array<RpcDefinition | string>): MethodDecorator {
+  return ApiExtension(X_RPC, calls.map((c) => (typeof c === 'string' ? c : c.name)));
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import {
-  PAYMENTS_RPC,
+  paymentsRpc,
   adminRefundInputSchema,
   adminReleaseInputSchema,
   bookingPaymentViewSchema,
@@ -32,18 +32,18 @@ export class AdminEscrowController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Get('admin/escrow/stats')
-  @Forwards(PAYMENTS_RPC.adminEscrowStats)
+  @Forwards(paymentsRpc.adminEscrowStats)
   @ApiOperation({
     summary: 'Escrows by status, and what is due for release now',
     description: 'Each of held, releaseScheduled, frozen, released, refunded and dueNow is `{count, amountMinor}` per currency (ETB and USD).',
   })
   @ApiZodResponse(escrowStatsSchema)
   stats(@CurrentActor() actor: Actor): Promise<EscrowStats> {
-    return this.rpc.call<EscrowStats>('payments', PAYMENTS_RPC.adminEscrowStats, {}, { actor });
+    return this.rpc.call(paymentsRpc.adminEscrowStats, {}, { actor });
   }
 
   @Post('admin/escrows/:bookingId/release')
-  @Forwards(PAYMENTS_RPC.adminRelease)
+  @Forwards(paymentsRpc.adminRelease)
   @HttpCode(200)
   @ApiOperation({ summary: 'Release the escrow to the tutor now (less the platform fee)', description: SETTLE_ERRORS })
   @ApiBody({ schema: zodToOpenApi(releaseBody, 'input') as never, required: false })
@@ -53,11 +53,11 @@ export class AdminEscrowController {
     @Body(new ZodValidationPipe(optionalReleaseBody)) body: z.output<typeof optionalReleaseBody>,
     @CurrentActor() actor: Actor,
   ): Promise<BookingPaymentView> {
-    return this.rpc.call<BookingPaymentView>('payments', PAYMENTS_RPC.adminRelease, { ...body, bookingId }, { actor });
+    return this.rpc.call(paymentsRpc.adminRelease, { ...body, bookingId }, { actor });
   }
 
   @Post('admin/escrows/:bookingId/refund')
-  @Forwards(PAYMENTS_RPC.adminRefund)
+  @Forwards(paymentsRpc.adminRefund)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Refund the escrow to the student through Chapa (all of it, or `refundBasisPoints` of it)',
@@ -70,7 +70,7 @@ export class AdminEscrowController {
     @Body(new ZodValidationPipe(optionalRefundBody)) body: z.output<typeof optionalRefundBody>,
     @CurrentActor() actor: Actor,
   ): Promise<BookingPaymentView> {
-    return this.rpc.call<BookingPaymentView>('payments', PAYMENTS_RPC.adminRefund, { ...body, bookingId }, { actor });
+    return this.rpc.call(paymentsRpc.adminRefund, { ...body, bookingId }, { actor });
   }
 
 }

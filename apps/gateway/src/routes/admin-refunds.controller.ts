@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import {
-  PAYMENTS_RPC,
+  paymentsRpc,
   adminPaymentRefundInputSchema,
   adminPaymentRefundResultSchema,
   adminRefundListSchema,
@@ -34,7 +34,7 @@ export class AdminRefundsController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Get('admin/refunds')
-  @Forwards(PAYMENTS_RPC.adminRefundsList)
+  @Forwards(paymentsRpc.adminRefundsList)
   @ApiOperation({
     summary: 'Refunds by status, newest first (default: the ones needing attention)',
     description:
@@ -43,11 +43,11 @@ export class AdminRefundsController {
   })
   @ApiZodResponse(adminRefundListSchema)
   list(@ZodQuery(refundsQuery) query: z.output<typeof refundsQuery>, @CurrentActor() actor: Actor): Promise<AdminRefundList> {
-    return this.rpc.call<AdminRefundList>('payments', PAYMENTS_RPC.adminRefundsList, query, { actor });
+    return this.rpc.call(paymentsRpc.adminRefundsList, query, { actor });
   }
 
   @Post('admin/refunds/:refundId/retry')
-  @Forwards(PAYMENTS_RPC.adminRefundRetry)
+  @Forwards(paymentsRpc.adminRefundRetry)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Put a failed or needs_review refund back to the refund processor (audited)',
@@ -62,11 +62,11 @@ export class AdminRefundsController {
     @Body(new ZodValidationPipe(optionalRetryBody)) body: z.output<typeof optionalRetryBody>,
     @CurrentActor() actor: Actor,
   ): Promise<AdminRefundView> {
-    return this.rpc.call<AdminRefundView>('payments', PAYMENTS_RPC.adminRefundRetry, { ...body, refundId }, { actor });
+    return this.rpc.call(paymentsRpc.adminRefundRetry, { ...body, refundId }, { actor });
   }
 
   @Post('admin/payments/:paymentId/refund')
-  @Forwards(PAYMENTS_RPC.adminPaymentRefund)
+  @Forwards(paymentsRpc.adminPaymentRefund)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Refund a flagged payment (amount or currency mismatch at verify) from suspense, through Chapa (audited)',
@@ -82,6 +82,6 @@ export class AdminRefundsController {
     @Body(new ZodValidationPipe(optionalPaymentRefundBody)) body: z.output<typeof optionalPaymentRefundBody>,
     @CurrentActor() actor: Actor,
   ): Promise<AdminPaymentRefundResult> {
-    return this.rpc.call<AdminPaymentRefundResult>('payments', PAYMENTS_RPC.adminPaymentRefund, { ...body, paymentId }, { actor, timeoutMs: 40000 });
+    return this.rpc.call(paymentsRpc.adminPaymentRefund, { ...body, paymentId }, { actor, timeoutMs: 40000 });
   }
 }

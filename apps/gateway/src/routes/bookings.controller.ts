@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import {
-  BOOKINGS_RPC,
+  bookingsRpc,
   bookingPageSchema,
   bookingSchema,
   createBookingBody,
@@ -44,7 +44,7 @@ export class BookingsController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Post('bookings')
-  @Forwards(BOOKINGS_RPC.create)
+  @Forwards(bookingsRpc.create)
   @Roles('student')
   @ApiOperation({
     summary: 'Request a lesson (status "requested"); the price comes from the tutor’s current hourly rate',
@@ -62,37 +62,37 @@ export class BookingsController {
     @CurrentActor() actor: Actor,
   ): Promise<Booking> {
     // The key also reaches the service, so a retry after a timeout (not stored by the gateway) finds the booking it made.
-    return this.rpc.call<Booking>('bookings', BOOKINGS_RPC.create, { ...body, ...(idempotencyKey ? { idempotencyKey } : {}) }, { actor });
+    return this.rpc.call(bookingsRpc.create, { ...body, ...(idempotencyKey ? { idempotencyKey } : {}) }, { actor });
   }
 
   @Get('bookings')
-  @Forwards(BOOKINGS_RPC.list)
+  @Forwards(bookingsRpc.list)
   @ApiOperation({ summary: 'The caller’s bookings (an admin: all), latest lesson first, cursor-paginated' })
   @ApiZodResponse(bookingPageSchema)
   list(@ZodQuery(listBookingsInput) query: z.output<typeof listBookingsInput>, @CurrentActor() actor: Actor): Promise<Page<Booking>> {
-    return this.rpc.call<Page<Booking>>('bookings', BOOKINGS_RPC.list, query, { actor });
+    return this.rpc.call(bookingsRpc.list, query, { actor });
   }
 
   @Get('bookings/:id')
-  @Forwards(BOOKINGS_RPC.get)
+  @Forwards(bookingsRpc.get)
   @ApiOperation({ summary: 'One booking (participants and admins; 404 booking.not_found otherwise)' })
   @ApiZodResponse(bookingSchema)
   get(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<Booking> {
-    return this.rpc.call<Booking>('bookings', BOOKINGS_RPC.get, { bookingId: id }, { actor });
+    return this.rpc.call(bookingsRpc.get, { bookingId: id }, { actor });
   }
 
   @Post('bookings/:id/accept')
-  @Forwards(BOOKINGS_RPC.accept)
+  @Forwards(bookingsRpc.accept)
   @HttpCode(200)
   @Roles('tutor')
   @ApiOperation({ summary: 'The booking’s tutor accepts the request, by its accept deadline (409 booking.accept_deadline_passed)' })
   @ApiZodResponse(bookingSchema)
   accept(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<Booking> {
-    return this.rpc.call<Booking>('bookings', BOOKINGS_RPC.accept, { bookingId: id }, { actor });
+    return this.rpc.call(bookingsRpc.accept, { bookingId: id }, { actor });
   }
 
   @Post('bookings/:id/decline')
-  @Forwards(BOOKINGS_RPC.decline)
+  @Forwards(bookingsRpc.decline)
   @HttpCode(200)
   @Roles('tutor')
   @ApiOperation({ summary: 'The booking’s tutor declines the request' })
@@ -103,11 +103,11 @@ export class BookingsController {
     @Body(new ZodValidationPipe(optionalReason)) body: OptionalReason,
     @CurrentActor() actor: Actor,
   ): Promise<Booking> {
-    return this.rpc.call<Booking>('bookings', BOOKINGS_RPC.decline, { bookingId: id, ...(body ?? {}) }, { actor });
+    return this.rpc.call(bookingsRpc.decline, { bookingId: id, ...(body ?? {}) }, { actor });
   }
 
   @Post('bookings/:id/cancel')
-  @Forwards(BOOKINGS_RPC.cancel)
+  @Forwards(bookingsRpc.cancel)
   @HttpCode(200)
   @Roles('student', 'tutor', 'admin')
   @ApiOperation({
@@ -125,11 +125,11 @@ export class BookingsController {
     @Body(new ZodValidationPipe(optionalReason)) body: OptionalReason,
     @CurrentActor() actor: Actor,
   ): Promise<Booking> {
-    return this.rpc.call<Booking>('bookings', BOOKINGS_RPC.cancel, { bookingId: id, ...(body ?? {}) }, { actor });
+    return this.rpc.call(bookingsRpc.cancel, { bookingId: id, ...(body ?? {}) }, { actor });
   }
 
   @Post('bookings/:id/reschedule')
-  @Forwards(BOOKINGS_RPC.reschedulePropose)
+  @Forwards(bookingsRpc.reschedulePropose)
   @Roles('student', 'tutor')
   @ApiOperation({
     summary: 'Propose a new start for the lesson (either participant; same duration; replaces an open proposal)',
@@ -141,11 +141,11 @@ export class BookingsController {
   })
   @ApiZodResponse(rescheduleResultSchema, { status: 201 })
   reschedule(@ZodParam('id', uuidSchema) id: string, @ZodBody(rescheduleBody) body: z.output<typeof rescheduleBody>, @CurrentActor() actor: Actor): Promise<RescheduleResult> {
-    return this.rpc.call<RescheduleResult>('bookings', BOOKINGS_RPC.reschedulePropose, { bookingId: id, ...body }, { actor });
+    return this.rpc.call(bookingsRpc.reschedulePropose, { bookingId: id, ...body }, { actor });
   }
 
   @Post('bookings/:id/reschedule/accept')
-  @Forwards(BOOKINGS_RPC.rescheduleAccept)
+  @Forwards(bookingsRpc.rescheduleAccept)
   @HttpCode(200)
   @Roles('student', 'tutor')
   @ApiOperation({
@@ -156,30 +156,30 @@ export class BookingsController {
   })
   @ApiZodResponse(rescheduleResultSchema)
   acceptReschedule(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<RescheduleResult> {
-    return this.rpc.call<RescheduleResult>('bookings', BOOKINGS_RPC.rescheduleAccept, { bookingId: id }, { actor });
+    return this.rpc.call(bookingsRpc.rescheduleAccept, { bookingId: id }, { actor });
   }
 
   @Post('bookings/:id/reschedule/decline')
-  @Forwards(BOOKINGS_RPC.rescheduleDecline)
+  @Forwards(bookingsRpc.rescheduleDecline)
   @HttpCode(200)
   @Roles('student', 'tutor')
   @ApiOperation({ summary: 'Decline the other participant’s proposed time: the lesson stays when it was' })
   @ApiZodResponse(rescheduleResultSchema)
   declineReschedule(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<RescheduleResult> {
-    return this.rpc.call<RescheduleResult>('bookings', BOOKINGS_RPC.rescheduleDecline, { bookingId: id }, { actor });
+    return this.rpc.call(bookingsRpc.rescheduleDecline, { bookingId: id }, { actor });
   }
 
   @Post('bookings/:id/review')
-  @Forwards(BOOKINGS_RPC.review)
+  @Forwards(bookingsRpc.review)
   @Roles('student', 'tutor')
   @ApiOperation({ summary: 'Review a completed lesson (1–5 and a comment), once per participant (409 review.already_submitted)' })
   @ApiZodResponse(reviewResultSchema, { status: 201 })
   review(@ZodParam('id', uuidSchema) id: string, @ZodBody(reviewBody) body: z.output<typeof reviewBody>, @CurrentActor() actor: Actor): Promise<ReviewResult> {
-    return this.rpc.call<ReviewResult>('bookings', BOOKINGS_RPC.review, { bookingId: id, ...body }, { actor });
+    return this.rpc.call(bookingsRpc.review, { bookingId: id, ...body }, { actor });
   }
 
   @Post('bookings/:id/dispute')
-  @Forwards(BOOKINGS_RPC.dispute)
+  @Forwards(bookingsRpc.dispute)
   @Roles('student')
   @ApiOperation({
     summary: 'The student disputes a completed lesson while its payment is still in escrow; the release is frozen until an admin resolves it',
@@ -187,21 +187,21 @@ export class BookingsController {
   })
   @ApiZodResponse(disputeResultSchema, { status: 201 })
   dispute(@ZodParam('id', uuidSchema) id: string, @ZodBody(disputeBody) body: z.output<typeof disputeBody>, @CurrentActor() actor: Actor): Promise<DisputeResult> {
-    return this.rpc.call<DisputeResult>('bookings', BOOKINGS_RPC.dispute, { bookingId: id, ...body }, { actor });
+    return this.rpc.call(bookingsRpc.dispute, { bookingId: id, ...body }, { actor });
   }
 
   @Get('admin/disputes')
-  @Forwards(BOOKINGS_RPC.disputesList)
+  @Forwards(bookingsRpc.disputesList)
   @Roles('admin')
   @ApiTags('admin')
   @ApiOperation({ summary: 'Disputes, newest first, optionally by status; cursor-paginated' })
   @ApiZodResponse(disputePageSchema)
   disputes(@ZodQuery(listDisputesInput) query: z.output<typeof listDisputesInput>, @CurrentActor() actor: Actor): Promise<Page<Dispute>> {
-    return this.rpc.call<Page<Dispute>>('bookings', BOOKINGS_RPC.disputesList, query, { actor });
+    return this.rpc.call(bookingsRpc.disputesList, query, { actor });
   }
 
   @Post('admin/disputes/:id/resolve')
-  @Forwards(BOOKINGS_RPC.disputesResolve)
+  @Forwards(bookingsRpc.disputesResolve)
   @HttpCode(200)
   @Roles('admin')
   @ApiTags('admin')
@@ -214,6 +214,6 @@ export class BookingsController {
     @ZodBody(resolveDisputeBody) body: z.output<typeof resolveDisputeBody>,
     @CurrentActor() actor: Actor,
   ): Promise<DisputeResult> {
-    return this.rpc.call<DisputeResult>('bookings', BOOKINGS_RPC.disputesResolve, { disputeId: id, ...body }, { actor });
+    return this.rpc.call(bookingsRpc.disputesResolve, { disputeId: id, ...body }, { actor });
   }
 }

@@ -2,7 +2,7 @@ import { Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import {
-  NOTIFICATIONS_RPC,
+  notificationsRpc,
   listNotificationsQuery,
   notificationItemSchema,
   notificationListSchema,
@@ -33,53 +33,53 @@ export class NotificationsController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Get()
-  @Forwards(NOTIFICATIONS_RPC.list)
+  @Forwards(notificationsRpc.list)
   @ApiOperation({ summary: 'The caller’s notifications, newest first (cursor-paginated), with the unread count' })
   @ApiZodResponse(notificationListSchema)
   list(@ZodQuery(listNotificationsQuery) query: z.output<typeof listNotificationsQuery>, @CurrentActor() actor: Actor): Promise<NotificationList> {
-    return this.rpc.call<NotificationList>('notifications', NOTIFICATIONS_RPC.list, query, { actor });
+    return this.rpc.call(notificationsRpc.list, query, { actor });
   }
 
   @Get('unread-count')
-  @Forwards(NOTIFICATIONS_RPC.unreadCount)
+  @Forwards(notificationsRpc.unreadCount)
   @ApiOperation({ summary: 'How many of the caller’s notifications are unread (app badge)' })
   @ApiZodResponse(unreadCountResponse)
   unreadCount(@CurrentActor() actor: Actor): Promise<UnreadCountResult> {
-    return this.rpc.call<UnreadCountResult>('notifications', NOTIFICATIONS_RPC.unreadCount, {}, { actor });
+    return this.rpc.call(notificationsRpc.unreadCount, {}, { actor });
   }
 
   @Post('read-all')
-  @Forwards(NOTIFICATIONS_RPC.markAllRead)
+  @Forwards(notificationsRpc.markAllRead)
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark every notification of the caller read' })
   @ApiZodResponse(markAllReadResponse)
   markAllRead(@CurrentActor() actor: Actor): Promise<MarkAllReadResult> {
-    return this.rpc.call<MarkAllReadResult>('notifications', NOTIFICATIONS_RPC.markAllRead, {}, { actor });
+    return this.rpc.call(notificationsRpc.markAllRead, {}, { actor });
   }
 
   @Post(':id/read')
-  @Forwards(NOTIFICATIONS_RPC.markRead)
+  @Forwards(notificationsRpc.markRead)
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark one of the caller’s notifications read (idempotent; 404 notification.not_found otherwise)' })
   @ApiZodResponse(notificationItemSchema)
   markRead(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<NotificationItem> {
-    return this.rpc.call<NotificationItem>('notifications', NOTIFICATIONS_RPC.markRead, { notificationId: id }, { actor });
+    return this.rpc.call(notificationsRpc.markRead, { notificationId: id }, { actor });
   }
 
   @Post('devices')
-  @Forwards(NOTIFICATIONS_RPC.registerDevice)
+  @Forwards(notificationsRpc.registerDevice)
   @HttpCode(200)
   @ApiOperation({ summary: 'Register this device’s FCM registration token for push notifications (moves it to the caller if known)' })
   @ApiZodResponse(registerDeviceResponse)
   registerDevice(@ZodBody(registerDeviceInput) body: z.output<typeof registerDeviceInput>, @CurrentActor() actor: Actor): Promise<RegisterDeviceResult> {
-    return this.rpc.call<RegisterDeviceResult>('notifications', NOTIFICATIONS_RPC.registerDevice, body, { actor });
+    return this.rpc.call(notificationsRpc.registerDevice, body, { actor });
   }
 
   @Delete('devices/:token')
-  @Forwards(NOTIFICATIONS_RPC.unregisterDevice)
+  @Forwards(notificationsRpc.unregisterDevice)
   @HttpCode(204)
   @ApiOperation({ summary: 'Stop push notifications to this device (idempotent)' })
   async unregisterDevice(@ZodParam('token', z.string().min(1).max(4096)) token: string, @CurrentActor() actor: Actor): Promise<void> {
-    await this.rpc.call<unknown>('notifications', NOTIFICATIONS_RPC.unregisterDevice, { token }, { actor });
+    await this.rpc.call(notificationsRpc.unregisterDevice, { token }, { actor });
   }
 }

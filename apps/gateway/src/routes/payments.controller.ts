@@ -1,7 +1,7 @@
 import { Controller, Get, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
-  PAYMENTS_RPC,
+  paymentsRpc,
   bookingPaymentViewSchema,
   initiatePaymentResultSchema,
   uuidSchema,
@@ -24,7 +24,7 @@ export class PaymentsController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Post(':id/payment')
-  @Forwards(PAYMENTS_RPC.initiate)
+  @Forwards(paymentsRpc.initiate)
   @Roles('student')
   @ApiOperation({
     summary: 'Open (or return the open) Chapa checkout for an accepted booking',
@@ -37,12 +37,12 @@ export class PaymentsController {
   @ApiZodResponse(initiatePaymentResultSchema, { status: 201 })
   initiate(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<InitiatePaymentResult> {
     return withOwnerFallback(this.rpc, actor, id, ['booking.not_found'], (owner) =>
-      this.rpc.call<InitiatePaymentResult>('payments', PAYMENTS_RPC.initiate, { bookingId: id, ...(owner ? { owner } : {}) }, { actor, timeoutMs: 40000 }),
+      this.rpc.call(paymentsRpc.initiate, { bookingId: id, ...(owner ? { owner } : {}) }, { actor, timeoutMs: 40000 }),
     );
   }
 
   @Get(':id/payment')
-  @Forwards(PAYMENTS_RPC.bookingPaymentGet)
+  @Forwards(paymentsRpc.bookingPaymentGet)
   @ApiOperation({
     summary: 'The booking’s payment and escrow',
     description: '`payment` is the live (or latest) payment, `escrow` its hold: status, when it was held, when it is released, how it was settled.',
@@ -50,7 +50,7 @@ export class PaymentsController {
   @ApiZodResponse(bookingPaymentViewSchema)
   get(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<BookingPaymentView> {
     return withOwnerFallback(this.rpc, actor, id, ['booking.not_found'], (owner) =>
-      this.rpc.call<BookingPaymentView>('payments', PAYMENTS_RPC.bookingPaymentGet, { bookingId: id, ...(owner ? { owner } : {}) }, { actor }),
+      this.rpc.call(paymentsRpc.bookingPaymentGet, { bookingId: id, ...(owner ? { owner } : {}) }, { actor }),
     );
   }
 }

@@ -1,4 +1,4 @@
-import { BOOKINGS_RPC, type Actor, type Booking, type OwnerBooking } from '@tutorhub/contracts';
+import { bookingsRpc, type Actor, type Booking, type OwnerBooking } from '@tutorhub/contracts';
 import { RpcClient, RpcError } from '@tutorhub/messaging';
 
 /**
@@ -29,7 +29,7 @@ export async function withOwnerFallback<T>(
   }
   let booking: Booking;
   try {
-    booking = await rpc.call<Booking>('bookings', BOOKINGS_RPC.get, { bookingId }, { actor });
+    booking = await rpc.call(bookingsRpc.get, { bookingId }, { actor });
   } catch (err) {
     // The owner agrees: no such booking for this caller. Answer with the service's own 404.
     if (err instanceof RpcError && err.status === 404) throw miss;

@@ -2,8 +2,8 @@ import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import {
-  PAYMENTS_RPC,
-  SESSIONS_RPC,
+  paymentsRpc,
+  sessionsRpc,
   adminReleaseInputSchema,
   bookingPaymentViewSchema,
   sessionAccessResponseSchema,
@@ -17,11 +17,15 @@ import {
   type SessionAccessResponse,
   type SessionEndResponse,
   type SessionStatusResponse,
+  type RpcInput,
+  type RpcOutput,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
 import { AppError } from '@tutorhub/platform';
 import { ApiZodResponse, CurrentActor, Forwards, Roles, ZodParam, ZodValidationPipe, zodToOpenApi } from '../http';
 import { withOwnerFallback } from './read-your-writes';
+
+type SessionsCall = (typeof sessionsRpc)[keyof typeof sessionsRpc];
 
 /** An admin's optional `{reason}` for a release. */
 const releaseBody = adminReleaseInputSchema.omit({ bookingId: true });
@@ -41,14 +45,14 @@ export class SessionsController {
   constructor(private readonly rpc: RpcClient) {}
 
   /** Sessions' copy of the booking may be behind its owner's: see read-your-writes.ts. */
-  private call<T>(pattern: string, actor: Actor, data: { bookingId: string; notes?: string }): Promise<T> {
+  private call<D extends SessionsCall>(def: D, actor: Actor, data: { bookingId: string; notes?: string }): Promise<RpcOutput<D>> {
     return withOwnerFallback(this.rpc, actor, data.bookingId, ['session.not_found'], (owner) =>
-      this.rpc.call<T>('sessions', pattern, owner ? { ...data, owner } : data, { actor }),
+      this.rpc.call(def, (owner ? { ...data, owner } : data) as RpcInput<D>, { actor }),
     );
   }
 
   @Post(':bookingId/start')
-  @Forwards(SESSIONS_RPC.start)
+  @Forwards(sessionsRpc.start)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Start the session (or join it if the other participant already started it)',
@@ -59,29 +63,29 @@ export class SessionsController {
   })
   @ApiZodResponse(sessionAccessResponseSchema)
   start(@ZodParam('bookingId', uuidSchema) bookingId: string, @CurrentActor() actor: Actor): Promise<SessionAccessResponse> {
-    return this.call<SessionAccessResponse>(SESSIONS_RPC.start, actor, { bookingId });
+    return this.call(sessionsRpc.start, actor, { bookingId });
   }
 
   @Post(':bookingId/join')
-  @Forwards(SESSIONS_RPC.join)
+  @Forwards(sessionsRpc.join)
   @HttpCode(200)
   @ApiOperation({ summary: 'Join the active session: an Agora token for the caller’s own uid (409 session.not_started / session.already_ended)' })
   @ApiZodResponse(sessionAccessResponseSchema)
   join(@ZodParam('bookingId', uuidSchema) bookingId: string, @CurrentActor() actor: Actor): Promise<SessionAccessResponse> {
-    return this.call<SessionAccessResponse>(SESSIONS_RPC.join, actor, { bookingId });
+    return this.call(sessionsRpc.join, actor, { bookingId });
   }
 
   @Post(':bookingId/token')
-  @Forwards(SESSIONS_RPC.token)
+  @Forwards(sessionsRpc.token)
   @HttpCode(200)
   @ApiOperation({ summary: 'Renew the caller’s Agora token (expires at the scheduled end plus the overtime grace)' })
   @ApiZodResponse(sessionAccessResponseSchema)
   token(@ZodParam('bookingId', uuidSchema) bookingId: string, @CurrentActor() actor: Actor): Promise<SessionAccessResponse> {
-    return this.call<SessionAccessResponse>(SESSIONS_RPC.token, actor, { bookingId });
+    return this.call(sessionsRpc.token, actor, { bookingId });
   }
 
   @Post(':bookingId/end')
-  @Forwards(SESSIONS_RPC.end)
+  @Forwards(sessionsRpc.end)
   @HttpCode(200)
   @ApiOperation({
     summary: 'End the session (ending an ended session answers the first end)',
@@ -95,12 +99,12 @@ export class SessionsController {
     @CurrentActor() actor: Actor,
   ): Promise<SessionEndResponse> {
     const notes = sessionEndNotes(body);
-    return this.call<SessionEndResponse>(SESSIONS_RPC.end, actor, { bookingId, ...(notes ? { notes } : {}) });
+    return this.call(sessionsRpc.end, actor, { bookingId, ...(notes ? { notes } : {}) });
   }
 
   /** The path the existing mobile and admin apps already call. */
   @Post(':bookingId/release-escrow')
-  @Forwards(PAYMENTS_RPC.studentRelease, PAYMENTS_RPC.adminRelease)
+  @Forwards(paymentsRpc.studentRelease, paymentsRpc.adminRelease)
   @HttpCode(200)
   @Roles('student', 'admin')
   @ApiOperation({
@@ -117,16 +121,16 @@ export class SessionsController {
     @Body(new ZodValidationPipe(releaseBody.optional())) body: z.output<typeof releaseBody> | undefined,
     @CurrentActor() actor: Actor,
   ): Promise<BookingPaymentView> {
-    if (actor.role === 'admin') return this.rpc.call<BookingPaymentView>('payments', PAYMENTS_RPC.adminRelease, { ...body, bookingId }, { actor });
+    if (actor.role === 'admin') return this.rpc.call(paymentsRpc.adminRelease, { ...body, bookingId }, { actor });
     if (body && Object.keys(body).length > 0) throw new AppError(400, 'validation_failed', 'Send no body to release your lesson’s payment.');
-    return this.rpc.call<BookingPaymentView>('payments', PAYMENTS_RPC.studentRelease, { bookingId }, { actor });
+    return this.rpc.call(paymentsRpc.studentRelease, { bookingId }, { actor });
   }
 
   @Get(':bookingId/status')
-  @Forwards(SESSIONS_RPC.status)
+  @Forwards(sessionsRpc.status)
   @ApiOperation({ summary: 'Whether the caller can start now, the start window, the session if any, and the server time' })
   @ApiZodResponse(sessionStatusResponseSchema)
   status(@ZodParam('bookingId', uuidSchema) bookingId: string, @CurrentActor() actor: Actor): Promise<SessionStatusResponse> {
-    return this.call<SessionStatusResponse>(SESSIONS_RPC.status, actor, { bookingId });
+    return this.call(sessionsRpc.status, actor, { bookingId });
   }
 }

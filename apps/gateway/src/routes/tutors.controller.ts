@@ -2,7 +2,7 @@ import { Controller, Delete, Get, HttpCode, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import {
-  BOOKINGS_RPC,
+  bookingsRpc,
   availabilitySchema,
   createTimeOffInput,
   createdTimeOffSchema,
@@ -34,7 +34,7 @@ export class TutorsController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Put('me')
-  @Forwards(BOOKINGS_RPC.tutorsUpsertMe)
+  @Forwards(bookingsRpc.tutorsUpsertMe)
   @Roles('tutor')
   @ApiOperation({
     summary: 'Create or replace the caller’s tutor profile',
@@ -44,23 +44,23 @@ export class TutorsController {
   })
   @ApiZodResponse(tutorProfileSchema)
   upsertMe(@ZodBody(upsertTutorProfileInput) body: z.output<typeof upsertTutorProfileInput>, @CurrentActor() actor: Actor): Promise<TutorProfile> {
-    return this.rpc.call<TutorProfile>('bookings', BOOKINGS_RPC.tutorsUpsertMe, body, { actor });
+    return this.rpc.call(bookingsRpc.tutorsUpsertMe, body, { actor });
   }
 
   @Get()
-  @Forwards(BOOKINGS_RPC.tutorsSearch)
+  @Forwards(bookingsRpc.tutorsSearch)
   @ApiOperation({ summary: 'Tutor profiles, optionally only those teaching `subject`; cursor-paginated in a stable order' })
   @ApiZodResponse(tutorProfilePageSchema)
   search(@ZodQuery(searchTutorsInput) query: z.output<typeof searchTutorsInput>, @CurrentActor() actor: Actor): Promise<Page<TutorProfile>> {
-    return this.rpc.call<Page<TutorProfile>>('bookings', BOOKINGS_RPC.tutorsSearch, query, { actor });
+    return this.rpc.call(bookingsRpc.tutorsSearch, query, { actor });
   }
 
   @Get(':id')
-  @Forwards(BOOKINGS_RPC.tutorsGet)
+  @Forwards(bookingsRpc.tutorsGet)
   @ApiOperation({ summary: 'One tutor profile with its rating average and count (404 tutor.not_found)' })
   @ApiZodResponse(tutorProfileSchema)
   get(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<TutorProfile> {
-    return this.rpc.call<TutorProfile>('bookings', BOOKINGS_RPC.tutorsGet, { tutorId: id }, { actor });
+    return this.rpc.call(bookingsRpc.tutorsGet, { tutorId: id }, { actor });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ export class TutorsController {
   // ---------------------------------------------------------------------------------------------
 
   @Put('me/availability')
-  @Forwards(BOOKINGS_RPC.availabilitySetMe)
+  @Forwards(bookingsRpc.availabilitySetMe)
   @Roles('tutor')
   @ApiOperation({
     summary: 'Replace the caller’s weekly hours, read on their wall clock in an IANA time zone',
@@ -81,11 +81,11 @@ export class TutorsController {
   })
   @ApiZodResponse(availabilitySchema)
   setAvailability(@ZodBody(setAvailabilityInput) body: z.output<typeof setAvailabilityInput>, @CurrentActor() actor: Actor): Promise<Availability> {
-    return this.rpc.call<Availability>('bookings', BOOKINGS_RPC.availabilitySetMe, body, { actor });
+    return this.rpc.call(bookingsRpc.availabilitySetMe, body, { actor });
   }
 
   @Post('me/time-off')
-  @Forwards(BOOKINGS_RPC.timeOffCreate)
+  @Forwards(bookingsRpc.timeOffCreate)
   @Roles('tutor')
   @ApiOperation({
     summary: 'Add time off (no lessons may be booked in it)',
@@ -95,29 +95,29 @@ export class TutorsController {
   })
   @ApiZodResponse(createdTimeOffSchema, { status: 201 })
   createTimeOff(@ZodBody(createTimeOffInput) body: z.output<typeof createTimeOffInput>, @CurrentActor() actor: Actor): Promise<CreatedTimeOff> {
-    return this.rpc.call<CreatedTimeOff>('bookings', BOOKINGS_RPC.timeOffCreate, body, { actor });
+    return this.rpc.call(bookingsRpc.timeOffCreate, body, { actor });
   }
 
   @Get('me/time-off')
-  @Forwards(BOOKINGS_RPC.timeOffList)
+  @Forwards(bookingsRpc.timeOffList)
   @Roles('tutor')
   @ApiOperation({ summary: 'The caller’s time off that has not ended yet, soonest first; cursor-paginated' })
   @ApiZodResponse(timeOffPageSchema)
   listTimeOff(@ZodQuery(listTimeOffInput) query: z.output<typeof listTimeOffInput>, @CurrentActor() actor: Actor): Promise<Page<TimeOff>> {
-    return this.rpc.call<Page<TimeOff>>('bookings', BOOKINGS_RPC.timeOffList, query, { actor });
+    return this.rpc.call(bookingsRpc.timeOffList, query, { actor });
   }
 
   @Delete('me/time-off/:id')
-  @Forwards(BOOKINGS_RPC.timeOffDelete)
+  @Forwards(bookingsRpc.timeOffDelete)
   @HttpCode(204)
   @Roles('tutor')
   @ApiOperation({ summary: 'Remove one of the caller’s time off entries (404 time_off.not_found, also for another tutor’s)' })
   async deleteTimeOff(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<void> {
-    await this.rpc.call<unknown>('bookings', BOOKINGS_RPC.timeOffDelete, { timeOffId: id }, { actor });
+    await this.rpc.call(bookingsRpc.timeOffDelete, { timeOffId: id }, { actor });
   }
 
   @Get(':id/availability')
-  @Forwards(BOOKINGS_RPC.availabilityGet)
+  @Forwards(bookingsRpc.availabilityGet)
   @ApiOperation({
     summary: 'A tutor’s weekly hours and time zone',
     description:
@@ -126,11 +126,11 @@ export class TutorsController {
   })
   @ApiZodResponse(availabilitySchema)
   getAvailability(@ZodParam('id', uuidSchema) id: string, @CurrentActor() actor: Actor): Promise<Availability> {
-    return this.rpc.call<Availability>('bookings', BOOKINGS_RPC.availabilityGet, { tutorId: id }, { actor });
+    return this.rpc.call(bookingsRpc.availabilityGet, { tutorId: id }, { actor });
   }
 
   @Get(':id/slots')
-  @Forwards(BOOKINGS_RPC.slots)
+  @Forwards(bookingsRpc.slots)
   @ApiOperation({
     summary: 'Bookable lesson starts of a tutor, in UTC on a 15-minute grid',
     description:
@@ -142,6 +142,6 @@ export class TutorsController {
   })
   @ApiZodResponse(slotsSchema)
   slots(@ZodParam('id', uuidSchema) id: string, @ZodQuery(slotsQuery) query: z.output<typeof slotsQuery>, @CurrentActor() actor: Actor): Promise<Slots> {
-    return this.rpc.call<Slots>('bookings', BOOKINGS_RPC.slots, { tutorId: id, ...query }, { actor });
+    return this.rpc.call(bookingsRpc.slots, { tutorId: id, ...query }, { actor });
   }
 }

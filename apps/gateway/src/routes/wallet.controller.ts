@@ -2,7 +2,7 @@ import { Controller, Get, Headers, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import {
-  PAYMENTS_RPC,
+  paymentsRpc,
   payoutViewSchema,
   walletGetInputSchema,
   walletViewSchema,
@@ -27,7 +27,7 @@ export class WalletController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Get()
-  @Forwards(PAYMENTS_RPC.walletGet)
+  @Forwards(paymentsRpc.walletGet)
   @ApiOperation({
     summary: 'Balances and history of the caller’s wallet',
     description:
@@ -37,11 +37,11 @@ export class WalletController {
   })
   @ApiZodResponse(walletViewSchema)
   get(@ZodQuery(walletQuery) query: z.output<typeof walletQuery>, @CurrentActor() actor: Actor): Promise<WalletView> {
-    return this.rpc.call<WalletView>('payments', PAYMENTS_RPC.walletGet, query, { actor });
+    return this.rpc.call(paymentsRpc.walletGet, query, { actor });
   }
 
   @Post('withdrawals')
-  @Forwards(PAYMENTS_RPC.walletWithdraw)
+  @Forwards(paymentsRpc.walletWithdraw)
   @ApiOperation({
     summary: 'Withdraw wallet money to a bank account (Chapa transfer)',
     description:
@@ -56,6 +56,6 @@ export class WalletController {
   ): Promise<PayoutView> {
     // The key also reaches the service: a retry after a timeout (not stored by the gateway) finds the payout it made.
     const key = idempotencyKey && idempotencyKey.length <= 200 ? { idempotencyKey } : {};
-    return this.rpc.call<PayoutView>('payments', PAYMENTS_RPC.walletWithdraw, { ...body, ...key }, { actor, timeoutMs: 40000 });
+    return this.rpc.call(paymentsRpc.walletWithdraw, { ...body, ...key }, { actor, timeoutMs: 40000 });
   }
 }

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { PAYMENTS_RPC, type ChapaCallbackInput, type ChapaWebhookInput } from '@tutorhub/contracts';
+import { paymentsRpc, type ChapaCallbackInput, type ChapaWebhookInput } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
 import { Public, findUnstorableText, validationProblem, Forwards } from '../http';
 
@@ -22,7 +22,7 @@ export class ChapaController {
 
   @Public()
   @Post('webhooks/chapa')
-  @Forwards(PAYMENTS_RPC.chapaWebhook)
+  @Forwards(paymentsRpc.chapaWebhook)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Chapa webhook (signed)',
@@ -43,12 +43,12 @@ export class ChapaController {
     }
     refuseUnstorableBody(raw);
     const input: ChapaWebhookInput = { rawBody: raw.toString('base64'), headers };
-    return (await this.rpc.call<unknown>('payments', PAYMENTS_RPC.chapaWebhook, input, { actor: null })) ?? { received: true };
+    return (await this.rpc.call(paymentsRpc.chapaWebhook, input, { actor: null })) ?? { received: true };
   }
 
   @Public()
   @Get('payments/chapa/callback')
-  @Forwards(PAYMENTS_RPC.chapaCallback)
+  @Forwards(paymentsRpc.chapaCallback)
   @ApiOperation({
     summary: 'Chapa callback / buyer return',
     description: 'Chapa calls `callback_url` with `trx_ref` (or `tx_ref`) and `status`; the query is forwarded as is. Payments re-verifies with Chapa.',
@@ -66,7 +66,7 @@ export class ChapaController {
     // Anyone may call this URL: text Postgres cannot store (`?tx_ref=TH-%00x`) is refused here.
     const unstorable = findUnstorableText(query, ['query']);
     if (unstorable.length > 0) throw validationProblem(unstorable);
-    return (await this.rpc.call<unknown>('payments', PAYMENTS_RPC.chapaCallback, { query }, { actor: null })) ?? { received: true };
+    return (await this.rpc.call(paymentsRpc.chapaCallback, { query }, { actor: null })) ?? { received: true };
   }
 }
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Logger, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { BOOKINGS_RPC, PAYMENTS_RPC, type Booking } from '@tutorhub/contracts';
+import { bookingsRpc, paymentsRpc, type Booking } from '@tutorhub/contracts';
 import { RpcClient, RpcError } from '@tutorhub/messaging';
 import { CONFIG } from '@tutorhub/service';
 import type { GatewayConfig } from '../config';
@@ -114,7 +114,7 @@ export class CheckoutReturnController {
   private async view(txRef: string): Promise<ReturnView> {
     let answer: CallbackAnswer;
     try {
-      answer = (await this.rpc.call<CallbackAnswer>('payments', PAYMENTS_RPC.chapaCallback, { query: { tx_ref: txRef } }, { actor: null, timeoutMs: 15000 })) ?? {};
+      answer = (await this.rpc.call(paymentsRpc.chapaCallback, { query: { tx_ref: txRef } }, { actor: null, timeoutMs: 15000 })) ?? {};
     } catch (err) {
       if (err instanceof RpcError && err.status >= 400 && err.status < 500) return { state: 'unknown' };
       throw err;
@@ -137,7 +137,7 @@ export class CheckoutReturnController {
     const actor = await this.identity.bootstrapAdminActor();
     if (!actor) return null;
     try {
-      return await this.rpc.call<Booking>('bookings', BOOKINGS_RPC.get, { bookingId }, { actor });
+      return await this.rpc.call(bookingsRpc.get, { bookingId }, { actor });
     } catch (err) {
       if (err instanceof RpcError && err.status === 404) return null;
       throw err;

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
-  NOTIFICATIONS_RPC,
-  registerDeviceInput,
-  unregisterDeviceInput,
+  notificationsRpc,
   type RegisterDeviceResult,
 } from '@tutorhub/contracts';
-import { OnRpc, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { OnRpc, type RpcContext } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
 import { requireActor } from '../inbox/inbox.rpc';
 
@@ -22,10 +20,9 @@ export class DevicesRpc {
   ) {}
 
   /** A token identifies one app install: registering it again (even as another user) moves it. */
-  @OnRpc(NOTIFICATIONS_RPC.registerDevice)
-  async register({ actor, data }: RpcContext): Promise<RegisterDeviceResult> {
+  @OnRpc(notificationsRpc.registerDevice)
+  async register({ actor, data: input }: RpcContext<typeof notificationsRpc.registerDevice>): Promise<RegisterDeviceResult> {
     const userId = requireActor(actor).userId;
-    const input = parseInput(registerDeviceInput, data);
     const now = this.clock.now();
     await this.dataSource.transaction(async (em) => {
       await em.query(
@@ -44,10 +41,9 @@ export class DevicesRpc {
   }
 
   /** Idempotent; only the caller's own token is removed. */
-  @OnRpc(NOTIFICATIONS_RPC.unregisterDevice)
-  async unregister({ actor, data }: RpcContext): Promise<{ removed: boolean }> {
+  @OnRpc(notificationsRpc.unregisterDevice)
+  async unregister({ actor, data: input }: RpcContext<typeof notificationsRpc.unregisterDevice>): Promise<{ removed: boolean }> {
     const userId = requireActor(actor).userId;
-    const input = parseInput(unregisterDeviceInput, data);
     const removed: unknown[] = await this.dataSource.query(
       `WITH removed AS (
          DELETE FROM notifications.device_tokens WHERE token = $1 AND user_id = $2 RETURNING token

@@ -1,17 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
-  NOTIFICATIONS_RPC,
-  listNotificationsInput,
-  markAllNotificationsReadInput,
-  markNotificationReadInput,
-  unreadCountInput,
+  notificationsRpc,
   type MarkAllReadResult,
   type NotificationItem,
   type NotificationList,
   type UnreadCountResult,
 } from '@tutorhub/contracts';
-import { OnRpc, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { OnRpc, type RpcContext } from '@tutorhub/messaging';
 import { actorChecks, AppError, Clock } from '@tutorhub/platform';
 import { decodeCursor, encodeCursor } from './cursor';
 
@@ -38,10 +34,9 @@ export class InboxRpc {
     private readonly clock: Clock,
   ) {}
 
-  @OnRpc(NOTIFICATIONS_RPC.list)
-  async list({ actor, data }: RpcContext): Promise<NotificationList> {
+  @OnRpc(notificationsRpc.list)
+  async list({ actor, data: input }: RpcContext<typeof notificationsRpc.list>): Promise<NotificationList> {
     const userId = requireActor(actor).userId;
-    const input = parseInput(listNotificationsInput, data);
     const before = input.cursor ? decodeCursor(input.cursor) : null;
     const rows: NotificationRow[] = await this.dataSource.query(
       `SELECT ${COLUMNS} FROM notifications.notifications
@@ -60,18 +55,16 @@ export class InboxRpc {
     };
   }
 
-  @OnRpc(NOTIFICATIONS_RPC.unreadCount)
-  async unreadCount({ actor, data }: RpcContext): Promise<UnreadCountResult> {
+  @OnRpc(notificationsRpc.unreadCount)
+  async unreadCount({ actor }: RpcContext<typeof notificationsRpc.unreadCount>): Promise<UnreadCountResult> {
     const userId = requireActor(actor).userId;
-    parseInput(unreadCountInput, data ?? {});
     return { unreadCount: await this.unread(userId) };
   }
 
   /** Idempotent: a notification read twice keeps the time it was first read. */
-  @OnRpc(NOTIFICATIONS_RPC.markRead)
-  async markRead({ actor, data }: RpcContext): Promise<NotificationItem> {
+  @OnRpc(notificationsRpc.markRead)
+  async markRead({ actor, data: { notificationId } }: RpcContext<typeof notificationsRpc.markRead>): Promise<NotificationItem> {
     const userId = requireActor(actor).userId;
-    const { notificationId } = parseInput(markNotificationReadInput, data);
     const [row]: NotificationRow[] = await this.dataSource.query(
       `WITH marked AS (
          UPDATE notifications.notifications SET read_at = COALESCE(read_at, $3)
@@ -84,10 +77,9 @@ export class InboxRpc {
     return toItem(row);
   }
 
-  @OnRpc(NOTIFICATIONS_RPC.markAllRead)
-  async markAllRead({ actor, data }: RpcContext): Promise<MarkAllReadResult> {
+  @OnRpc(notificationsRpc.markAllRead)
+  async markAllRead({ actor }: RpcContext<typeof notificationsRpc.markAllRead>): Promise<MarkAllReadResult> {
     const userId = requireActor(actor).userId;
-    parseInput(markAllNotificationsReadInput, data ?? {});
     const updated: unknown[] = await this.dataSource.query(
       `WITH marked AS (
          UPDATE notifications.notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL RETURNING id

@@ -1,21 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
-  adminEscrowStatsInputSchema,
-  adminPaymentRefundInputSchema,
-  adminRefundRetryInputSchema,
-  adminRefundsListInputSchema,
-  adminRefundInputSchema,
-  adminReleaseInputSchema,
   CURRENCIES,
-  PAYMENTS_RPC,
+  paymentsRpc,
   type AdminPaymentRefundResult,
   type AdminRefundList,
   type AdminRefundView,
   type BookingPaymentView,
   type EscrowStats,
 } from '@tutorhub/contracts';
-import { OnRpc, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { OnRpc, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
 import { EscrowService, type SettleAction } from '../escrow/escrow.service';
 import { lockEscrowByBooking } from '../escrow/escrow.store';
@@ -46,34 +40,31 @@ export class AdminRpc {
   ) {}
 
   /** Refunds by status, newest first; by default the ones needing an operator (failed, needs_review). */
-  @OnRpc(PAYMENTS_RPC.adminRefundsList)
-  async listRefunds({ actor, data }: RpcContext): Promise<AdminRefundList> {
+  @OnRpc(paymentsRpc.adminRefundsList)
+  async listRefunds({ actor, data }: RpcContext<typeof paymentsRpc.adminRefundsList>): Promise<AdminRefundList> {
     requireRole(actor, 'admin', 'admin.forbidden_role');
-    return listRefunds(this.ds, parseInput(adminRefundsListInputSchema, data ?? {}));
+    return listRefunds(this.ds, data);
   }
 
   /** Puts a failed (or needs_review) refund back into the refund processor's hands, audited. */
-  @OnRpc(PAYMENTS_RPC.adminRefundRetry)
-  async retryRefund({ actor, data }: RpcContext): Promise<AdminRefundView> {
+  @OnRpc(paymentsRpc.adminRefundRetry)
+  async retryRefund({ actor, data: input }: RpcContext<typeof paymentsRpc.adminRefundRetry>): Promise<AdminRefundView> {
     const admin = requireRole(actor, 'admin', 'admin.forbidden_role');
-    const input = parseInput(adminRefundRetryInputSchema, data);
     return adminRefundView(await this.refunds.retryByAdmin(input.refundId, admin.userId, input.reason ?? null));
   }
 
   /** Sends a flagged payment's money (held in suspense) back to the payer through Chapa, audited. */
-  @OnRpc(PAYMENTS_RPC.adminPaymentRefund)
-  async refundPayment({ actor, data }: RpcContext): Promise<AdminPaymentRefundResult> {
+  @OnRpc(paymentsRpc.adminPaymentRefund)
+  async refundPayment({ actor, data: input }: RpcContext<typeof paymentsRpc.adminPaymentRefund>): Promise<AdminPaymentRefundResult> {
     const admin = requireRole(actor, 'admin', 'admin.forbidden_role');
-    const input = parseInput(adminPaymentRefundInputSchema, data);
     const { payment, refund } = await this.payments.refundFlagged(admin.userId, input.paymentId, input.reason ?? null);
     return { payment: paymentView(payment), refund: adminRefundView(refund) };
   }
 
   /** Counts and amounts (the escrow's full amount) by status and currency, plus what is due now. */
-  @OnRpc(PAYMENTS_RPC.adminEscrowStats)
-  async stats({ actor, data }: RpcContext): Promise<EscrowStats> {
+  @OnRpc(paymentsRpc.adminEscrowStats)
+  async stats({ actor }: RpcContext<typeof paymentsRpc.adminEscrowStats>): Promise<EscrowStats> {
     requireRole(actor, 'admin', 'admin.forbidden_role');
-    parseInput(adminEscrowStatsInputSchema, data ?? {});
     const now = this.clock.now();
     const grouped = await rows<{ status: string; currency: 'ETB' | 'USD'; n: number; total: string }>(
       this.ds,
@@ -101,19 +92,17 @@ export class AdminRpc {
   }
 
   /** Manual release now (also `POST /api/sessions/:bookingId/release-escrow`). */
-  @OnRpc(PAYMENTS_RPC.adminRelease)
-  async release({ actor, data }: RpcContext): Promise<BookingPaymentView> {
+  @OnRpc(paymentsRpc.adminRelease)
+  async release({ actor, data: input }: RpcContext<typeof paymentsRpc.adminRelease>): Promise<BookingPaymentView> {
     const admin = requireRole(actor, 'admin', 'admin.forbidden_role');
-    const input = parseInput(adminReleaseInputSchema, data);
     await this.settle(input.bookingId, 'release', 0, input.reason ? `admin_release: ${input.reason}` : 'admin_release', admin.userId);
     return bookingPaymentView(this.ds, input.bookingId);
   }
 
   /** Manual refund: everything by default, or a share (the rest released to the tutor less the fee). */
-  @OnRpc(PAYMENTS_RPC.adminRefund)
-  async refund({ actor, data }: RpcContext): Promise<BookingPaymentView> {
+  @OnRpc(paymentsRpc.adminRefund)
+  async refund({ actor, data: input }: RpcContext<typeof paymentsRpc.adminRefund>): Promise<BookingPaymentView> {
     const admin = requireRole(actor, 'admin', 'admin.forbidden_role');
-    const input = parseInput(adminRefundInputSchema, data);
     const bps = input.refundBasisPoints ?? 10000;
     await this.settle(input.bookingId, 'split', bps, input.reason ? `admin_refund: ${input.reason}` : 'admin_refund', admin.userId);
     this.refunds.kickSoon();

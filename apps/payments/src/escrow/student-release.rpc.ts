@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PAYMENTS_RPC, studentReleaseInputSchema, type BookingPaymentView } from '@tutorhub/contracts';
-import { OnRpc, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { paymentsRpc, type BookingPaymentView } from '@tutorhub/contracts';
+import { OnRpc, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
 import { bookingPaymentView } from '../payments/payments.rpc';
 import { inTransaction } from '../shared/db';
@@ -24,10 +24,9 @@ export class StudentReleaseRpc {
     private readonly escrows: EscrowService,
   ) {}
 
-  @OnRpc(PAYMENTS_RPC.studentRelease)
-  async release({ actor, data }: RpcContext): Promise<BookingPaymentView> {
+  @OnRpc(paymentsRpc.studentRelease)
+  async release({ actor, data: { bookingId } }: RpcContext<typeof paymentsRpc.studentRelease>): Promise<BookingPaymentView> {
     const student = requireRole(actor, 'student', 'escrow.forbidden_role');
-    const { bookingId } = parseInput(studentReleaseInputSchema, data);
     await inTransaction(this.ds, async (em) => {
       await em.query(`SELECT 1 FROM payments.bookings WHERE booking_id = $1 FOR UPDATE`, [bookingId]);
       const escrow = await lockEscrowByBooking(em, bookingId);

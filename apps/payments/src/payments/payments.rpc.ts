@@ -1,14 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
-  bookingPaymentGetInputSchema,
-  chapaCallbackInputSchema,
-  chapaWebhookInputSchema,
-  initiatePaymentInputSchema,
-  PAYMENTS_RPC,
+  paymentsRpc,
   type BookingPaymentView,
 } from '@tutorhub/contracts';
-import { OnRpc, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { OnRpc, type RpcContext } from '@tutorhub/messaging';
 import { AppError, counter } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import { parseChapaWebhook, verifyChapaSignature } from '../chapa/chapa-webhook';
@@ -34,17 +30,15 @@ export class PaymentsRpc {
     private readonly refunds: RefundProcessor,
   ) {}
 
-  @OnRpc(PAYMENTS_RPC.initiate)
-  async initiate({ actor, data }: RpcContext) {
+  @OnRpc(paymentsRpc.initiate)
+  async initiate({ actor, data: input }: RpcContext<typeof paymentsRpc.initiate>) {
     const who = requireActor(actor);
-    const input = parseInput(initiatePaymentInputSchema, data);
     return this.payments.initiate(who, input.bookingId, input.owner);
   }
 
-  @OnRpc(PAYMENTS_RPC.bookingPaymentGet)
-  async get({ actor, data }: RpcContext): Promise<BookingPaymentView> {
+  @OnRpc(paymentsRpc.bookingPaymentGet)
+  async get({ actor, data: { bookingId, owner } }: RpcContext<typeof paymentsRpc.bookingPaymentGet>): Promise<BookingPaymentView> {
     const who = requireActor(actor);
-    const { bookingId, owner } = parseInput(bookingPaymentGetInputSchema, data);
     // Who may look: our copy of the booking, or (read-your-writes, ADR 0006) the owner's booking
     // that the gateway passes when our copy has not caught up. Payment and escrow are our own data.
     const booking =
@@ -61,9 +55,8 @@ export class PaymentsRpc {
    * time. Then the body is only a hint of *which* object changed: payments are re-verified with
    * Chapa, payouts and refunds re-checked, before anything moves.
    */
-  @OnRpc(PAYMENTS_RPC.chapaWebhook)
-  async webhook({ data }: RpcContext) {
-    const input = parseInput(chapaWebhookInputSchema, data);
+  @OnRpc(paymentsRpc.chapaWebhook)
+  async webhook({ data: input }: RpcContext<typeof paymentsRpc.chapaWebhook>) {
     const raw = Buffer.from(input.rawBody, 'base64');
     if (!verifyChapaSignature(raw, input.headers, this.config.CHAPA_WEBHOOK_SECRET)) {
       webhooks.inc({ kind: 'unknown', outcome: 'bad_signature' });
@@ -111,9 +104,8 @@ export class PaymentsRpc {
   }
 
   /** `GET /api/payments/chapa/callback`: Chapa's callback and the buyer's return; both verify. */
-  @OnRpc(PAYMENTS_RPC.chapaCallback)
-  async callback({ data }: RpcContext) {
-    const { query } = parseInput(chapaCallbackInputSchema, data);
+  @OnRpc(paymentsRpc.chapaCallback)
+  async callback({ data: { query } }: RpcContext<typeof paymentsRpc.chapaCallback>) {
     const pick = (key: string) => {
       const v = query[key];
       return typeof v === 'string' ? v : Array.isArray(v) ? v[0] : undefined;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CURRENCIES, PAYMENTS_RPC, walletGetInputSchema, walletWithdrawInputSchema, type WalletView } from '@tutorhub/contracts';
-import { OnRpc, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { CURRENCIES, paymentsRpc, type WalletView } from '@tutorhub/contracts';
+import { OnRpc, type RpcContext } from '@tutorhub/messaging';
 import type { Currency } from '../domain/money';
 import { PayoutService } from '../payouts/payout.service';
 import { requireRole } from '../shared/access';
@@ -31,10 +31,9 @@ export class WalletRpc {
     private readonly payouts: PayoutService,
   ) {}
 
-  @OnRpc(PAYMENTS_RPC.walletGet)
-  async get({ actor, data }: RpcContext): Promise<WalletView> {
+  @OnRpc(paymentsRpc.walletGet)
+  async get({ actor, data: input }: RpcContext<typeof paymentsRpc.walletGet>): Promise<WalletView> {
     const tutor = requireRole(actor, 'tutor', 'wallet.forbidden_role');
-    const input = parseInput(walletGetInputSchema, data ?? {});
     const tutorId = tutor.userId;
 
     const accounts = await rows<{ kind: string; currency: Currency; balance_minor: string }>(
@@ -125,10 +124,9 @@ export class WalletRpc {
     };
   }
 
-  @OnRpc(PAYMENTS_RPC.walletWithdraw)
-  async withdraw({ actor, data }: RpcContext) {
+  @OnRpc(paymentsRpc.walletWithdraw)
+  async withdraw({ actor, data: input }: RpcContext<typeof paymentsRpc.walletWithdraw>) {
     const tutor = requireRole(actor, 'tutor', 'wallet.forbidden_role');
-    const input = parseInput(walletWithdrawInputSchema, data);
     return this.payouts.withdraw(tutor, input);
   }
 

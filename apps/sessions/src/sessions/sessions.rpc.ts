@@ -1,50 +1,40 @@
 import { Injectable } from '@nestjs/common';
 import {
-  SESSIONS_RPC,
-  sessionEndInputSchema,
-  sessionJoinInputSchema,
-  sessionStartInputSchema,
-  sessionStatusInputSchema,
-  sessionTokenInputSchema,
+  sessionsRpc,
   type SessionAccessResponse,
   type SessionEndResponse,
   type SessionStatusResponse,
 } from '@tutorhub/contracts';
-import { OnRpc, parseInput, type RpcContext } from '@tutorhub/messaging';
+import { OnRpc, type RpcContext } from '@tutorhub/messaging';
 import { requireActor, SessionService } from './session.service';
 
-/** The RPC face of the sessions service (gateway → `sessions.rpc`): validate, then hand on. */
+/** The RPC face of the sessions service (gateway → `sessions.rpc`): `@OnRpc` has validated the input; hand on. */
 @Injectable()
 export class SessionsRpc {
   constructor(private readonly sessions: SessionService) {}
 
-  @OnRpc(SESSIONS_RPC.start)
-  start({ actor, data }: RpcContext): Promise<SessionAccessResponse> {
-    const input = parseInput(sessionStartInputSchema, data);
+  @OnRpc(sessionsRpc.start)
+  start({ actor, data: input }: RpcContext<typeof sessionsRpc.start>): Promise<SessionAccessResponse> {
     return this.sessions.start(requireActor(actor), input.bookingId, input.owner);
   }
 
-  @OnRpc(SESSIONS_RPC.join)
-  join({ actor, data }: RpcContext): Promise<SessionAccessResponse> {
-    const input = parseInput(sessionJoinInputSchema, data);
+  @OnRpc(sessionsRpc.join)
+  join({ actor, data: input }: RpcContext<typeof sessionsRpc.join>): Promise<SessionAccessResponse> {
     return this.sessions.join(requireActor(actor), input.bookingId, input.owner);
   }
 
-  @OnRpc(SESSIONS_RPC.token)
-  token({ actor, data }: RpcContext): Promise<SessionAccessResponse> {
-    const input = parseInput(sessionTokenInputSchema, data);
+  @OnRpc(sessionsRpc.token)
+  token({ actor, data: input }: RpcContext<typeof sessionsRpc.token>): Promise<SessionAccessResponse> {
     return this.sessions.renewToken(requireActor(actor), input.bookingId, input.owner);
   }
 
-  @OnRpc(SESSIONS_RPC.end)
-  end({ actor, data }: RpcContext): Promise<SessionEndResponse> {
-    const input = parseInput(sessionEndInputSchema, data);
+  @OnRpc(sessionsRpc.end)
+  end({ actor, data: input }: RpcContext<typeof sessionsRpc.end>): Promise<SessionEndResponse> {
     return this.sessions.end(requireActor(actor), input.bookingId, input.notes, input.owner);
   }
 
-  @OnRpc(SESSIONS_RPC.status)
-  status({ actor, data }: RpcContext): Promise<SessionStatusResponse> {
-    const input = parseInput(sessionStatusInputSchema, data);
+  @OnRpc(sessionsRpc.status)
+  status({ actor, data: input }: RpcContext<typeof sessionsRpc.status>): Promise<SessionStatusResponse> {
     return this.sessions.status(requireActor(actor), input.bookingId, input.owner);
   }
 }

@@ -1,4 +1,5 @@
-// RPC contract of the bookings service: pattern names, zod input schemas, response shapes.
+// RPC contract of the bookings service: pattern names, zod input schemas, response shapes, and
+// one `defineRpc` definition per call (`bookingsRpc`, at the end).
 //
 // The gateway validates HTTP input with the same schemas (and publishes them in OpenAPI), then
 // forwards `{ pattern, actor, data }`; the service validates `data` again (defence in depth) and
@@ -6,6 +7,7 @@
 import { z } from 'zod';
 import { currencySchema, isoDateTime, moneySchema, roleSchema, uuidSchema } from '../common';
 import { absentPartySchema, bookingStatusSchema, disputeOutcomeSchema } from '../events/catalogue';
+import { defineRpc } from './define';
 
 export const BOOKINGS_RPC = {
   /** tutor: create or replace the caller's own profile. */
@@ -528,3 +530,42 @@ export interface BookingsRpcResponses {
   'bookings.reschedule.accept': RescheduleResult;
   'bookings.reschedule.decline': RescheduleResult;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Definitions: one per call (gateway `rpc.call(bookingsRpc.x, …)`, service `@OnRpc(bookingsRpc.x)`)
+// ---------------------------------------------------------------------------------------------
+
+export const timeOffDeletedSchema = z.object({ deleted: z.literal(true) });
+
+const bookings = <N extends string, I extends z.ZodTypeAny, O extends z.ZodTypeAny>(
+  name: N,
+  input: I,
+  output: O,
+  roles: Parameters<typeof defineRpc>[0]['roles'],
+  description: string,
+) => defineRpc({ service: 'bookings', name, input, output, roles, description });
+
+export const bookingsRpc = {
+  tutorsUpsertMe: bookings(BOOKINGS_RPC.tutorsUpsertMe, upsertTutorProfileInput, tutorProfileSchema, ['tutor'], 'Create or replace the caller’s own tutor profile.'),
+  tutorsSearch: bookings(BOOKINGS_RPC.tutorsSearch, searchTutorsInput, tutorProfilePageSchema, 'any', 'Tutor profiles, optionally teaching a subject, cursor-paginated.'),
+  tutorsGet: bookings(BOOKINGS_RPC.tutorsGet, getTutorInput, tutorProfileSchema, 'any', 'One tutor profile.'),
+  create: bookings(BOOKINGS_RPC.create, createBookingInput, bookingSchema, ['student'], 'A student requests a lesson.'),
+  list: bookings(BOOKINGS_RPC.list, listBookingsInput, bookingPageSchema, 'any', 'The caller’s bookings (an admin: all), latest lesson first.'),
+  get: bookings(BOOKINGS_RPC.get, getBookingInput, bookingSchema, 'any', 'One booking, to its participants and admins (404 to anyone else).'),
+  accept: bookings(BOOKINGS_RPC.accept, acceptBookingInput, bookingSchema, ['tutor'], 'The booking’s tutor accepts the request.'),
+  decline: bookings(BOOKINGS_RPC.decline, declineBookingInput, bookingSchema, ['tutor'], 'The booking’s tutor declines the request.'),
+  cancel: bookings(BOOKINGS_RPC.cancel, cancelBookingInput, bookingSchema, ['student', 'tutor', 'admin'], 'Either participant, or an admin, cancels a booking that has not started.'),
+  review: bookings(BOOKINGS_RPC.review, reviewBookingInput, reviewResultSchema, ['student', 'tutor'], 'Either participant reviews a completed lesson.'),
+  dispute: bookings(BOOKINGS_RPC.dispute, openDisputeInput, disputeResultSchema, ['student'], 'The booking’s student disputes the lesson, from session end until the escrow is released.'),
+  disputesList: bookings(BOOKINGS_RPC.disputesList, listDisputesInput, disputePageSchema, ['admin'], 'Disputes, newest first.'),
+  disputesResolve: bookings(BOOKINGS_RPC.disputesResolve, resolveDisputeInput, disputeResultSchema, ['admin'], 'An admin resolves a dispute (release, refund or split).'),
+  reschedulePropose: bookings(BOOKINGS_RPC.reschedulePropose, rescheduleProposeInput, rescheduleResultSchema, ['student', 'tutor'], 'Either participant proposes a new time (replaces an open proposal).'),
+  rescheduleAccept: bookings(BOOKINGS_RPC.rescheduleAccept, rescheduleAnswerInput, rescheduleResultSchema, ['student', 'tutor'], 'The other participant accepts the open proposal; the booking moves.'),
+  rescheduleDecline: bookings(BOOKINGS_RPC.rescheduleDecline, rescheduleAnswerInput, rescheduleResultSchema, ['student', 'tutor'], 'The other participant declines the open proposal.'),
+  availabilitySetMe: bookings(BOOKINGS_RPC.availabilitySetMe, setAvailabilityInput, availabilitySchema, ['tutor'], 'A tutor replaces their weekly hours and time zone.'),
+  availabilityGet: bookings(BOOKINGS_RPC.availabilityGet, getAvailabilityInput, availabilitySchema, 'any', 'A tutor’s weekly hours.'),
+  timeOffCreate: bookings(BOOKINGS_RPC.timeOffCreate, createTimeOffInput, createdTimeOffSchema, ['tutor'], 'A tutor adds time off; answers the live bookings it overlaps.'),
+  timeOffList: bookings(BOOKINGS_RPC.timeOffList, listTimeOffInput, timeOffPageSchema, ['tutor'], 'The caller’s time off that has not ended yet, soonest first.'),
+  timeOffDelete: bookings(BOOKINGS_RPC.timeOffDelete, deleteTimeOffInput, timeOffDeletedSchema, ['tutor'], 'A tutor removes one of their time off entries.'),
+  slots: bookings(BOOKINGS_RPC.slots, slotsInput, slotsSchema, 'any', 'Bookable starts of a tutor in a range of at most 31 days.'),
+} as const;

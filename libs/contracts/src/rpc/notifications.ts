@@ -1,6 +1,8 @@
-// RPC contract of the notifications service: pattern names, zod input schemas, response shapes.
+// RPC contract of the notifications service: pattern names, zod input schemas, response shapes,
+// and one `defineRpc` definition per call (`notificationsRpc`, at the end).
 import { z } from 'zod';
 import { uuidSchema } from '../common';
+import { defineRpc } from './define';
 
 export const NOTIFICATIONS_RPC = {
   /** The caller's own inbox, newest first, cursor-paginated. */
@@ -79,3 +81,22 @@ export interface RegisterDeviceResult {
   token: string;
   platform: (typeof DEVICE_PLATFORMS)[number];
 }
+
+export const unreadCountResultSchema = z.object({ unreadCount: z.number().int().min(0) });
+export const markAllReadResultSchema = z.object({ updated: z.number().int().min(0), unreadCount: z.number().int().min(0) });
+export const registerDeviceResultSchema = z.object({ token: z.string(), platform: z.enum(DEVICE_PLATFORMS) });
+export const unregisterDeviceResultSchema = z.object({ removed: z.boolean() });
+
+/** Notifications answers a missing actor with its own 401 code (kept: answers do not change). */
+const notifications = <N extends string, I extends z.ZodTypeAny, O extends z.ZodTypeAny>(name: N, input: I, output: O, description: string, emptyInput = false) =>
+  defineRpc({ service: 'notifications', name, input, output, roles: 'any', unauthenticatedCode: 'unauthorized', emptyInput, description });
+
+/** One definition per call (gateway `rpc.call(notificationsRpc.x, …)`, service `@OnRpc(notificationsRpc.x)`). */
+export const notificationsRpc = {
+  list: notifications(NOTIFICATIONS_RPC.list, listNotificationsInput, notificationListSchema, 'The caller’s own inbox, newest first, cursor-paginated.'),
+  unreadCount: notifications(NOTIFICATIONS_RPC.unreadCount, unreadCountInput, unreadCountResultSchema, 'The caller’s unread count (app badges).', true),
+  markRead: notifications(NOTIFICATIONS_RPC.markRead, markNotificationReadInput, notificationItemSchema, 'Marks one of the caller’s notifications read (idempotent).'),
+  markAllRead: notifications(NOTIFICATIONS_RPC.markAllRead, markAllNotificationsReadInput, markAllReadResultSchema, 'Marks every unread notification of the caller read.', true),
+  registerDevice: notifications(NOTIFICATIONS_RPC.registerDevice, registerDeviceInput, registerDeviceResultSchema, 'Registers (or moves to the caller) a push device token.'),
+  unregisterDevice: notifications(NOTIFICATIONS_RPC.unregisterDevice, unregisterDeviceInput, unregisterDeviceResultSchema, 'Forgets one of the caller’s device tokens.'),
+} as const;

@@ -1,8 +1,10 @@
-// RPC contract of the payments service: pattern names, zod input schemas, response shapes.
+// RPC contract of the payments service: pattern names, zod input schemas, response shapes, and
+// one `defineRpc` definition per call (`paymentsRpc`, at the end).
 // The gateway validates HTTP input with these same schemas (and publishes them in OpenAPI);
 // the payments service re-validates every request (defence in depth).
 import { z } from 'zod';
 import { currencySchema, isoDateTime, moneySchema, uuidSchema } from '../common';
+import { defineRpc, type RpcRoles } from './define';
 import { ownerBookingSchema } from './owner-booking';
 
 export const PAYMENTS_RPC = {
@@ -289,3 +291,43 @@ export const adminPaymentRefundResultSchema = z.object({
   refund: adminRefundViewSchema,
 });
 export type AdminPaymentRefundResult = z.infer<typeof adminPaymentRefundResultSchema>;
+
+/** What the webhook answers Chapa (the gateway answers `{received: true}` when there is nothing). */
+export const chapaWebhookResultSchema = z.object({ received: z.literal(true), handled: z.boolean(), outcome: z.string().optional() });
+/** What the callback answers: the payment it verified, if it knows one. */
+export const chapaCallbackResultSchema = z.object({
+  received: z.literal(true),
+  txRef: z.string(),
+  outcome: z.string(),
+  paymentStatus: z.string().nullable(),
+  bookingId: uuidSchema.nullable(),
+});
+
+const payments = <N extends string, I extends z.ZodTypeAny, O extends z.ZodTypeAny>(
+  name: N,
+  input: I,
+  output: O,
+  roles: RpcRoles,
+  description: string,
+  extra: { forbiddenCode?: string; emptyInput?: boolean } = {},
+) => defineRpc({ service: 'payments', name, input, output, roles, description, ...extra });
+const admin = { forbiddenCode: 'admin.forbidden_role' };
+const wallet = { forbiddenCode: 'wallet.forbidden_role' };
+
+/** One definition per call (gateway `rpc.call(paymentsRpc.x, …)`, service `@OnRpc(paymentsRpc.x)`). */
+export const paymentsRpc = {
+  // Any signed-in user: the service answers 403 payment.forbidden_role to a non-student itself.
+  initiate: payments(PAYMENTS_RPC.initiate, initiatePaymentInputSchema, initiatePaymentResultSchema, 'any', 'The booking’s student starts paying (Chapa checkout).'),
+  bookingPaymentGet: payments(PAYMENTS_RPC.bookingPaymentGet, bookingPaymentGetInputSchema, bookingPaymentViewSchema, 'any', 'The booking’s payment and escrow, to participants and admins.'),
+  chapaWebhook: payments(PAYMENTS_RPC.chapaWebhook, chapaWebhookInputSchema, chapaWebhookResultSchema, 'anonymous', 'Chapa’s webhook, the raw body and its signature.'),
+  chapaCallback: payments(PAYMENTS_RPC.chapaCallback, chapaCallbackInputSchema, chapaCallbackResultSchema, 'anonymous', 'Chapa’s callback and the buyer’s return: verifies the payment.'),
+  walletGet: payments(PAYMENTS_RPC.walletGet, walletGetInputSchema, walletViewSchema, ['tutor'], 'The tutor’s wallet: balances and history.', { ...wallet, emptyInput: true }),
+  walletWithdraw: payments(PAYMENTS_RPC.walletWithdraw, walletWithdrawInputSchema, payoutViewSchema, ['tutor'], 'The tutor withdraws available money to a bank account.', wallet),
+  adminEscrowStats: payments(PAYMENTS_RPC.adminEscrowStats, adminEscrowStatsInputSchema, escrowStatsSchema, ['admin'], 'Escrow counts and amounts by status and currency.', { ...admin, emptyInput: true }),
+  adminRelease: payments(PAYMENTS_RPC.adminRelease, adminReleaseInputSchema, bookingPaymentViewSchema, ['admin'], 'An admin releases a booking’s escrow now.', admin),
+  adminRefund: payments(PAYMENTS_RPC.adminRefund, adminRefundInputSchema, bookingPaymentViewSchema, ['admin'], 'An admin refunds a booking’s escrow, all or a share.', admin),
+  adminRefundsList: payments(PAYMENTS_RPC.adminRefundsList, adminRefundsListInputSchema, adminRefundListSchema, ['admin'], 'Refunds by status (default: the ones needing attention).', { ...admin, emptyInput: true }),
+  adminRefundRetry: payments(PAYMENTS_RPC.adminRefundRetry, adminRefundRetryInputSchema, adminRefundViewSchema, ['admin'], 'An admin retries a failed refund.', admin),
+  studentRelease: payments(PAYMENTS_RPC.studentRelease, studentReleaseInputSchema, bookingPaymentViewSchema, ['student'], 'The booking’s student releases the escrow early, once the lesson ended.', { forbiddenCode: 'escrow.forbidden_role' }),
+  adminPaymentRefund: payments(PAYMENTS_RPC.adminPaymentRefund, adminPaymentRefundInputSchema, adminPaymentRefundResultSchema, ['admin'], 'An admin refunds a flagged payment’s money from suspense.', admin),
+} as const;

@@ -1,7 +1,9 @@
-// RPC contract of the sessions service: pattern names, zod input schemas, response shapes.
+// RPC contract of the sessions service: pattern names, zod input schemas, response shapes, and
+// one `defineRpc` definition per call (`sessionsRpc`, at the end).
 import { z } from 'zod';
 import { isoDateTime, uuidSchema } from '../common';
 import { absentPartySchema } from '../events/catalogue';
+import { defineRpc } from './define';
 import { ownerBookingSchema } from './owner-booking';
 
 /** Pattern names served on `sessions.rpc`. Every pattern needs an actor (a participant of the booking). */
@@ -165,3 +167,12 @@ export const SESSIONS_PROBLEM_CODES = [
   'session.not_started',
   'session.already_ended',
 ] as const;
+
+/** One definition per call (gateway `rpc.call(sessionsRpc.x, …)`, service `@OnRpc(sessionsRpc.x)`). */
+export const sessionsRpc = {
+  start: defineRpc({ service: 'sessions', name: SESSIONS_RPC.start, input: sessionStartInputSchema, output: sessionAccessResponseSchema, roles: 'any', description: 'A participant starts the lesson’s session (or joins it when already active).' }),
+  join: defineRpc({ service: 'sessions', name: SESSIONS_RPC.join, input: sessionJoinInputSchema, output: sessionAccessResponseSchema, roles: 'any', description: 'A participant joins the active session.' }),
+  end: defineRpc({ service: 'sessions', name: SESSIONS_RPC.end, input: sessionEndInputSchema, output: sessionEndResponseSchema, roles: 'any', description: 'A participant ends the session, with optional notes.' }),
+  status: defineRpc({ service: 'sessions', name: SESSIONS_RPC.status, input: sessionStatusInputSchema, output: sessionStatusResponseSchema, roles: 'any', description: 'Whether the caller may start or join now, and the start window.' }),
+  token: defineRpc({ service: 'sessions', name: SESSIONS_RPC.token, input: sessionTokenInputSchema, output: sessionAccessResponseSchema, roles: 'any', description: 'A participant renews their Agora token.' }),
+} as const;
