@@ -12,3 +12,4 @@ export * from './rpc-client';
 export * from './rpc-server';
 export * from './topology';
 export * from './validation';
+export * from './broker-addresses';

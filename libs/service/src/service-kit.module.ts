@@ -7,7 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { EntitySchema, MixedList } from 'typeorm';
 import { MessagingModule, deliveryChaosSettings } from '@tutorhub/messaging';
 import { dataSourceOptions } from '@tutorhub/persistence';
-import { Clock, SystemClock, currentContext, type SharedConfig } from '@tutorhub/platform';
+import { Clock, SystemClock, brokerUrls, currentContext, type SharedConfig } from '@tutorhub/platform';
 import { HealthController } from './health.controller';
 import { JobRunner } from './job-runner';
 import { MetricsController } from './metrics.controller';
@@ -77,7 +77,7 @@ export class ServiceKitModule {
         MessagingModule.forService({
           service: def.service,
           schema: def.schema,
-          amqpUrl: config.AMQP_URL,
+          amqpUrl: brokerUrls(config),
           databaseUrl: config.DATABASE_URL,
           namespace: config.AMQP_NAMESPACE,
           prefetch: config.AMQP_PREFETCH,
