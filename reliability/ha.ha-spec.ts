@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildPrivate, startCluster, type Cluster } from './support/cluster';
 import { assertAllWell } from './support/checks';
 import { diagnose } from './support/diagnose';
@@ -28,6 +29,13 @@ const KINDS: JourneyKind[] = ['lesson', 'cancel', 'lesson', 'tutor_absent'];
 const ENV: Record<string, string> = { DATABASE_POOL_SIZE: '5' };
 
 jest.setTimeout(20 * 60_000);
+
+/** Progress as it happens (Jest prints a file's results only at its end): reliability/.results/ha.log. */
+const RESULTS = join(__dirname, '.results');
+function progress(line: string): void {
+  mkdirSync(RESULTS, { recursive: true });
+  appendFileSync(join(RESULTS, 'ha.log'), `${new Date().toISOString()} ${line}\n`);
+}
 
 interface Probe {
   stop(): Promise<void>;
@@ -107,6 +115,7 @@ describe('HA fault lab', () => {
     const mark = (what: string) => {
       const t = Date.now();
       timeline.push(`+${((t - started) / 1000).toFixed(1)} s ${what}`);
+      progress(`${name}: ${what}`);
       return t;
     };
     try {
@@ -159,6 +168,7 @@ describe('HA fault lab', () => {
       });
     } catch (err) {
       const detail = cluster ? `${await diagnose(cluster).catch(() => '')}\n${cluster.dump(25)}` : '';
+      progress(`${name}: FAILED ${(err as Error).message}\n${detail}`);
       throw new Error(`${(err as Error).message}\n${timeline.join('\n')}\n${detail}`);
     } finally {
       await cluster?.stop().catch(() => undefined);
