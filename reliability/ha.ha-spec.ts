@@ -251,7 +251,8 @@ describe('HA fault lab', () => {
     };
   }
 
-  async function missingAfterFailover(dbName: string, before: Awaited<ReturnType<typeof committed>>) {
+  async function missingAfterFailover(dbName: string, before: Awaited<ReturnType<typeof committed>> | undefined) {
+    if (!before) throw new Error('no snapshot of what the primary had committed');
     const now = async (sql: string) => new Set((await pgQuery<{ id: string }>(PG_PORTS.replica, sql, dbName)).map((r) => r.id));
     const payments = await now('SELECT id FROM payments.payments');
     const escrows = await now('SELECT id FROM payments.escrows');
@@ -288,7 +289,7 @@ describe('HA fault lab', () => {
           dbName = ctx.cluster.db.name;
           return failover(ctx, dbName, snapshots);
         },
-        after: async () => missingAfterFailover(dbName, snapshots.before!),
+        after: async () => missingAfterFailover(dbName, snapshots.before),
       });
     } finally {
       await lab.resetDatabase();
@@ -328,7 +329,7 @@ describe('HA fault lab', () => {
             await sleep(40);
           }
         },
-        after: async () => missingAfterFailover(dbName, snapshots.before!),
+        after: async () => missingAfterFailover(dbName, snapshots.before),
       });
     } finally {
       await lab.resetDatabase();

@@ -301,7 +301,7 @@ function removePartitionRules(): void {
   for (const chain of ['INPUT', 'OUTPUT']) {
     const lines = spawnSync('iptables', ['-S', chain], { encoding: 'utf8' }).stdout?.split('\n') ?? [];
     for (const line of lines.filter((l) => l.includes(IPTABLES_TAG))) {
-      ok('iptables', line.replace(/^-A /, '-D ').match(/"[^"]*"|\S+/g)!.map((s) => s.replace(/^"|"$/g, '')));
+      ok('iptables', (line.replace(/^-A /, '-D ').match(/"[^"]*"|\S+/g) ?? []).map((s) => s.replace(/^"|"$/g, '')));
     }
   }
 }
