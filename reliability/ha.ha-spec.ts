@@ -228,10 +228,9 @@ describe('HA fault lab', () => {
         await sleep(45_000);
         const during = lab.leaders(`${cluster.namespace}.`);
         mark(`leaders during the partition: ${JSON.stringify(during)}; healing`);
-        lab.heal();
-        await lab.startNode(node);
-        mark(`${nodeName(node)} back in the cluster`);
-        return { partitioned: nodeName(node), partitionMs: 45_000, leadersBefore: leaders, leadersDuring: during };
+        const healed = await lab.heal(node);
+        mark(`${nodeName(node)} back in the cluster${healed.restarted ? ' (it hung after the heal and was restarted)' : ' by itself'}`);
+        return { partitioned: nodeName(node), partitionMs: 45_000, leadersBefore: leaders, leadersDuring: during, ...healed };
       },
     });
   });

@@ -322,7 +322,13 @@ export interface HaLab {
   /** Starts node i again (after a kill or stop) and waits until it is back in the cluster. */
   startNode(i: number): Promise<void>;
   partition(i: number): void;
-  heal(): void;
+  /**
+   * Removes the partition and waits for node i to rejoin. Returns whether it had to be
+   * restarted: a node that paused as the minority should resume by itself, but on RabbitMQ
+   * 3.10 / Erlang 25 it can hang in its boot's `global:sync` after the heal; then the lab does
+   * what an operator (or Kubernetes, for a pod that stays unready) does: kill and restart it.
+   */
+  heal(i: number, selfRecoveryMs?: number): Promise<{ restarted: boolean; rejoinedAfterMs: number }>;
   /** kill -9 of the Postgres primary (postmaster and backends). */
   killPrimary(): void;
   /** `pg_ctl promote` of the replica; resolves once the proxy sends writes to it. */
@@ -397,8 +403,19 @@ export async function openHaLab(): Promise<HaLab> {
       removePartitionRules();
       for (const rule of iptablesRules(i)) run('iptables', ['-I', 'OUTPUT', ...rule]);
     },
-    heal() {
+    async heal(i, selfRecoveryMs = 90_000) {
+      const t0 = Date.now();
       removePartitionRules();
+      try {
+        await waitNode(i, selfRecoveryMs);
+        return { restarted: false, rejoinedAfterMs: Date.now() - t0 };
+      } catch {
+        const pid = nodePid(i);
+        if (pid) ok('kill', ['-9', String(pid)]);
+        startNodeProcess(i);
+        await waitNode(i);
+        return { restarted: true, rejoinedAfterMs: Date.now() - t0 };
+      }
     },
     killPrimary() {
       killPostgres('primary');
