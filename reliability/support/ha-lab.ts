@@ -262,6 +262,9 @@ function startProxy(): void {
       '  timeout server 1h',
       'listen postgres-rw',
       `  bind 127.0.0.1:${PROXY_PORT}`,
+      // The first server that is up gets every connection: HAProxy 2.6 counts a server as up until
+      // its first check has run, and round-robin could hand a new connection to the standby then.
+      '  balance first',
       '  option external-check',
       `  external-check command ${check}`,
       '  external-check path "/usr/bin:/bin:/usr/sbin:/sbin"',
@@ -274,6 +277,16 @@ function startProxy(): void {
     ].join('\n'),
   );
   run('haproxy', ['-D', '-f', cfg]);
+}
+
+/** Until every server has had its first check: only then is "up" in HAProxy "writable". */
+async function proxyOnPrimary(): Promise<void> {
+  await waitFor('HAProxy to reach the primary', () => pgReady(PROXY_PORT));
+  await sleep(2500);
+  for (let i = 0; i < 5; i++) {
+    const rows = await pgQuery<{ r: boolean }>(PROXY_PORT, 'SELECT pg_is_in_recovery() AS r');
+    if (rows[0]?.r !== false) throw new Error('HA lab: HAProxy sent a connection to the standby');
+  }
 }
 
 function stopProxy(): void {
@@ -357,7 +370,7 @@ export async function openHaLab(): Promise<HaLab> {
     rabbitmqctl(i, ['start_app']);
     await waitNode(i);
   }
-  await waitFor('HAProxy to reach the primary', () => pgReady(PROXY_PORT));
+  await proxyOnPrimary();
 
   const pgUrl = `postgres://postgres@127.0.0.1:${PROXY_PORT}/postgres`;
   return {
@@ -430,7 +443,7 @@ export async function openHaLab(): Promise<HaLab> {
     async resetDatabase() {
       await startDatabasePair();
       startProxy();
-      await waitFor('HAProxy to reach the primary', () => pgReady(PROXY_PORT));
+      await proxyOnPrimary();
     },
     close: teardown,
   };
