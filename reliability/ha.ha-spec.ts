@@ -173,6 +173,13 @@ describe('HA fault lab', () => {
         answers: seen.summary(),
         socketClosed: seen.socketClosed,
         ...figures,
+        // What the apps said about the broker and the database during the fault (warnings only).
+        appLog: [...c.instances.values()].flatMap((i) =>
+          i.logs
+            .filter((l) => /RabbitMQ connection|database|ECONNREFUSED|terminat/i.test(l))
+            .slice(0, 12)
+            .map((l) => `${i.id} ${l.slice(0, 400)}`),
+        ),
         ...extra,
         scenarioSeconds: Math.round((Date.now() - started) / 1000),
       });
