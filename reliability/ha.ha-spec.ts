@@ -77,6 +77,8 @@ interface FaultContext {
   cluster: Cluster;
   timeline: string[];
   mark(what: string): number;
+  /** When the fault itself happened (the time to recover counts from here); default: when `fault` was called. */
+  faultAt: number;
 }
 
 interface ScenarioOptions {
@@ -123,7 +125,7 @@ describe('HA fault lab', () => {
     try {
       cluster = await startCluster({ db, amqpUrl: lab.amqpUrls.join(','), env: { ...ENV, ...o.env } });
       const c = cluster;
-      const ctx: FaultContext = { lab, cluster: c, timeline, mark };
+      const ctx: FaultContext = { lab, cluster: c, timeline, mark, faultAt: 0 };
       mark('platform up');
       seen.reset();
       const probe = await startProbe(c);
@@ -140,6 +142,7 @@ describe('HA fault lab', () => {
           if (step === 'pay') pays++;
           if (!fault && pays >= (o.afterPays ?? 4)) {
             faultAt = Date.now();
+            ctx.faultAt = faultAt;
             fault = o.fault(ctx);
             // Awaited once the journeys are done; a fault that fails early is reported then (and
             // logged now), not as an unhandled rejection in the middle of the journeys.
@@ -168,7 +171,7 @@ describe('HA fault lab', () => {
         journeys: journeys.length,
         kinds: Object.fromEntries(kinds.map((k) => [k, journeys.filter((j) => j.kind === k).length])),
         ...faultFigures,
-        ...probe.recovery(faultAt),
+        ...probe.recovery(ctx.faultAt || faultAt),
         timeline,
         answers: seen.summary(),
         socketClosed: seen.socketClosed,
@@ -286,6 +289,7 @@ describe('HA fault lab', () => {
   async function failover(ctx: FaultContext, dbName: string, snapshots: { before?: Awaited<ReturnType<typeof committed>> }) {
     snapshots.before = await committed(dbName);
     const t0 = ctx.mark('kill -9 the Postgres primary (postmaster and backends)');
+    ctx.faultAt = t0;
     ctx.lab.killPrimary();
     // CloudNativePG notices a lost primary and promotes the most advanced replica in seconds.
     await sleep(3000);
