@@ -39,7 +39,13 @@ module.exports = {
       // (`npm run test:reliability:slow`).
       ...common,
       displayName: 'reliability',
-      testMatch: ['<rootDir>/reliability/**/*.rel-spec.ts', ...(process.env.RELIABILITY_SLOW === '1' ? ['<rootDir>/reliability/**/*.slow-spec.ts'] : [])],
+      // The HA fault lab *.ha-spec.ts (3-node broker cluster, database failover) only with
+      // RELIABILITY_HA=1 (`npm run test:reliability:ha`).
+      testMatch: [
+        '<rootDir>/reliability/**/*.rel-spec.ts',
+        ...(process.env.RELIABILITY_SLOW === '1' ? ['<rootDir>/reliability/**/*.slow-spec.ts'] : []),
+        ...(process.env.RELIABILITY_HA === '1' ? ['<rootDir>/reliability/**/*.ha-spec.ts'] : []),
+      ],
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
       globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/reliability/support/jest-timeout.ts'],

@@ -2,9 +2,21 @@ import { connect, type ChannelModel } from 'amqplib';
 import type { Cluster, AppName } from './cluster';
 import { http } from './http';
 
-/** Raw broker access for the suite: publish as a (bad or repeating) producer would, count queues. */
-export async function brokerConnection(cluster: Cluster): Promise<ChannelModel> {
-  return connect(cluster.amqpUrl);
+/**
+ * Raw broker access for the suite: publish as a (bad or repeating) producer would, count queues.
+ * `amqpUrl` may list every node of a cluster (the HA lab): the first that answers is used.
+ */
+export async function brokerConnection(cluster: Pick<Cluster, 'amqpUrl'>): Promise<ChannelModel> {
+  const urls = cluster.amqpUrl.split(',').map((u) => u.trim()).filter(Boolean);
+  let last: unknown;
+  for (const url of urls) {
+    try {
+      return await connect(url);
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
 }
 
 export const eventsExchange = (ns: string) => `${ns}.tutorhub.events`;

@@ -83,7 +83,7 @@ export interface ClusterOptions {
   /** Instances per service (gateway included; the sandbox always has one). */
   replicas?: number;
   env?: Record<string, string>;
-  /** Broker URL the apps use (defaults to TEST_AMQP_URL). */
+  /** Broker URL the apps use (defaults to TEST_AMQP_URL); a comma-separated list for a cluster. */
   amqpUrl?: string;
   db?: TestDatabase;
 }
@@ -257,7 +257,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     async stop() {
       await stopAll();
       process.removeListener('exit', reap);
-      await deleteNamespace(namespace, CONSUMERS, amqpUrl).catch(() => undefined);
+      // A cluster's address list (the HA lab): its first node is enough to delete the queues.
+      await deleteNamespace(namespace, CONSUMERS, amqpUrl.split(',')[0]).catch(() => undefined);
       if (!opts.db) await db.drop().catch(() => undefined);
       removeBuild();
     },

@@ -33,7 +33,7 @@ export async function diagnose(cluster: Cluster): Promise<string> {
     const conn = await brokerConnection(cluster);
     try {
       for (const s of ['bookings', 'sessions', 'payments', 'notifications']) {
-        for (const q of [`${cluster.namespace}.${s}.events`, `${cluster.namespace}.${s}.events.dlq`, `${cluster.namespace}.${s}.rpc`]) {
+        for (const q of [`${cluster.namespace}.${s}.events`, `${cluster.namespace}.${s}.events.dlq`, `${cluster.namespace}.${s}.rpc.quorum`]) {
           const ch = await conn.createChannel();
           ch.on('error', () => undefined);
           try {

@@ -29,9 +29,15 @@ export interface RequestOptions {
 export const seen = {
   byStatus: new Map<number, number>(),
   examples: new Map<number, string[]>(),
+  /**
+   * No-answers that were a kept-alive connection closed by the server under the request
+   * (undici's UND_ERR_SOCKET), as opposed to refusals and timeouts (hangs).
+   */
+  socketClosed: 0,
   reset() {
     this.byStatus.clear();
     this.examples.clear();
+    this.socketClosed = 0;
   },
   note(status: number, what: string) {
     this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
@@ -76,6 +82,7 @@ export async function http<T = unknown>(base: string, method: string, path: stri
     return { status: res.status, body: body as T, text, contentType: res.headers.get('content-type') ?? '', allow: res.headers.get('allow') ?? undefined, ms: performance.now() - started };
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
+    if (e.cause?.code === 'UND_ERR_SOCKET') seen.socketClosed++;
     seen.note(0, `${method} ${path}: ${e.name} ${e.message} ${e.cause?.code ?? ''}`);
     return { status: 0, body: null as T, text: `${e.name}: ${e.message} ${e.cause?.code ?? ''}`, contentType: '', ms: performance.now() - started };
   }

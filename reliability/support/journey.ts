@@ -165,7 +165,9 @@ export async function pay(c: Client, student: Account, bookingId: string): Promi
     'POST',
     `/bookings/${bookingId}/payment`,
     { token: student.token },
-    policy(c, { ok: [200, 201], retryCodes: ['booking.not_found'] }),
+    // `payment.initiation_in_progress` says "try again in a moment": another attempt is opening
+    // the checkout, or one cut off mid-way (a database failover) is retired after a minute.
+    policy(c, { ok: [200, 201], retryCodes: ['booking.not_found', 'payment.initiation_in_progress'] }),
   );
   const txRef = init.body.txRef;
   await until(`the sandbox to take payment ${txRef}`, async () => {

@@ -778,6 +778,10 @@ describe('k8s/overlays/prod', () => {
       expect([name(d), appOfImage(str(containersOf(d).main[0].image)) !== undefined]).toEqual([name(d), true]);
   });
 
+  it('replicates the database synchronously (a failover never loses an acknowledged payment)', () => {
+    expect(clusters.map((c) => [obj(c.spec).minSyncReplicas, obj(c.spec).maxSyncReplicas])).toEqual([[1, 1]]);
+  });
+
   it('has no Chapa sandbox and talks to the real Chapa API', () => {
     expect(docs.filter((d) => name(d).includes('sandbox'))).toEqual([]);
     expect(JSON.stringify(docs)).not.toContain('chapa-sandbox');

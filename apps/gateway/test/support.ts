@@ -70,7 +70,7 @@ export interface FakeService {
 }
 
 /**
- * Serves `<namespace>.<service>.rpc` with a raw amqplib consumer, so the gateway's forwarding
+ * Serves `<namespace>.<service>.rpc.quorum` with a raw amqplib consumer, so the gateway's forwarding
  * is tested over the real broker without the real service.
  */
 export async function fakeService(
@@ -80,8 +80,7 @@ export async function fakeService(
 ): Promise<FakeService> {
   const conn: ChannelModel = await rawBroker();
   const ch = await conn.createChannel();
-  const queue = new Topology(namespace).rpcQueue(service);
-  await ch.assertQueue(queue, { durable: true });
+  const queue = await new Topology(namespace).assertRpcQueue(ch, service);
   const requests: FakeService['requests'] = [];
   await ch.consume(queue, (msg: ConsumeMessage | null) => {
     if (!msg) return;

@@ -1,21 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { broker, eventually, startTestService, type TestService } from '@tutorhub/testing';
+import { eventually, startPrivateBroker, startTestService, type PrivateBroker, type TestService } from '@tutorhub/testing';
 import { ProbeHandlers, probeMain } from './probe-service';
 
 /**
  * Events written while RabbitMQ is down wait in the outbox and go out once it is back; the
- * connection heals by itself (no restart), and nothing is lost or applied twice.
+ * connection heals by itself (no restart), and nothing is lost or applied twice. The broker is
+ * a private node this test starts, stops and removes: never the machine's shared one.
  */
 describe('broker outage (rabbitmqctl stop_app / start_app)', () => {
+  let broker: PrivateBroker;
   let svc: TestService<unknown>;
+  let down = false;
 
   beforeAll(async () => {
-    svc = await startTestService(probeMain);
+    broker = await startPrivateBroker();
+    svc = await startTestService(probeMain, { amqpUrl: broker.amqpUrl });
   });
   afterAll(async () => {
-    broker.start();
+    if (down) broker?.start();
     await svc?.close();
+    await broker?.remove();
   });
 
   const emit = (bookingId: ReturnType<typeof randomUUID>) => svc.app.get(DataSource).transaction((em) => svc.app.get(ProbeHandlers).emitCompleted(em, bookingId));
@@ -31,6 +36,7 @@ describe('broker outage (rabbitmqctl stop_app / start_app)', () => {
     await eventually(async () => (await effectCounts(before)).length === before.length, 20_000);
 
     broker.stop();
+    down = true;
     const during = Array.from({ length: 30 }, () => randomUUID());
     try {
       // The state changes commit with the broker down: the outbox keeps their events.
@@ -39,6 +45,7 @@ describe('broker outage (rabbitmqctl stop_app / start_app)', () => {
       expect(pending.n).toBeGreaterThanOrEqual(during.length);
     } finally {
       broker.start();
+      down = false;
     }
 
     const all = [...before, ...during];

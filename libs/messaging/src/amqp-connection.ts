@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { connect, type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { RecoveringChannelModel } from 'amqplib';
+import { BrokerAddresses } from './broker-addresses';
 
 type Setup = (model: ChannelModel) => Promise<void>;
 
@@ -10,6 +11,11 @@ type Setup = (model: ChannelModel) => Promise<void>;
  * channels and consumers on every new connection, so a broker restart heals by itself.
  * A channel closed by the broker (a protocol error) closes the whole connection, which then
  * recovers with every setup re-run: one recovery path instead of one per channel.
+ *
+ * With several broker addresses (one per node of a cluster), every lost connection and every
+ * failed attempt moves on to the next address, so the process lands on a live node; the setups
+ * re-declare the (quorum) queues there and resume consuming, and the publisher confirm channel
+ * is re-created, so the outbox relay republishes whatever was not confirmed.
  */
 export class AmqpConnection {
   private readonly logger = new Logger('Amqp');
@@ -19,11 +25,14 @@ export class AmqpConnection {
   private publisher?: ConfirmChannel;
   private closing = false;
   private readonly waiters: Array<() => void> = [];
+  private readonly addresses: BrokerAddresses;
 
   constructor(
-    private readonly url: string,
+    urls: string | string[],
     private readonly connectionName: string,
-  ) {}
+  ) {
+    this.addresses = new BrokerAddresses(typeof urls === 'string' ? [urls] : urls);
+  }
 
   /** Register before `start()`; runs on every (re)connection in registration order. */
   onConnect(name: string, fn: Setup): void {
@@ -36,7 +45,7 @@ export class AmqpConnection {
 
   async start(): Promise<void> {
     this.model = await connect(
-      this.url,
+      this.addresses.target,
       {
         clientProperties: { connection_name: this.connectionName },
         // TCP_NODELAY: amqplib leaves Nagle's algorithm on, and a small frame written while the
@@ -57,16 +66,22 @@ export class AmqpConnection {
     ) as unknown as RecoveringChannelModel;
     this.model.on('connect', (model: ChannelModel) => {
       this.current = model;
-      this.logger.log('connected to RabbitMQ');
+      this.logger.log(`connected to RabbitMQ at ${this.addresses.current}`);
       this.waiters.splice(0).forEach((w) => w());
     });
     this.model.on('disconnect', (err: Error) => {
       this.current = undefined;
       this.publisher = undefined;
-      if (!this.closing) this.logger.warn(`RabbitMQ connection lost: ${err.message}; reconnecting`);
+      if (this.closing) return;
+      const lost = this.addresses.current;
+      const next = this.addresses.next();
+      this.logger.warn(`RabbitMQ connection to ${lost} lost: ${err.message}; reconnecting${this.addresses.size > 1 ? ` (next: ${next})` : ''}`);
     });
     this.model.on('connect-failed', (err: Error) => {
-      if (!this.closing) this.logger.warn(`RabbitMQ connection attempt failed: ${err.message}`);
+      if (this.closing) return;
+      const failed = this.addresses.current;
+      const next = this.addresses.next();
+      this.logger.warn(`RabbitMQ connection attempt to ${failed} failed: ${err.message}${this.addresses.size > 1 ? `; next: ${next}` : ''}`);
     });
     this.model.on('error', () => undefined);
   }

@@ -17,3 +17,4 @@ export * from './rpc-server';
 export * from './topology';
 export * from './validation';
 export * from './tracing';
+export * from './broker-addresses';

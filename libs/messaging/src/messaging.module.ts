@@ -18,7 +18,8 @@ export interface MessagingOptions {
   service: string;
   /** Postgres schema holding this service's outbox and inbox. */
   schema: string;
-  amqpUrl: string;
+  /** One URL, or one per node of a RabbitMQ cluster (tried in turn on connection loss). */
+  amqpUrl: string | string[];
   databaseUrl: string;
   namespace: string;
   prefetch: number;

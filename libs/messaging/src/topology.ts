@@ -18,8 +18,16 @@ export class Topology {
   deadLetterQueue(service: string) {
     return this.n(`${service}.events.dlq`);
   }
+  /**
+   * `<service>.rpc.quorum`: the request queue is a quorum queue (replicated like the events
+   * queues). It used to be a classic queue `<service>.rpc`, which lives on one node only: when
+   * that node of a cluster died, no replica of the service could declare it any more, and as
+   * every setup runs on one connection, the service stopped consuming its events too (found by
+   * the HA fault lab, docs/reliability.md). A queue cannot change type in place, hence the new
+   * name; the old `<service>.rpc` is left unused (delete it once every old pod is gone).
+   */
   rpcQueue(service: string) {
-    return this.n(`${service}.rpc`);
+    return this.n(`${service}.rpc.quorum`);
   }
 
   async assertExchanges(ch: Channel): Promise<void> {
@@ -55,12 +63,13 @@ export class Topology {
   }
 
   /**
-   * RPC requests are worthless once the caller has timed out, so the queue is a plain durable
-   * classic queue and every request carries a per-message TTL equal to the caller's timeout.
+   * RPC requests are worthless once the caller has timed out, so every request carries a
+   * per-message TTL equal to the caller's timeout (quorum queues honour it since RabbitMQ 3.10).
+   * A quorum queue, so that the service keeps being reachable when one node of the cluster is lost.
    */
   async assertRpcQueue(ch: Channel, service: string): Promise<string> {
     const queue = this.rpcQueue(service);
-    await ch.assertQueue(queue, { durable: true });
+    await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
     return queue;
   }
 }

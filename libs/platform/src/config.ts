@@ -101,13 +101,45 @@ export function maxEventAgeMs(config: Pick<SharedConfig, 'INBOX_RETENTION_HOURS'
   return config.INBOX_RETENTION_HOURS * 3_600_000 - EVENT_AGE_MARGIN_MS;
 }
 
+/** `a,b,c` → `['a', 'b', 'c']` (blanks dropped): AMQP_URL / AMQP_URLS may name every node of a cluster. */
+export function splitUrlList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** One AMQP URL or a comma-separated list of them; each must be an amqp:// or amqps:// URL. */
+const amqpUrlList = () =>
+  z.string().superRefine((value, ctx) => {
+    const urls = splitUrlList(value);
+    if (urls.length === 0) ctx.addIssue({ code: 'custom', message: 'must name at least one AMQP URL' });
+    urls.forEach((url, i) => {
+      let protocol: string | undefined;
+      try {
+        protocol = new URL(url).protocol;
+      } catch {
+        protocol = undefined;
+      }
+      if (protocol !== 'amqp:' && protocol !== 'amqps:') ctx.addIssue({ code: 'custom', message: `address ${i + 1} is not an amqp:// or amqps:// URL` });
+    });
+  });
+
+/** The broker addresses to use, in order: AMQP_URLS when set, else AMQP_URL (either may be a list). */
+export function brokerUrls(config: Pick<SharedConfig, 'AMQP_URL' | 'AMQP_URLS'>): string[] {
+  const list = splitUrlList(config.AMQP_URLS);
+  return list.length ? list : splitUrlList(config.AMQP_URL);
+}
+
 /** Variables every service reads. */
 export const sharedConfigShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: env.url('postgres://postgres@127.0.0.1:5432/postgres'),
   DATABASE_POOL_SIZE: env.int(10, 1, 200),
-  AMQP_URL: env.url('amqp://guest:guest@127.0.0.1:5672'),
+  /**
+   * The broker: one URL, or one per node of a RabbitMQ cluster, comma-separated (or in
+   * AMQP_URLS, which wins when set). A lost connection moves on to the next address.
+   */
+  AMQP_URL: amqpUrlList().default('amqp://guest:guest@127.0.0.1:5672'),
+  AMQP_URLS: z.preprocess((v) => (v === '' ? undefined : v), amqpUrlList().optional()),
   /**
    * Prefix for every exchange and queue name. Empty in real deployments; tests set a random
    * one so parallel runs on one broker never see each other's messages.
@@ -185,6 +217,7 @@ export type SharedConfig = {
   DATABASE_URL: string;
   DATABASE_POOL_SIZE: number;
   AMQP_URL: string;
+  AMQP_URLS?: string;
   AMQP_NAMESPACE: string;
   AMQP_PREFETCH: number;
   MIGRATE_ON_START?: string;

@@ -5,6 +5,7 @@ describe('isTransientInfrastructureError', () => {
     ['too many clients (53300)', Object.assign(new Error('sorry, too many clients already'), { code: '53300' })],
     ['admin shutdown on restart (57P01)', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
     ['server starting up (57P03)', Object.assign(new Error('the database system is starting up'), { code: '57P03' })],
+    ['a write reaching a standby mid-failover (25006)', Object.assign(new Error('cannot execute INSERT in a read-only transaction'), { code: '25006' })],
     ['connection failure (08006)', Object.assign(new Error('connection failure'), { code: '08006' })],
     ['refused', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
     ['dropped socket', new Error('Connection terminated unexpectedly')],

@@ -97,8 +97,12 @@ export function toProblem(err: unknown): ProblemBody {
   return problem(500, 'internal_error', 'An unexpected error occurred.');
 }
 
-/** SQLSTATE classes and codes that say "the database cannot serve now", not "this request is wrong". */
-const TRANSIENT_SQLSTATES = /^(08...|53...|57P0[123]|57014)$/;
+/**
+ * SQLSTATE classes and codes that say "the database cannot serve now", not "this request is
+ * wrong". 25006 (`cannot execute … in a read-only transaction`) is a write that reached a standby:
+ * during a failover the primary's address can briefly lead to a node that is not (yet) writable.
+ */
+const TRANSIENT_SQLSTATES = /^(08...|53...|57P0[123]|57014|25006)$/;
 const TRANSIENT_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 const TRANSIENT_MESSAGES = [
   'Connection terminated',
@@ -113,7 +117,7 @@ const TRANSIENT_MESSAGES = [
  * True for a failure of the database connection rather than of the work: refused or dropped
  * connections, a restarting or shutting-down server (57P01–57P03), connection exceptions (08xxx),
  * exhausted resources such as `too many clients` (53xxx), a statement cancelled by a timeout
- * (57014). Such errors become 503 problems (the caller may retry) instead of 500s, and event
+ * (57014), a write on a read-only standby mid-failover (25006). Such errors become 503 problems (the caller may retry) instead of 500s, and event
  * consumers wait them out instead of counting them towards a message's dead-letter limit.
  * Duck-typed (pg and TypeORM errors alike) so that this library needs no driver.
  */

@@ -8,7 +8,7 @@ import type { DestinationStream } from 'pino';
 import type { EntitySchema, MixedList } from 'typeorm';
 import { MessagingModule, deliveryChaosSettings } from '@tutorhub/messaging';
 import { dataSourceOptions } from '@tutorhub/persistence';
-import { Clock, SystemClock, maxEventAgeMs, type SharedConfig } from '@tutorhub/platform';
+import { Clock, SystemClock, brokerUrls, maxEventAgeMs, type SharedConfig } from '@tutorhub/platform';
 import { HealthController } from './health.controller';
 import { JobRunner } from './job-runner';
 import { ROOT_LOGGER, createLogger, nestPinoParams } from './logging';
@@ -68,7 +68,7 @@ export class ServiceKitModule {
         MessagingModule.forService({
           service: def.service,
           schema: def.schema,
-          amqpUrl: config.AMQP_URL,
+          amqpUrl: brokerUrls(config),
           databaseUrl: config.DATABASE_URL,
           namespace: config.AMQP_NAMESPACE,
           prefetch: config.AMQP_PREFETCH,

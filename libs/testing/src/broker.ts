@@ -11,7 +11,7 @@ export async function deleteNamespace(namespace: string, services: readonly stri
   const conn = await connect(amqpUrl);
   try {
     for (const s of services) {
-      for (const q of [`${namespace}.${s}.events`, `${namespace}.${s}.events.dlq`, `${namespace}.${s}.rpc`]) {
+      for (const q of [`${namespace}.${s}.events`, `${namespace}.${s}.events.dlq`, `${namespace}.${s}.rpc.quorum`]) {
         const ch = await conn.createChannel();
         ch.on('error', () => undefined);
         await ch.deleteQueue(q).catch(() => undefined);

@@ -25,6 +25,8 @@ export interface TestServiceOptions {
   /** Replace the root module (e.g. to inject a ManualClock). */
   module?: (config: unknown) => DynamicModule | Type;
   services?: string[];
+  /** The broker (defaults to TEST_AMQP_URL), e.g. a private one a fault test starts and breaks. */
+  amqpUrl?: string;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function startTestService<S extends z.ZodTypeAny>(main: ServiceMain
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     DATABASE_URL: db.url,
-    AMQP_URL: testAmqpUrl(),
+    AMQP_URL: opts.amqpUrl ?? testAmqpUrl(),
     AMQP_NAMESPACE: namespace,
     JOBS_ENABLED: 'false',
     MIGRATE_ON_START: 'false',
@@ -57,7 +59,7 @@ export async function startTestService<S extends z.ZodTypeAny>(main: ServiceMain
     baseUrl: `http://127.0.0.1:${address.port}`,
     async close() {
       await app.close();
-      if (!opts.namespace) await deleteNamespace(namespace, opts.services ?? [main.def.service]);
+      if (!opts.namespace) await deleteNamespace(namespace, opts.services ?? [main.def.service], opts.amqpUrl ?? testAmqpUrl());
       if (!opts.db) await db.drop();
     },
   };

@@ -25,6 +25,9 @@ export function requestHash(body: unknown, query: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical({ body: body ?? null, query: query ?? {} }))).digest('hex');
 }
 
+/** How long a failed request's claim is retried for release (the claim is abandoned after 60 s anyway). */
+const RELEASE_RETRY_MS = 60_000;
+
 /**
  * `Idempotency-Key` on authenticated POSTs. The first request with a key runs and its answer
  * (status, content type, body — success or 4xx problem) is stored before it is sent; a retry
@@ -36,6 +39,7 @@ export function requestHash(body: unknown, query: unknown): string {
  * Public routes (login, webhooks) ignore the header: their answers carry secrets or come
  * from anonymous callers, and there is no user to scope a key to.
  */
+
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   private readonly logger = new Logger('Idempotency');
@@ -86,6 +90,36 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   /**
+   * Forgets the claim so that a retry runs again. A 5xx is often the database going away (a
+   * failover): then the DELETE fails too, and the claim would hold every retry of this key at
+   * 409 `idempotency.in_progress` until it counts as abandoned (60 s) — longer than a client may
+   * have (a lesson about to start). So it is retried in the background until it succeeds or the
+   * claim would have been abandoned anyway (found by the HA fault lab, docs/reliability.md).
+   */
+  private async release(scope: IdempotencyScope): Promise<void> {
+    try {
+      await this.store.release(scope);
+    } catch (err) {
+      void this.releaseLater(scope);
+      throw err;
+    }
+  }
+
+  private async releaseLater(scope: IdempotencyScope): Promise<void> {
+    const deadline = Date.now() + RELEASE_RETRY_MS;
+    for (let delay = 250; Date.now() < deadline; delay = Math.min(delay * 2, 4000)) {
+      await new Promise((r) => setTimeout(r, delay).unref());
+      try {
+        await this.store.release(scope);
+        this.logger.log(`released the Idempotency-Key claim of a failed request after the database came back`);
+        return;
+      } catch {
+        // still unavailable: try again
+      }
+    }
+  }
+
+  /**
    * Records whatever is finally sent — the handler's result or the exception filter's problem —
    * and only then lets it go out, so a retry arriving right after the answer finds it stored.
    */
@@ -99,7 +133,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const status = res.statusCode;
       const text = body === undefined ? null : Buffer.isBuffer(body) ? body.toString('utf8') : body;
       const contentType = (res.getHeader('Content-Type') as string | undefined) ?? null;
-      const done = status >= 500 || status === 429 || status === 404 ? this.store.release(scope) : this.store.complete(scope, { status, contentType, body: text });
+      const done = status >= 500 || status === 429 || status === 404 ? this.release(scope) : this.store.complete(scope, { status, contentType, body: text });
       done
         .catch((err: unknown) => this.logger.error(`could not record the answer for an Idempotency-Key: ${(err as Error).message}`))
         .finally(() => send(body));
