@@ -48,6 +48,8 @@ export interface Client {
   sandboxUrl: string;
   /** Per-step deadline for retries, ms. */
   stepTimeoutMs?: number;
+  /** How far ahead a tutor_absent journey books its lesson (default 50 s). */
+  tutorAbsentLeadMs?: number;
 }
 
 const PASSWORD = 'correct horse battery staple';
@@ -250,7 +252,7 @@ export async function runJourney(c: Client, o: JourneyOptions): Promise<JourneyR
     const startsAt =
       o.kind === 'cancel'
         ? new Date(Date.now() + 3 * 24 * 3600_000)
-        : new Date(Date.now() + (o.kind === 'tutor_absent' ? TUTOR_ABSENT_LEAD_MS : 4 * 60_000));
+        : new Date(Date.now() + (o.kind === 'tutor_absent' ? (c.tutorAbsentLeadMs ?? TUTOR_ABSENT_LEAD_MS) : 4 * 60_000));
     const booking = await book(c, student, tutor, subject, startsAt, 30);
     const base = { kind: o.kind, bookingId: booking.id, student, tutor, price: booking.price, trail };
     await step('accept');
