@@ -28,3 +28,15 @@ describe('isTransientInfrastructureError', () => {
     expect(toProblem(err)).toMatchObject({ status: 500, code: 'internal_error' });
   });
 });
+
+describe('toProblem', () => {
+  it('keeps a deliberate 503 (retry shortly) with its own code instead of hiding it as a 500', () => {
+    const err = Object.assign(new Error('Sessions cannot be checked right now; try again shortly.'), { status: 503, code: 'upstream.unavailable' });
+    expect(toProblem(err)).toEqual(expect.objectContaining({ status: 503, code: 'upstream.unavailable', detail: err.message }));
+  });
+
+  it('does not let any other 5xx error choose its code', () => {
+    const err = Object.assign(new Error('boom'), { status: 500, code: 'something.internal' });
+    expect(toProblem(err)).toMatchObject({ status: 500, code: 'internal_error' });
+  });
+});

@@ -81,6 +81,12 @@ export function isCallerError(err: unknown): err is { status: number; code: stri
   );
 }
 
+function isUnavailableError(err: unknown): err is { status: 503; code: string; message: string } {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as Record<string, unknown>;
+  return e.status === 503 && typeof e.code === 'string' && typeof e.message === 'string';
+}
+
 export function toProblem(err: unknown): ProblemBody {
   if (isCallerError(err)) {
     const extras: Record<string, unknown> = {};
@@ -91,6 +97,9 @@ export function toProblem(err: unknown): ProblemBody {
     }
     return problem(err.status, err.code, err.message, extras);
   }
+  // A deliberate "not now, retry" (e.g. the gateway cannot check a token's session during a
+  // database failover): a 503 with its own code, never a 500.
+  if (isUnavailableError(err)) return problem(503, err.code, err.message);
   if (isTransientInfrastructureError(err)) {
     return problem(503, 'database.unavailable', 'The database is temporarily unavailable; retry shortly.');
   }
