@@ -4,16 +4,17 @@ import { AvailabilityStore } from './availability/availability.store';
 import { BookingChangesRpc } from './booking-changes/booking-changes.rpc';
 import { BookingRequestsRpc } from './booking-requests/booking-requests.rpc';
 import { DisputesRpc } from './disputes/disputes.rpc';
-import { EscrowEventsHandler } from './event-handlers/escrow-events.handler';
-import { SessionEventsHandler } from './event-handlers/session-events.handler';
-import { ExpireBookingsJob } from './expiry/expire-bookings.job';
-import { UserDirectory } from './read-models/user-directory';
+import { EscrowEvents } from './apply-escrow-events/escrow.events';
+import { SessionEvents } from './apply-session-events/session.events';
+import { ExpireBookingsJob } from './expire-bookings/expire-bookings.job';
+import { UserDirectory } from './read-model/user-directory.store';
+import { UserRegisteredEvents } from './read-model/user-registered.events';
 import { ExpireProposalsJob } from './reschedule/expire-proposals.job';
 import { RescheduleRpc } from './reschedule/reschedule.rpc';
 import { RescheduleStore } from './reschedule/reschedule.store';
 import { ReviewsRpc } from './reviews/reviews.rpc';
 import { BookingPolicies } from './shared/booking-policies';
-import { BookingStore } from './shared/booking.store';
+import { BookingStore } from './stores/booking.store';
 import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
 
 /** Tutor profiles and availability, the booking lifecycle, reviews and disputes (RPC handlers, event handlers, the expiry job). */
@@ -23,14 +24,15 @@ import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
     BookingStore,
     AvailabilityStore,
     UserDirectory,
+    UserRegisteredEvents,
     TutorProfilesRpc,
     AvailabilityRpc,
     BookingRequestsRpc,
     BookingChangesRpc,
     ReviewsRpc,
     DisputesRpc,
-    EscrowEventsHandler,
-    SessionEventsHandler,
+    EscrowEvents,
+    SessionEvents,
     ExpireBookingsJob,
     RescheduleStore,
     RescheduleRpc,

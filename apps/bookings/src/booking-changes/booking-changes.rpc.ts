@@ -6,7 +6,7 @@ import { AppError, Clock } from '@tutorhub/platform';
 import { bookingNotFound, canSee, requireRole } from '../shared/access';
 import { canTransition } from '../domain/booking-status';
 import { BookingPolicies } from '../shared/booking-policies';
-import { BookingStore, parties, slot, startWindow, type BookingRecord } from '../shared/booking.store';
+import { BookingStore, parties, slot, startWindow, type BookingRecord } from '../stores/booking.store';
 
 /**
  * The tutor's answer to a request, and cancellation by either party or an admin. Each runs in

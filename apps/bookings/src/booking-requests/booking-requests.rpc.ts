@@ -14,11 +14,11 @@ import { AvailabilityStore } from '../availability/availability.store';
 import { assertPayablePrice, priceFor } from '../domain/price';
 import { bookingNotFound, canSee, requireActor, requireRole, tutorNotFound } from '../shared/access';
 import { BookingPolicies } from '../shared/booking-policies';
-import { BOOKING_VIEW_SELECT, BookingStore, overlapConflict, type BookingViewRow } from '../shared/booking.store';
+import { BOOKING_VIEW_SELECT, BookingStore, overlapConflict, type BookingViewRow } from '../stores/booking.store';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage } from '../shared/cursor';
 import { toSafeInt } from '../shared/sql';
-import { UserDirectory } from '../read-models/user-directory';
-import { TutorProfileRepository } from '../tutors/tutor-profile.repository';
+import { UserDirectory } from '../read-model/user-directory.store';
+import { TutorProfileStore } from '../stores/tutor-profile.store';
 
 @Injectable()
 export class BookingRequestsRpc {
@@ -61,7 +61,7 @@ export class BookingRequestsRpc {
 
   private async insert(em: EntityManager, student: Actor, input: CreateBookingInput): Promise<Booking> {
     const now = this.clock.now();
-    const tutor = await TutorProfileRepository.find(em, input.tutorId);
+    const tutor = await TutorProfileStore.find(em, input.tutorId);
     if (!tutor) throw tutorNotFound();
     if (tutor.id === student.userId) throw new AppError(422, 'booking.self_booking', 'You cannot book yourself.');
     if (!tutor.subjects.includes(input.subject)) {

@@ -12,7 +12,7 @@ import { OnRpc, OutboxService, ReadYourWrites, type RpcContext } from '@tutorhub
 import { AppError, Clock } from '@tutorhub/platform';
 import { endDisputeAction, openDispute, resolveDispute, validateDisputeResolution } from '../domain/dispute-rules';
 import { bookingNotFound, disputeNotFound, requireRole } from '../shared/access';
-import { BookingStore, parties } from '../shared/booking.store';
+import { BookingStore, parties } from '../stores/booking.store';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage } from '../shared/cursor';
 import { iso, isoOrNull, toSafeInt } from '../shared/sql';
 

@@ -8,7 +8,7 @@ import { AvailabilityStore } from '../availability/availability.store';
 import { assertCanAnswer, assertNewTime, assertReschedulable, proposalExpiresAt } from '../domain/reschedule-rules';
 import { bookingNotFound, partyOf, requireRole } from '../shared/access';
 import { BookingPolicies } from '../shared/booking-policies';
-import { BookingStore, overlapConflict, parties, type BookingRecord } from '../shared/booking.store';
+import { BookingStore, overlapConflict, parties, type BookingRecord } from '../stores/booking.store';
 import { RescheduleStore, toProposal, type ProposalRecord } from './reschedule.store';
 
 /**

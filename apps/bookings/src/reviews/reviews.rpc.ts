@@ -7,7 +7,7 @@ import { PG, pgCode } from '@tutorhub/persistence';
 import { AppError, Clock } from '@tutorhub/platform';
 import { assertCanReview, validateReview, type ReviewerRole } from '../domain/review-rules';
 import { bookingNotFound, partyOf, requireRole } from '../shared/access';
-import { BookingStore, parties } from '../shared/booking.store';
+import { BookingStore, parties } from '../stores/booking.store';
 
 /**
  * Each party reviews a completed lesson once. The student's review rates the tutor and updates

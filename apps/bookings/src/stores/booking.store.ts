@@ -7,7 +7,7 @@ import { CONFIG } from '@tutorhub/service';
 import type { BookingsConfig } from '../config';
 import { transition, type BookingAction, type BookingStatus } from '../domain/booking-status';
 import type { MoneyState, MoneyStatus } from '../domain/money-status';
-import { iso, isoOrNull, toSafeInt } from './sql';
+import { iso, isoOrNull, toSafeInt } from '../shared/sql';
 
 export type AbsentParty = 'student' | 'tutor' | 'both';
 

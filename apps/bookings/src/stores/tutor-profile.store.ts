@@ -42,7 +42,7 @@ export function toTutorProfile(r: TutorProfileRow): TutorProfile {
   };
 }
 
-export const TutorProfileRepository = {
+export const TutorProfileStore = {
   async find(em: EntityManager, id: string): Promise<TutorProfileRow | null> {
     const rows: TutorProfileRow[] = await em.query(`${SELECT} WHERE p.id = $1`, [id]);
     return rows[0] ?? null;

@@ -6,7 +6,7 @@ import { Clock } from '@tutorhub/platform';
 import { canTransition } from '../domain/booking-status';
 import { endDisputeAction } from '../domain/dispute-rules';
 import { applyMoneyEvent, type MoneyEvent } from '../domain/money-status';
-import { BookingStore, moneyState, parties, slot, type BookingPatch, type BookingRecord } from '../shared/booking.store';
+import { BookingStore, moneyState, parties, slot, type BookingPatch, type BookingRecord } from '../stores/booking.store';
 
 /**
  * Payments' escrow events. They keep the booking's money status, and a held escrow confirms an
@@ -14,8 +14,8 @@ import { BookingStore, moneyState, parties, slot, type BookingPatch, type Bookin
  * a new id, or an event overtaken by a later one, changes nothing twice.
  */
 @Injectable()
-export class EscrowEventsHandler {
-  private readonly logger = new Logger(EscrowEventsHandler.name);
+export class EscrowEvents {
+  private readonly logger = new Logger(EscrowEvents.name);
 
   constructor(
     private readonly store: BookingStore,
