@@ -2,7 +2,9 @@ import { Module } from '@nestjs/common';
 import { AvailabilityRpc } from './availability/availability.rpc';
 import { AvailabilityStore } from './availability/availability.store';
 import { BookingChangesRpc } from './booking-changes/booking-changes.rpc';
-import { BookingRequestsRpc } from './booking-requests/booking-requests.rpc';
+import { RequestBooking } from './request-booking/request-booking';
+import { RequestBookingRpc } from './request-booking/request-booking.rpc';
+import { ViewBookingsRpc } from './view-bookings/view-bookings.rpc';
 import { DisputesRpc } from './disputes/disputes.rpc';
 import { EscrowEvents } from './apply-escrow-events/escrow.events';
 import { SessionEvents } from './apply-session-events/session.events';
@@ -27,7 +29,9 @@ import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
     UserRegisteredEvents,
     TutorProfilesRpc,
     AvailabilityRpc,
-    BookingRequestsRpc,
+    RequestBooking,
+    RequestBookingRpc,
+    ViewBookingsRpc,
     BookingChangesRpc,
     ReviewsRpc,
     DisputesRpc,

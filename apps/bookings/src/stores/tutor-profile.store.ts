@@ -60,6 +60,11 @@ export const TutorProfileStore = {
     );
   },
 
+  /** A student's rating of the tutor, counted in the profile's running sum and count. */
+  async addRating(em: EntityManager, tutorId: string, rating: number): Promise<void> {
+    await em.query(`UPDATE bookings.tutor_profiles SET rating_sum = rating_sum + $2, rating_count = rating_count + 1 WHERE id = $1`, [tutorId, rating]);
+  },
+
   /** Oldest profile first, id as tiebreaker: a stable order, so pages never skip or repeat a tutor. */
   async search(em: EntityManager, opts: { subject?: string; after: CursorKey | null; limit: number }): Promise<TutorProfileRow[]> {
     const where: string[] = [];
