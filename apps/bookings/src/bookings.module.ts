@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { AvailabilityRpc } from './availability/availability.rpc';
 import { AvailabilityStore } from './availability/availability.store';
-import { BookingChangesRpc } from './booking-changes/booking-changes.rpc';
+import { AcceptBookingRpc } from './accept-booking/accept-booking.rpc';
+import { CancelBooking } from './cancel-booking/cancel-booking';
+import { CancelBookingRpc } from './cancel-booking/cancel-booking.rpc';
+import { DeclineBookingRpc } from './decline-booking/decline-booking.rpc';
 import { RequestBooking } from './request-booking/request-booking';
 import { RequestBookingRpc } from './request-booking/request-booking.rpc';
 import { ViewBookingsRpc } from './view-bookings/view-bookings.rpc';
@@ -32,7 +35,10 @@ import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
     RequestBooking,
     RequestBookingRpc,
     ViewBookingsRpc,
-    BookingChangesRpc,
+    AcceptBookingRpc,
+    DeclineBookingRpc,
+    CancelBooking,
+    CancelBookingRpc,
     ReviewsRpc,
     DisputesRpc,
     EscrowEvents,

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { Booking, Currency, Role } from '@tutorhub/contracts';
+import type { Actor, Booking, Currency, Role } from '@tutorhub/contracts';
 import { PG, pgCode, pgConstraint } from '@tutorhub/persistence';
 import { AppError, Clock } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import type { BookingsConfig } from '../config';
 import { transition, type BookingAction, type BookingStatus } from '../domain/booking-status';
 import type { MoneyState, MoneyStatus } from '../domain/money-status';
+import { bookingNotFound } from '../shared/access';
 import type { CursorKey } from '../shared/cursor';
 import { iso, isoOrNull, toSafeInt } from '../shared/sql';
 
@@ -272,6 +273,20 @@ export class BookingStore {
   async view(em: EntityManager, id: string): Promise<Booking | null> {
     const rows: BookingViewRow[] = await em.query(`${BOOKING_VIEW_SELECT} WHERE b.id = $1`, [id]);
     return rows[0] ? this.toBooking(rows[0]) : null;
+  }
+
+  /** `view` of a booking the caller's transaction has just locked or written: it cannot be missing. */
+  async viewInTransaction(em: EntityManager, id: string): Promise<Booking> {
+    const booking = await this.view(em, id);
+    if (!booking) throw new Error(`booking ${id} vanished inside its own transaction`);
+    return booking;
+  }
+
+  /** `lock` for the booking's tutor: a tutor acting on another tutor's booking sees a 404, as for any booking they may not see. */
+  async lockOwnTutorBooking(em: EntityManager, tutor: Actor, bookingId: string): Promise<BookingRecord> {
+    const booking = await this.lock(em, bookingId);
+    if (!booking || booking.tutorId !== tutor.userId) throw bookingNotFound();
+    return booking;
   }
 
   /**
