@@ -8,7 +8,9 @@ import { DeclineBookingRpc } from './decline-booking/decline-booking.rpc';
 import { RequestBooking } from './request-booking/request-booking';
 import { RequestBookingRpc } from './request-booking/request-booking.rpc';
 import { ViewBookingsRpc } from './view-bookings/view-bookings.rpc';
-import { DisputesRpc } from './disputes/disputes.rpc';
+import { ListDisputesRpc } from './list-disputes/list-disputes.rpc';
+import { OpenDisputeRpc } from './open-dispute/open-dispute.rpc';
+import { ResolveDisputeRpc } from './resolve-dispute/resolve-dispute.rpc';
 import { EscrowEvents } from './apply-escrow-events/escrow.events';
 import { SessionEvents } from './apply-session-events/session.events';
 import { ExpireBookingsJob } from './expire-bookings/expire-bookings.job';
@@ -17,7 +19,7 @@ import { UserRegisteredEvents } from './read-model/user-registered.events';
 import { ExpireProposalsJob } from './reschedule/expire-proposals.job';
 import { RescheduleRpc } from './reschedule/reschedule.rpc';
 import { RescheduleStore } from './reschedule/reschedule.store';
-import { ReviewsRpc } from './reviews/reviews.rpc';
+import { ReviewBookingRpc } from './review-booking/review-booking.rpc';
 import { BookingPolicies } from './shared/booking-policies';
 import { BookingStore } from './stores/booking.store';
 import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
@@ -39,8 +41,10 @@ import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
     DeclineBookingRpc,
     CancelBooking,
     CancelBookingRpc,
-    ReviewsRpc,
-    DisputesRpc,
+    ReviewBookingRpc,
+    OpenDisputeRpc,
+    ListDisputesRpc,
+    ResolveDisputeRpc,
     EscrowEvents,
     SessionEvents,
     ExpireBookingsJob,
