@@ -47,15 +47,8 @@ export class ExpireBookingsJob implements OnModuleInit {
   private expireBatch(): Promise<number> {
     const now = this.clock.now();
     return this.ds.transaction(async (em) => {
-      const due: Array<{ id: string }> = await em.query(
-        `SELECT id FROM bookings.bookings
-          WHERE (status = 'requested' AND accept_deadline < $1) OR (status = 'accepted' AND payment_deadline < $1)
-          ORDER BY starts_at, id
-          LIMIT $2
-          FOR UPDATE SKIP LOCKED`,
-        [now, BATCH_SIZE],
-      );
-      for (const { id } of due) {
+      const due = await this.store.claimDueForExpiry(em, now, BATCH_SIZE);
+      for (const id of due) {
         const booking = await this.store.lock(em, id);
         if (!booking) continue;
         const reason = booking.status === 'requested' ? 'not_accepted' : 'not_paid';
