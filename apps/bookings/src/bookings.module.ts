@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AvailabilityRpc } from './availability/availability.rpc';
 import { AvailabilityStore } from './availability/availability.store';
+import { BookableTime } from './availability/bookable-time';
 import { AcceptBookingRpc } from './accept-booking/accept-booking.rpc';
 import { CancelBooking } from './cancel-booking/cancel-booking';
 import { CancelBookingRpc } from './cancel-booking/cancel-booking.rpc';
@@ -30,6 +31,7 @@ import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
     BookingPolicies,
     BookingStore,
     AvailabilityStore,
+    BookableTime,
     UserDirectory,
     UserRegisteredEvents,
     TutorProfilesRpc,
@@ -52,6 +54,6 @@ import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
     RescheduleRpc,
     ExpireProposalsJob,
   ],
-  exports: [ExpireBookingsJob, ExpireProposalsJob, AvailabilityStore],
+  exports: [ExpireBookingsJob, ExpireProposalsJob, AvailabilityStore, BookableTime],
 })
 export class BookingsModule {}

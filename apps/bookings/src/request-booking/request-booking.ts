@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { Actor, Booking, CreateBookingInput } from '@tutorhub/contracts';
 import { OutboxService } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
-import { AvailabilityStore } from '../availability/availability.store';
+import { BookableTime } from '../availability/bookable-time';
 import { assertPayablePrice, priceFor } from '../domain/price';
 import { assertNotSelfBooking, assertSubjectOffered } from '../domain/request-rules';
 import { UserDirectory } from '../read-model/user-directory.store';
@@ -31,7 +31,7 @@ export class RequestBooking {
     private readonly store: BookingStore,
     private readonly policies: BookingPolicies,
     private readonly users: UserDirectory,
-    private readonly availability: AvailabilityStore,
+    private readonly availability: BookableTime,
   ) {}
 
   async request(student: Actor, input: CreateBookingInput): Promise<Booking> {
