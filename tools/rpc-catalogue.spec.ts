@@ -12,8 +12,8 @@ describe('the RPC catalogue', () => {
 
   it('finds the handlers (the scan works)', () => {
     expect(handlers.find((h) => h.target === 'bookingsRpc.cancel')).toMatchObject({
-      file: 'apps/bookings/src/booking-changes/booking-changes.rpc.ts',
-      method: 'BookingChangesRpc.cancel',
+      file: 'apps/bookings/src/cancel-booking/cancel-booking.rpc.ts',
+      method: 'CancelBookingRpc.cancel',
     });
     expect(scanGatewayCallers().get('bookings.cancel')).toContain('apps/gateway/src/routes/bookings.controller.ts');
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BOOKINGS_RPC, availabilitySchema, createdTimeOffSchema, slotsSchema, timeOffPageSchema, type Actor } from '@tutorhub/contracts';
-import { AvailabilityStore } from '../src/availability/availability.store';
+import { BookableTime } from '../src/availability/bookable-time';
 import { HOUR, T0, bookingInput, call, createTutor, refusal, startBookings, student, type Harness } from './support/bookings-harness';
 
 /**
@@ -335,11 +335,11 @@ describe('bookings: availability, time off and slots (real RPC, Postgres, Rabbit
     });
   });
 
-  it('AvailabilityStore.assertBookable (for reschedule): the booking being moved does not block itself', async () => {
+  it('BookableTime.assertBookable (for reschedule): the booking being moved does not block itself', async () => {
     const { actor: t } = await createTutor(h);
     await setHours(t, 'UTC', [{ day: 'tue', from: '09:00', to: '13:00' }]);
     const lesson = await book(t.userId, '2030-01-08T10:00:00.000Z'); // Tuesday 10:00–11:00
-    const store = h.svc.app.get(AvailabilityStore);
+    const store = h.svc.app.get(BookableTime);
     const check = (start: string, end: string, excludeBookingId?: string) =>
       h.ds.transaction((em) => store.assertBookable(em, t.userId, new Date(start), new Date(end), { excludeBookingId }));
     await expect(check('2030-01-08T10:30:00.000Z', '2030-01-08T11:30:00.000Z', lesson.id)).resolves.toBeUndefined();

@@ -16,7 +16,7 @@ import { requireActor, requireRole, tutorNotFound } from '../shared/access';
 import { BookingPolicies } from '../shared/booking-policies';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage } from '../shared/cursor';
 import { iso } from '../shared/sql';
-import { TutorProfileRepository } from '../tutors/tutor-profile.repository';
+import { TutorProfileStore } from '../stores/tutor-profile.store';
 import { AvailabilityStore, toTimeOff, type StoredAvailability } from './availability.store';
 
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -60,7 +60,7 @@ export class AvailabilityRpc {
   @OnRpc(bookingsRpc.availabilityGet)
   async get({ actor, data: { tutorId } }: RpcContext<typeof bookingsRpc.availabilityGet>): Promise<Availability> {
     requireActor(actor);
-    if (!(await TutorProfileRepository.find(this.ds.manager, tutorId))) throw tutorNotFound();
+    if (!(await TutorProfileStore.find(this.ds.manager, tutorId))) throw tutorNotFound();
     return toAvailability(tutorId, await this.store.find(this.ds.manager, tutorId));
   }
 
@@ -132,7 +132,7 @@ export class AvailabilityRpc {
   async slots({ actor, data: input }: RpcContext<typeof bookingsRpc.slots>): Promise<Slots> {
     requireActor(actor);
     const em = this.ds.manager;
-    const profile = await TutorProfileRepository.find(em, input.tutorId);
+    const profile = await TutorProfileStore.find(em, input.tutorId);
     if (!profile) throw tutorNotFound();
     const now = this.clock.now().getTime();
     const rules = this.policies.rules.config;
@@ -166,7 +166,7 @@ export class AvailabilityRpc {
 
   /** Availability and time off hang off the tutor profile. */
   private async requireOwnProfile(em: EntityManager, tutorId: string): Promise<void> {
-    if (!(await TutorProfileRepository.find(em, tutorId))) {
+    if (!(await TutorProfileStore.find(em, tutorId))) {
       throw new AppError(409, 'tutor.profile_required', 'Create your tutor profile first (PUT /api/tutors/me).');
     }
   }

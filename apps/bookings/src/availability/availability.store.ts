@@ -1,13 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { TimeOff } from '@tutorhub/contracts';
-import { AppError } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import type { BookingsConfig } from '../config';
 import {
   WEEKDAYS,
   WeeklySchedule,
-  unavailabilityReason,
   widen,
   type Interval,
   type WeeklyRange,
@@ -48,8 +46,8 @@ export function toTimeOff(r: TimeOffRow): TimeOff {
 const LIVE = `status IN (${LIVE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 /**
- * SQL of tutor availability (tables `tutor_availability`, `availability_ranges`, `time_off`) and
- * the check every booking write makes: {@link AvailabilityStore.assertBookable}.
+ * SQL of tutor availability (tables `tutor_availability`, `availability_ranges`, `time_off`). The
+ * check every booking write makes is `BookableTime.assertBookable` (bookable-time.ts), on top of it.
  */
 @Injectable()
 export class AvailabilityStore {
@@ -62,7 +60,7 @@ export class AvailabilityStore {
 
   /**
    * Serialises, per tutor, everything that decides whether a time is bookable: booking writes
-   * that call {@link assertBookable}, new time off and new weekly hours. Held until commit. Without
+   * that call `BookableTime.assertBookable`, new time off and new weekly hours. Held until commit. Without
    * it two requests could each pass the buffer check and land back to back, or time off could miss
    * a booking committed a moment later.
    */
@@ -136,47 +134,6 @@ export class AvailabilityStore {
     const pad = this.bufferMinutes * 60_000;
     const rows = await this.liveBookingsBetween(em, tutorId, new Date(from.getTime() - pad), new Date(to.getTime() + pad));
     return rows.map((r) => widen({ start: r.starts_at.getTime(), end: r.ends_at.getTime() }, this.bufferMinutes));
-  }
-
-  /**
-   * The check for any write that puts a lesson of `tutorId` at `[startsAt, endsAt)` (a new
-   * booking; a reschedule, with `excludeBookingId` = the booking being moved). Call it inside the
-   * writing transaction, before writing the booking row: it takes the tutor's time lock
-   * ({@link lockTutor}) first.
-   *
-   * - 422 `booking.outside_availability` (`details.reason`: `outside_weekly_hours` or `time_off`)
-   *   when the tutor set weekly hours and the lesson is not entirely inside them (read on the
-   *   tutor's wall clock), or when it overlaps their time off. A tutor who never set hours is
-   *   bookable at any time outside time off.
-   * - 409 `booking.slot_taken` (`details.reason: "buffer"`, `bufferMinutes`) when another live
-   *   booking of the tutor is closer than BOOKING_BUFFER_MINUTES (only checked when the buffer is
-   *   set). A plain overlap is left to the `bookings_no_tutor_overlap` exclusion constraint, the
-   *   hard guard, which answers the same 409.
-   */
-  async assertBookable(em: EntityManager, tutorId: string, startsAt: Date, endsAt: Date, opts: { excludeBookingId?: string } = {}): Promise<void> {
-    await this.lockTutor(em, tutorId);
-    const lesson = { start: startsAt.getTime(), end: endsAt.getTime() };
-    const schedule = await this.schedule(em, tutorId);
-    const timeOff = await this.timeOffBetween(em, tutorId, startsAt, endsAt);
-    const reason = unavailabilityReason(schedule, timeOff, lesson);
-    if (reason) {
-      throw new AppError(
-        422,
-        'booking.outside_availability',
-        reason === 'time_off' ? 'The tutor is away at that time.' : 'That time is outside the tutor’s weekly hours.',
-        { reason, ...(schedule ? { timezone: schedule.timeZone } : {}) },
-      );
-    }
-    if (this.bufferMinutes > 0) {
-      const pad = this.bufferMinutes * 60_000;
-      const near = await this.liveBookingsBetween(em, tutorId, new Date(lesson.start - pad), new Date(lesson.end + pad), opts.excludeBookingId);
-      if (near.length > 0) {
-        throw new AppError(409, 'booking.slot_taken', `The tutor keeps ${this.bufferMinutes} minutes free around each lesson; that time is too close to another.`, {
-          reason: 'buffer',
-          bufferMinutes: this.bufferMinutes,
-        });
-      }
-    }
   }
 
   // -------------------------------------------------------------------------------------------

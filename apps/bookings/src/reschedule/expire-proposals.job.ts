@@ -4,7 +4,7 @@ import { OutboxService } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
 import { CONFIG, JobRunner } from '@tutorhub/service';
 import type { BookingsConfig } from '../config';
-import { BookingStore, parties } from '../shared/booking.store';
+import { BookingStore, parties } from '../stores/booking.store';
 import { RescheduleStore } from './reschedule.store';
 
 const BATCH_SIZE = 50;

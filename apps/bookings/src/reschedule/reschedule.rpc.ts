@@ -4,11 +4,11 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { bookingsRpc, type Actor, type RescheduleResult } from '@tutorhub/contracts';
 import { OnRpc, OutboxService, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
-import { AvailabilityStore } from '../availability/availability.store';
+import { BookableTime } from '../availability/bookable-time';
 import { assertCanAnswer, assertNewTime, assertReschedulable, proposalExpiresAt } from '../domain/reschedule-rules';
 import { bookingNotFound, partyOf, requireRole } from '../shared/access';
 import { BookingPolicies } from '../shared/booking-policies';
-import { BookingStore, overlapConflict, parties, type BookingRecord } from '../shared/booking.store';
+import { BookingStore, overlapConflict, parties, type BookingRecord } from '../stores/booking.store';
 import { RescheduleStore, toProposal, type ProposalRecord } from './reschedule.store';
 
 /**
@@ -28,7 +28,7 @@ export class RescheduleRpc {
     private readonly bookings: BookingStore,
     private readonly proposals: RescheduleStore,
     private readonly policies: BookingPolicies,
-    private readonly availability: AvailabilityStore,
+    private readonly availability: BookableTime,
   ) {}
 
   @OnRpc(bookingsRpc.reschedulePropose)
@@ -81,7 +81,7 @@ export class RescheduleRpc {
         const proposal = await this.answerable(em, booking, caller, now);
         assertReschedulable({ status: booking.status, startsAt: booking.startsAt, now }, this.policies.reschedule);
         // Hours or time off may have changed since the proposal; the tutor's time lock is taken
-        // here, before the booking row is written (AvailabilityStore's lock order).
+        // here, before the booking row is written (BookableTime's lock order).
         await this.availability.assertBookable(em, booking.tutorId, proposal.startsAt, proposal.endsAt, { excludeBookingId: booking.id });
         const rules = this.policies.rules;
         const slotSequence = await this.proposals.moveBooking(em, booking.id, {

@@ -9,8 +9,8 @@ import { OnRpc, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
 import { requireActor, requireRole, tutorNotFound } from '../shared/access';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage } from '../shared/cursor';
-import { UserDirectory } from '../read-models/user-directory';
-import { TutorProfileRepository, toTutorProfile } from './tutor-profile.repository';
+import { UserDirectory } from '../read-model/user-directory.store';
+import { TutorProfileStore, toTutorProfile } from '../stores/tutor-profile.store';
 
 @Injectable()
 export class TutorProfilesRpc {
@@ -27,8 +27,8 @@ export class TutorProfilesRpc {
     return this.ds.transaction(async (em) => {
       const role = await this.users.ensure(em, tutor);
       if (role !== 'tutor') throw new AppError(403, 'tutor.not_a_tutor', 'Only tutor accounts have a tutor profile.');
-      await TutorProfileRepository.upsert(em, tutor.userId, input, this.clock.now());
-      const row = await TutorProfileRepository.find(em, tutor.userId);
+      await TutorProfileStore.upsert(em, tutor.userId, input, this.clock.now());
+      const row = await TutorProfileStore.find(em, tutor.userId);
       if (!row) throw new Error('tutor profile vanished inside its own transaction');
       return toTutorProfile(row);
     });
@@ -38,7 +38,7 @@ export class TutorProfilesRpc {
   async search({ actor, data: input }: RpcContext<typeof bookingsRpc.tutorsSearch>): Promise<Page<TutorProfile>> {
     requireActor(actor);
     const limit = input.limit ?? DEFAULT_PAGE_SIZE;
-    const rows = await TutorProfileRepository.search(this.ds.manager, {
+    const rows = await TutorProfileStore.search(this.ds.manager, {
       subject: input.subject,
       after: decodeCursor(input.cursor),
       limit,
@@ -49,7 +49,7 @@ export class TutorProfilesRpc {
   @OnRpc(bookingsRpc.tutorsGet)
   async get({ actor, data: { tutorId } }: RpcContext<typeof bookingsRpc.tutorsGet>): Promise<TutorProfile> {
     requireActor(actor);
-    const row = await TutorProfileRepository.find(this.ds.manager, tutorId);
+    const row = await TutorProfileStore.find(this.ds.manager, tutorId);
     if (!row) throw tutorNotFound();
     return toTutorProfile(row);
   }

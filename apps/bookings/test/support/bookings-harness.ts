@@ -16,7 +16,7 @@ import { ManualClock } from '@tutorhub/platform';
 import { eventually, publishEvents, rawBroker, startTestService, type TestDatabase, type TestService } from '@tutorhub/testing';
 import { AppModule } from '../../src/app.module';
 import type { BookingsConfig } from '../../src/config';
-import { ExpireBookingsJob } from '../../src/expiry/expire-bookings.job';
+import { ExpireBookingsJob } from '../../src/expire-bookings/expire-bookings.job';
 import { bookingsMain } from '../../src/main-definition';
 
 export const T0 = new Date('2030-01-07T08:00:00.000Z');

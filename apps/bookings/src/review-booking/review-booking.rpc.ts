@@ -5,9 +5,11 @@ import { bookingsRpc, type Review, type ReviewResult } from '@tutorhub/contracts
 import { OnRpc, OutboxService, type RpcContext } from '@tutorhub/messaging';
 import { PG, pgCode } from '@tutorhub/persistence';
 import { AppError, Clock } from '@tutorhub/platform';
-import { assertCanReview, validateReview, type ReviewerRole } from '../domain/review-rules';
+import { assertCanReview, validateReview } from '../domain/review-rules';
 import { bookingNotFound, partyOf, requireRole } from '../shared/access';
-import { BookingStore, parties } from '../shared/booking.store';
+import { BookingStore, parties } from '../stores/booking.store';
+import { ReviewStore } from '../stores/review.store';
+import { TutorProfileStore } from '../stores/tutor-profile.store';
 
 /**
  * Each party reviews a completed lesson once. The student's review rates the tutor and updates
@@ -15,7 +17,7 @@ import { BookingStore, parties } from '../shared/booking.store';
  * is kept (and announced) but feeds no public rating.
  */
 @Injectable()
-export class ReviewsRpc {
+export class ReviewBookingRpc {
   constructor(
     private readonly ds: DataSource,
     private readonly clock: Clock,
@@ -32,11 +34,8 @@ export class ReviewsRpc {
         const reviewer = booking ? partyOf(caller, booking) : null;
         if (!booking || !reviewer) throw bookingNotFound();
         const { rating, comment } = validateReview({ rating: input.rating, comment: input.comment });
-        const existing: Array<{ author_role: ReviewerRole }> = await em.query(
-          `SELECT author_role FROM bookings.reviews WHERE booking_id = $1`,
-          [booking.id],
-        );
-        assertCanReview({ bookingStatus: booking.status, reviewer, existingReviewers: existing.map((r) => r.author_role) });
+        const existingReviewers = await ReviewStore.reviewers(em, booking.id);
+        assertCanReview({ bookingStatus: booking.status, reviewer, existingReviewers });
         const review: Review = {
           id: randomUUID(),
           bookingId: booking.id,
@@ -47,17 +46,8 @@ export class ReviewsRpc {
           comment,
           createdAt: this.clock.now().toISOString(),
         };
-        await em.query(
-          `INSERT INTO bookings.reviews (id, booking_id, author_id, author_role, reviewee_id, rating, comment, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [review.id, review.bookingId, review.authorId, review.authorRole, review.revieweeId, rating, comment, review.createdAt],
-        );
-        if (reviewer === 'student') {
-          await em.query(
-            `UPDATE bookings.tutor_profiles SET rating_sum = rating_sum + $2, rating_count = rating_count + 1 WHERE id = $1`,
-            [booking.tutorId, rating],
-          );
-        }
+        await ReviewStore.insert(em, review);
+        if (reviewer === 'student') await TutorProfileStore.addRating(em, booking.tutorId, rating);
         await this.outbox.add(em, 'bookings.review.submitted.v1', {
           reviewId: review.id,
           ...parties(booking),

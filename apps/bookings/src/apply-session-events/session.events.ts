@@ -5,7 +5,7 @@ import { OnEvent, OutboxService, type EventContext } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
 import { canTransition } from '../domain/booking-status';
 import { BookingPolicies } from '../shared/booking-policies';
-import { BookingStore, parties, type AbsentParty, type BookingRecord } from '../shared/booking.store';
+import { BookingStore, parties, type AbsentParty, type BookingRecord } from '../stores/booking.store';
 
 /**
  * The video session's life, from the sessions service. Sessions only runs sessions of confirmed
@@ -21,8 +21,8 @@ import { BookingStore, parties, type AbsentParty, type BookingRecord } from '../
  * notifications) which party was absent.
  */
 @Injectable()
-export class SessionEventsHandler {
-  private readonly logger = new Logger(SessionEventsHandler.name);
+export class SessionEvents {
+  private readonly logger = new Logger(SessionEvents.name);
 
   constructor(
     private readonly store: BookingStore,

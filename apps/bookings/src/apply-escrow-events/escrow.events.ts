@@ -6,7 +6,8 @@ import { Clock } from '@tutorhub/platform';
 import { canTransition } from '../domain/booking-status';
 import { endDisputeAction } from '../domain/dispute-rules';
 import { applyMoneyEvent, type MoneyEvent } from '../domain/money-status';
-import { BookingStore, moneyState, parties, slot, type BookingPatch, type BookingRecord } from '../shared/booking.store';
+import { BookingStore, moneyState, parties, slot, type BookingPatch, type BookingRecord } from '../stores/booking.store';
+import { DisputeStore } from '../stores/dispute.store';
 
 /**
  * Payments' escrow events. They keep the booking's money status, and a held escrow confirms an
@@ -14,8 +15,8 @@ import { BookingStore, moneyState, parties, slot, type BookingPatch, type Bookin
  * a new id, or an event overtaken by a later one, changes nothing twice.
  */
 @Injectable()
-export class EscrowEventsHandler {
-  private readonly logger = new Logger(EscrowEventsHandler.name);
+export class EscrowEvents {
+  private readonly logger = new Logger(EscrowEvents.name);
 
   constructor(
     private readonly store: BookingStore,
@@ -72,7 +73,7 @@ export class EscrowEventsHandler {
     const booking = await this.lockKnown(em, data.bookingId, 'payments.escrow.frozen.v1');
     if (!booking) return;
     await this.updateMoney(em, booking, { kind: 'frozen' });
-    await em.query(`UPDATE bookings.disputes SET frozen_at = $2 WHERE id = $1 AND frozen_at IS NULL`, [data.disputeId, this.clock.now()]);
+    await DisputeStore.markFrozen(em, data.disputeId, this.clock.now());
   }
 
   /**
@@ -84,19 +85,12 @@ export class EscrowEventsHandler {
   async onFreezeRejected(data: EventDataOf<'payments.escrow.freeze_rejected.v1'>, { em }: EventContext): Promise<void> {
     const booking = await this.lockKnown(em, data.bookingId, 'payments.escrow.freeze_rejected.v1');
     if (!booking) return;
-    const [dispute]: Array<{ status: string; booking_status_before: 'completed' | 'no_show' }> = await em.query(
-      `SELECT status, booking_status_before FROM bookings.disputes WHERE id = $1 FOR UPDATE`,
-      [data.disputeId],
-    );
+    const dispute = await DisputeStore.lock(em, data.disputeId);
     if (!dispute || dispute.status !== 'open') {
       this.logger.log(`payments.escrow.freeze_rejected.v1 for dispute ${data.disputeId} (${dispute?.status ?? 'unknown'}); nothing to do`);
       return;
     }
-    await em.query(`UPDATE bookings.disputes SET status = 'closed', closed_reason = $2, closed_at = $3 WHERE id = $1`, [
-      data.disputeId,
-      data.reason,
-      this.clock.now(),
-    ]);
+    await DisputeStore.markClosed(em, data.disputeId, data.reason, this.clock.now());
     const action = endDisputeAction(dispute.booking_status_before, 'close');
     if (canTransition(booking.status, action)) await this.store.transition(em, booking, action);
   }

@@ -1,13 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { Booking, Currency, Role } from '@tutorhub/contracts';
+import type { Actor, Booking, Currency, Role } from '@tutorhub/contracts';
 import { PG, pgCode, pgConstraint } from '@tutorhub/persistence';
 import { AppError, Clock } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import type { BookingsConfig } from '../config';
 import { transition, type BookingAction, type BookingStatus } from '../domain/booking-status';
 import type { MoneyState, MoneyStatus } from '../domain/money-status';
-import { iso, isoOrNull, toSafeInt } from './sql';
+import { bookingNotFound } from '../shared/access';
+import type { CursorKey } from '../shared/cursor';
+import { iso, isoOrNull, toSafeInt } from '../shared/sql';
 
 export type AbsentParty = 'student' | 'tutor' | 'both';
 
@@ -272,6 +274,119 @@ export class BookingStore {
     const rows: BookingViewRow[] = await em.query(`${BOOKING_VIEW_SELECT} WHERE b.id = $1`, [id]);
     return rows[0] ? this.toBooking(rows[0]) : null;
   }
+
+  /** `view` of a booking the caller's transaction has just locked or written: it cannot be missing. */
+  async viewInTransaction(em: EntityManager, id: string): Promise<Booking> {
+    const booking = await this.view(em, id);
+    if (!booking) throw new Error(`booking ${id} vanished inside its own transaction`);
+    return booking;
+  }
+
+  /** `lock` for the booking's tutor: a tutor acting on another tutor's booking sees a 404, as for any booking they may not see. */
+  async lockOwnTutorBooking(em: EntityManager, tutor: Actor, bookingId: string): Promise<BookingRecord> {
+    const booking = await this.lock(em, bookingId);
+    if (!booking || booking.tutorId !== tutor.userId) throw bookingNotFound();
+    return booking;
+  }
+
+  /**
+   * Serialises identical retries of one student's request (transaction-scoped advisory lock), so
+   * the second one finds the first's booking instead of colliding with it on the slot.
+   */
+  async lockIdempotencyKey(em: EntityManager, studentId: string, key: string): Promise<void> {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`bookings.create:${studentId}:${key}`]);
+  }
+
+  async findByIdempotencyKey(em: EntityManager, studentId: string, key: string): Promise<Booking | null> {
+    const rows: BookingViewRow[] = await em.query(`${BOOKING_VIEW_SELECT} WHERE b.student_id = $1 AND b.idempotency_key = $2`, [studentId, key]);
+    return rows[0] ? this.toBooking(rows[0]) : null;
+  }
+
+  /** A new request; the no-overlap constraints may refuse it (see `overlapConflict`). */
+  async insertRequested(em: EntityManager, b: NewBooking): Promise<void> {
+    await em.query(
+      `INSERT INTO bookings.bookings (id, student_id, tutor_id, subject, note, status, price_minor, currency, starts_at, ends_at,
+                                      duration_minutes, accept_deadline, payment_deadline, idempotency_key, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, 'requested', $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
+      [
+        b.id,
+        b.studentId,
+        b.tutorId,
+        b.subject,
+        b.note,
+        b.priceMinor,
+        b.currency,
+        b.startsAt,
+        b.endsAt,
+        b.durationMinutes,
+        b.acceptDeadline,
+        b.paymentDeadline,
+        b.idempotencyKey,
+        b.createdAt,
+      ],
+    );
+  }
+
+  /** Latest lesson first; `studentId`/`tutorId` narrow to one participant's bookings. */
+  async list(em: EntityManager, opts: { studentId?: string; tutorId?: string; status?: BookingStatus; after: CursorKey | null; limit: number }): Promise<BookingViewRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (opts.studentId !== undefined) {
+      params.push(opts.studentId);
+      where.push(`b.student_id = $${params.length}`);
+    } else if (opts.tutorId !== undefined) {
+      params.push(opts.tutorId);
+      where.push(`b.tutor_id = $${params.length}`);
+    }
+    if (opts.status) {
+      params.push(opts.status);
+      where.push(`b.status = $${params.length}`);
+    }
+    if (opts.after) {
+      params.push(opts.after.at, opts.after.id);
+      where.push(`(b.starts_at, b.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(opts.limit + 1);
+    return em.query(
+      `${BOOKING_VIEW_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY b.starts_at DESC, b.id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  /**
+   * Claims up to `limit` bookings past their accept or payment deadline with FOR UPDATE SKIP
+   * LOCKED: concurrent passes split the work, and a row being changed right now is left for later.
+   */
+  async claimDueForExpiry(em: EntityManager, now: Date, limit: number): Promise<string[]> {
+    const due: Array<{ id: string }> = await em.query(
+      `SELECT id FROM bookings.bookings
+        WHERE (status = 'requested' AND accept_deadline < $1) OR (status = 'accepted' AND payment_deadline < $1)
+        ORDER BY starts_at, id
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED`,
+      [now, limit],
+    );
+    return due.map((r) => r.id);
+  }
+}
+
+/** The columns of a new request (`insertRequested`). */
+export interface NewBooking {
+  id: string;
+  studentId: string;
+  tutorId: string;
+  subject: string;
+  note: string | null;
+  priceMinor: number;
+  currency: Currency;
+  startsAt: Date;
+  endsAt: Date;
+  durationMinutes: number;
+  acceptDeadline: Date;
+  paymentDeadline: Date;
+  idempotencyKey: string | null;
+  createdAt: Date;
 }
 
 /** The ids every booking event carries. */

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Actor, EventDataOf, Role } from '@tutorhub/contracts';
-import { OnEvent, type EventContext } from '@tutorhub/messaging';
 
 /**
- * The local `users` read model: role and name of every user, from `identity.user.registered.v1`.
- * Profiles and bookings reference it, so only users we know of appear in them, and booking views
- * show the participants' names.
+ * The local `users` read model: role and name of every user, from `identity.user.registered.v1`
+ * (consumed in `user-registered.events.ts`). Profiles and bookings reference it, so only users we
+ * know of appear in them, and booking views show the participants' names.
  *
  * A user may act before their registration event has reached us (register, then at once create
  * a profile or book). The gateway has authenticated the actor, so `ensure` records the actor with
@@ -24,13 +23,12 @@ export class UserDirectory {
   }
 
   /** Idempotent: a redelivery (or an event after `ensure`) writes the same values again. */
-  @OnEvent('identity.user.registered.v1')
-  async onUserRegistered(data: EventDataOf<'identity.user.registered.v1'>, { em, envelope }: EventContext): Promise<void> {
+  async upsertRegistered(em: EntityManager, data: EventDataOf<'identity.user.registered.v1'>, registeredAt: string): Promise<void> {
     await em.query(
       `INSERT INTO bookings.users (id, role, full_name, registered_at) VALUES ($1, $2, $3, $4)
        ON CONFLICT (id) DO UPDATE SET role = EXCLUDED.role, full_name = EXCLUDED.full_name,
          registered_at = EXCLUDED.registered_at, updated_at = now()`,
-      [data.userId, data.role, data.fullName, envelope.occurredAt],
+      [data.userId, data.role, data.fullName, registeredAt],
     );
   }
 }

@@ -4,7 +4,7 @@ import { OutboxService } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
 import { CONFIG, JobRunner } from '@tutorhub/service';
 import type { BookingsConfig } from '../config';
-import { BookingStore, parties } from '../shared/booking.store';
+import { BookingStore, parties } from '../stores/booking.store';
 
 const BATCH_SIZE = 50;
 
@@ -47,15 +47,8 @@ export class ExpireBookingsJob implements OnModuleInit {
   private expireBatch(): Promise<number> {
     const now = this.clock.now();
     return this.ds.transaction(async (em) => {
-      const due: Array<{ id: string }> = await em.query(
-        `SELECT id FROM bookings.bookings
-          WHERE (status = 'requested' AND accept_deadline < $1) OR (status = 'accepted' AND payment_deadline < $1)
-          ORDER BY starts_at, id
-          LIMIT $2
-          FOR UPDATE SKIP LOCKED`,
-        [now, BATCH_SIZE],
-      );
-      for (const { id } of due) {
+      const due = await this.store.claimDueForExpiry(em, now, BATCH_SIZE);
+      for (const id of due) {
         const booking = await this.store.lock(em, id);
         if (!booking) continue;
         const reason = booking.status === 'requested' ? 'not_accepted' : 'not_paid';

@@ -42,7 +42,7 @@ export function toTutorProfile(r: TutorProfileRow): TutorProfile {
   };
 }
 
-export const TutorProfileRepository = {
+export const TutorProfileStore = {
   async find(em: EntityManager, id: string): Promise<TutorProfileRow | null> {
     const rows: TutorProfileRow[] = await em.query(`${SELECT} WHERE p.id = $1`, [id]);
     return rows[0] ?? null;
@@ -58,6 +58,11 @@ export const TutorProfileRepository = {
          timezone = EXCLUDED.timezone, updated_at = EXCLUDED.updated_at`,
       [tutorId, input.headline, input.bio, input.subjects, input.hourlyRate.amountMinor, input.hourlyRate.currency, input.timezone, now],
     );
+  },
+
+  /** A student's rating of the tutor, counted in the profile's running sum and count. */
+  async addRating(em: EntityManager, tutorId: string, rating: number): Promise<void> {
+    await em.query(`UPDATE bookings.tutor_profiles SET rating_sum = rating_sum + $2, rating_count = rating_count + 1 WHERE id = $1`, [tutorId, rating]);
   },
 
   /** Oldest profile first, id as tiebreaker: a stable order, so pages never skip or repeat a tutor. */
