@@ -3,9 +3,9 @@ import { DataSource } from 'typeorm';
 import { CURRENCIES, paymentsRpc, type WalletView } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
 import type { Currency } from '../domain/money';
-import { PayoutService } from '../payouts/payout.service';
 import { requireRole } from '../shared/access';
-import { isoOf, minor, one, rows } from '../shared/db';
+import { isoOf, minor } from '../shared/db';
+import { earnedBy, escrowedFor, lastEscrowCurrency, lastWalletCurrency, walletAccounts, walletEntries } from './wallet.store';
 
 type HistoryType = WalletView['history'][number]['type'];
 const HISTORY_TYPE: Record<string, HistoryType> = {
@@ -26,40 +26,16 @@ const HISTORY_TYPE: Record<string, HistoryType> = {
  */
 @Injectable()
 export class WalletRpc {
-  constructor(
-    private readonly ds: DataSource,
-    private readonly payouts: PayoutService,
-  ) {}
+  constructor(private readonly ds: DataSource) {}
 
   @OnRpc(paymentsRpc.walletGet)
   async get({ actor, data: input }: RpcContext<typeof paymentsRpc.walletGet>): Promise<WalletView> {
     const tutor = requireRole(actor, 'tutor', 'wallet.forbidden_role');
     const tutorId = tutor.userId;
 
-    const accounts = await rows<{ kind: string; currency: Currency; balance_minor: string }>(
-      this.ds,
-      `SELECT kind, currency, balance_minor FROM payments.ledger_accounts WHERE ref = $1 AND kind IN ('tutor_payable', 'payouts_in_flight')`,
-      [tutorId],
-    );
-    const escrowed = await rows<{ currency: Currency; total: string }>(
-      this.ds,
-      `SELECT a.currency, sum(a.balance_minor) AS total
-         FROM payments.escrows e
-         JOIN payments.ledger_accounts a ON a.kind = 'escrow' AND a.ref = e.booking_id AND a.currency = e.currency
-        WHERE e.tutor_id = $1
-        GROUP BY a.currency`,
-      [tutorId],
-    );
-    const earned = await rows<{ currency: Currency; total: string }>(
-      this.ds,
-      `SELECT a.currency, -sum(en.amount_minor) AS total
-         FROM payments.ledger_accounts a
-         JOIN payments.ledger_entries en ON en.account_id = a.id
-         JOIN payments.ledger_transactions t ON t.id = en.transaction_id
-        WHERE a.kind = 'tutor_payable' AND a.ref = $1 AND t.kind IN ('escrow_released', 'escrow_split')
-        GROUP BY a.currency`,
-      [tutorId],
-    );
+    const accounts = await walletAccounts(this.ds, tutorId);
+    const escrowed = await escrowedFor(this.ds, tutorId);
+    const earned = await earnedBy(this.ds, tutorId);
 
     const currencies = new Set<Currency>([...accounts.map((a) => a.currency), ...escrowed.map((e) => e.currency)]);
     const primary = input.currency ?? (await this.mostRecentCurrency(tutorId)) ?? 'ETB';
@@ -79,27 +55,7 @@ export class WalletRpc {
     const top = balanceOf(primary);
 
     const limit = input.limit ?? 20;
-    const history = await rows<{
-      id: string;
-      amount_minor: string;
-      currency: Currency;
-      kind: string;
-      booking_id: string | null;
-      payout_id: string | null;
-      occurred_at: Date;
-    }>(
-      this.ds,
-      `SELECT en.id, en.amount_minor, en.currency, t.kind, t.booking_id, t.payout_id, t.occurred_at
-         FROM payments.ledger_accounts a
-         JOIN payments.ledger_entries en ON en.account_id = a.id
-         JOIN payments.ledger_transactions t ON t.id = en.transaction_id
-        WHERE a.kind = 'tutor_payable' AND a.ref = $1
-          AND ($2::text IS NULL OR a.currency = $2)
-          AND ($3::bigint IS NULL OR en.id < $3)
-        ORDER BY en.id DESC
-        LIMIT $4`,
-      [tutorId, input.currency ?? null, input.cursor ?? null, limit + 1],
-    );
+    const history = await walletEntries(this.ds, { tutorId, currency: input.currency ?? null, cursor: input.cursor ?? null, limit: limit + 1 });
     const page = history.slice(0, limit);
     return {
       available: top.available,
@@ -124,25 +80,10 @@ export class WalletRpc {
     };
   }
 
-  @OnRpc(paymentsRpc.walletWithdraw)
-  async withdraw({ actor, data: input }: RpcContext<typeof paymentsRpc.walletWithdraw>) {
-    const tutor = requireRole(actor, 'tutor', 'wallet.forbidden_role');
-    return this.payouts.withdraw(tutor, input);
-  }
-
   private async mostRecentCurrency(tutorId: string): Promise<Currency | undefined> {
-    const wallet = await one<{ currency: Currency }>(
-      this.ds,
-      `SELECT en.currency FROM payments.ledger_accounts a JOIN payments.ledger_entries en ON en.account_id = a.id
-        WHERE a.kind = 'tutor_payable' AND a.ref = $1 ORDER BY en.id DESC LIMIT 1`,
-      [tutorId],
-    );
+    const wallet = await lastWalletCurrency(this.ds, tutorId);
     if (wallet) return wallet.currency;
-    const escrow = await one<{ currency: Currency }>(
-      this.ds,
-      `SELECT currency FROM payments.escrows WHERE tutor_id = $1 ORDER BY held_at DESC LIMIT 1`,
-      [tutorId],
-    );
+    const escrow = await lastEscrowCurrency(this.ds, tutorId);
     return escrow?.currency;
   }
 }
