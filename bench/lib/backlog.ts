@@ -4,7 +4,7 @@ import { Client } from 'pg';
 /**
  * Puts `n` due escrows into the payments schema in ONE database transaction (so they all become
  * due at the same instant, its commit), set-based, producing what the payment path produces for
- * each paid lesson whose session ended (PaymentService.confirm → EscrowTransitions.hold →
+ * each paid lesson whose session ended (ConfirmPayment.confirm → EscrowTransitions.hold →
  * EscrowEventsHandler.onSessionEnded → EscrowTransitions.scheduleRelease):
  * - the payments read model of the booking (`accepted`, price, start/end);
  * - a `succeeded` payment with its checkout URL and Chapa reference;
