@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CONFIG } from '@tutorhub/service';
 import { AdminEscrowRpc } from './admin-escrow/admin-escrow.rpc';
+import { SettleByAdmin } from './admin-escrow/settle-by-admin';
 import { AdminRefundsRpc } from './admin-refunds/admin-refunds.rpc';
 import { RefundFlaggedPayment } from './admin-refunds/refund-flagged-payment';
 import { RetryRefund } from './admin-refunds/retry-refund';
@@ -18,12 +19,14 @@ import { ReconcilePayments } from './reconcile-payments/reconcile-payments';
 import { ReconcilePaymentsJob } from './reconcile-payments/reconcile-payments.job';
 import { RefundCancellationEvents } from './refund-cancellation/refund-cancellation.events';
 import { ReleaseDueEscrowsJob } from './release-due-escrows/release-due-escrows.job';
+import { ReleaseEarly } from './release-early/release-early';
 import { ReleaseEarlyRpc } from './release-early/release-early.rpc';
 import { SettleAfterLessonEvents } from './settle-after-lesson/settle-after-lesson.events';
 import { EscrowTransitions } from './shared/escrow-transitions';
 import { StartCheckout } from './start-checkout/start-checkout';
 import { StartCheckoutRpc } from './start-checkout/start-checkout.rpc';
 import { LedgerStore } from './stores/ledger.store';
+import { Wallet } from './wallet/wallet';
 import { WalletRpc } from './wallet/wallet.rpc';
 import { Payouts } from './withdraw/payouts';
 import { ReconcilePayoutsJob } from './withdraw/reconcile-payouts.job';
@@ -58,6 +61,9 @@ import { WithdrawRpc } from './withdraw/withdraw.rpc';
     Payouts,
     RetryRefund,
     RefundFlaggedPayment,
+    SettleByAdmin,
+    ReleaseEarly,
+    Wallet,
     // rpc adapters
     StartCheckoutRpc,
     GetBookingPaymentRpc,
