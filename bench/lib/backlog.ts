@@ -4,8 +4,8 @@ import { Client } from 'pg';
 /**
  * Puts `n` due escrows into the payments schema in ONE database transaction (so they all become
  * due at the same instant, its commit), set-based, producing what the payment path produces for
- * each paid lesson whose session ended (PaymentService.confirm → EscrowService.hold →
- * EscrowEventsHandler.onSessionEnded → EscrowService.scheduleRelease):
+ * each paid lesson whose session ended (ConfirmPayment.confirm → EscrowTransitions.hold →
+ * EscrowEventsHandler.onSessionEnded → EscrowTransitions.scheduleRelease):
  * - the payments read model of the booking (`accepted`, price, start/end);
  * - a `succeeded` payment with its checkout URL and Chapa reference;
  * - the escrow, `release_scheduled` (version 2: held, then scheduled) with release_at = now;
@@ -57,7 +57,7 @@ export async function seedDueEscrows(databaseUrl: string, o: { n: number; tutorI
        SELECT escrow_id, booking_id, payment_id, student_id, tutor_id, amount, 'ETB', 'release_scheduled', held_at, release_at, 2, ends_at
          FROM public.bench_seed ORDER BY i`,
     );
-    // Accounts as LedgerRepository.ensureAccounts creates them (sorted, idempotent).
+    // Accounts as LedgerStore.ensureAccounts creates them (sorted, idempotent).
     await c.query(
       `INSERT INTO payments.ledger_accounts (kind, ref, currency)
        SELECT 'tutor_payable', t, 'ETB' FROM (SELECT DISTINCT tutor_id AS t FROM public.bench_seed) x ORDER BY t

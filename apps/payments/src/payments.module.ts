@@ -1,24 +1,38 @@
 import { Module } from '@nestjs/common';
 import { CONFIG } from '@tutorhub/service';
-import { AdminRpc } from './admin/admin.rpc';
+import { AdminEscrowRpc } from './admin-escrow/admin-escrow.rpc';
+import { SettleByAdmin } from './admin-escrow/settle-by-admin';
+import { AdminRefundsRpc } from './admin-refunds/admin-refunds.rpc';
+import { RefundFlaggedPayment } from './admin-refunds/refund-flagged-payment';
+import { RetryRefund } from './admin-refunds/retry-refund';
 import { ChapaClient } from './chapa/chapa.client';
 import type { PaymentsConfig } from './config';
-import { EscrowEventsHandler } from './escrow/escrow-events.handler';
-import { EscrowService } from './escrow/escrow.service';
-import { ReleaseDueEscrowsJob } from './escrow/release-due-escrows.job';
-import { StudentReleaseRpc } from './escrow/student-release.rpc';
-import { LedgerRepository } from './ledger/ledger.repository';
+import { ConfirmPayment } from './confirm-payment/confirm-payment';
+import { DisputeEscrowEvents } from './dispute-escrow/dispute-escrow.events';
+import { GetBookingPaymentRpc } from './get-booking-payment/get-booking-payment.rpc';
+import { HandleChapaWebhookRpc } from './handle-chapa-webhook/handle-chapa-webhook.rpc';
 import { PaymentsMetrics } from './metrics/payments-metrics';
-import { PaymentService } from './payments/payment.service';
-import { PaymentsRpc } from './payments/payments.rpc';
-import { ReconcilePaymentsJob } from './payments/reconcile-payments.job';
-import { PayoutService } from './payouts/payout.service';
-import { ReconcilePayoutsJob } from './payouts/reconcile-payouts.job';
-import { ProcessRefundsJob } from './refunds/process-refunds.job';
-import { RefundProcessor } from './refunds/refund.processor';
+import { ProcessRefunds } from './process-refunds/process-refunds';
+import { ProcessRefundsJob } from './process-refunds/process-refunds.job';
+import { BookingsReadModelEvents } from './read-model/bookings.events';
+import { ReconcilePayments } from './reconcile-payments/reconcile-payments';
+import { ReconcilePaymentsJob } from './reconcile-payments/reconcile-payments.job';
+import { RefundCancellationEvents } from './refund-cancellation/refund-cancellation.events';
+import { ReleaseDueEscrowsJob } from './release-due-escrows/release-due-escrows.job';
+import { ReleaseEarly } from './release-early/release-early';
+import { ReleaseEarlyRpc } from './release-early/release-early.rpc';
+import { SettleAfterLessonEvents } from './settle-after-lesson/settle-after-lesson.events';
+import { EscrowTransitions } from './shared/escrow-transitions';
+import { StartCheckout } from './start-checkout/start-checkout';
+import { StartCheckoutRpc } from './start-checkout/start-checkout.rpc';
+import { LedgerStore } from './stores/ledger.store';
+import { Wallet } from './wallet/wallet';
 import { WalletRpc } from './wallet/wallet.rpc';
+import { Payouts } from './withdraw/payouts';
+import { ReconcilePayoutsJob } from './withdraw/reconcile-payouts.job';
+import { WithdrawRpc } from './withdraw/withdraw.rpc';
 
-/** Payments, escrow, ledger, refunds, payouts: every provider of the service. */
+/** Payments, escrow, ledger, refunds, payouts: every provider of the service (layout: README). */
 @Module({
   providers: [
     {
@@ -32,22 +46,40 @@ import { WalletRpc } from './wallet/wallet.rpc';
           retries: config.CHAPA_RETRIES,
         }),
     },
-    LedgerRepository,
-    EscrowService,
-    EscrowEventsHandler,
-    ReleaseDueEscrowsJob,
-    RefundProcessor,
-    ProcessRefundsJob,
-    PaymentService,
-    ReconcilePaymentsJob,
-    PaymentsRpc,
-    PayoutService,
-    ReconcilePayoutsJob,
+    LedgerStore,
+    EscrowTransitions,
+    // read model and event consumers
+    BookingsReadModelEvents,
+    RefundCancellationEvents,
+    SettleAfterLessonEvents,
+    DisputeEscrowEvents,
+    // use cases
+    StartCheckout,
+    ConfirmPayment,
+    ReconcilePayments,
+    ProcessRefunds,
+    Payouts,
+    RetryRefund,
+    RefundFlaggedPayment,
+    SettleByAdmin,
+    ReleaseEarly,
+    Wallet,
+    // rpc adapters
+    StartCheckoutRpc,
+    GetBookingPaymentRpc,
+    HandleChapaWebhookRpc,
     WalletRpc,
-    AdminRpc,
-    StudentReleaseRpc,
+    WithdrawRpc,
+    ReleaseEarlyRpc,
+    AdminEscrowRpc,
+    AdminRefundsRpc,
+    // jobs
+    ReleaseDueEscrowsJob,
+    ProcessRefundsJob,
+    ReconcilePaymentsJob,
+    ReconcilePayoutsJob,
     PaymentsMetrics,
   ],
-  exports: [LedgerRepository, EscrowService, ReleaseDueEscrowsJob, RefundProcessor, PaymentService, PayoutService],
+  exports: [LedgerStore, EscrowTransitions, ReleaseDueEscrowsJob, ProcessRefunds, StartCheckout, ConfirmPayment, ReconcilePayments, Payouts],
 })
 export class PaymentsModule {}

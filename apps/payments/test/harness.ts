@@ -15,11 +15,11 @@ import { createChapaSandboxApp } from '../../chapa-sandbox/src/create-app';
 import { SandboxStore } from '../../chapa-sandbox/src/domain/sandbox-store';
 import { AppModule } from '../src/app.module';
 import type { PaymentsConfig } from '../src/config';
-import { ReleaseDueEscrowsJob } from '../src/escrow/release-due-escrows.job';
+import { ReleaseDueEscrowsJob } from '../src/release-due-escrows/release-due-escrows.job';
 import { paymentsMain } from '../src/main-definition';
-import { PaymentService } from '../src/payments/payment.service';
-import { PayoutService } from '../src/payouts/payout.service';
-import { RefundProcessor } from '../src/refunds/refund.processor';
+import { ReconcilePayments } from '../src/reconcile-payments/reconcile-payments';
+import { Payouts } from '../src/withdraw/payouts';
+import { ProcessRefunds } from '../src/process-refunds/process-refunds';
 
 export const SECRET_KEY = 'CHASECK_TEST-payments-int';
 export const WEBHOOK_SECRET = 'payments-int-webhook-secret';
@@ -294,9 +294,9 @@ export function wallet(h: Harness, t: Actor, data: Record<string, unknown> = {})
 
 export const jobs = (h: Harness) => ({
   release: () => h.svc.app.get(ReleaseDueEscrowsJob).runOnce(),
-  refunds: () => h.svc.app.get(RefundProcessor).runOnce(),
-  reconcilePayments: () => h.svc.app.get(PaymentService).reconcileOnce(),
-  reconcilePayouts: () => h.svc.app.get(PayoutService).reconcileOnce(),
+  refunds: () => h.svc.app.get(ProcessRefunds).runOnce(),
+  reconcilePayments: () => h.svc.app.get(ReconcilePayments).reconcileOnce(),
+  reconcilePayouts: () => h.svc.app.get(Payouts).reconcileOnce(),
 });
 
 export function sandboxStore(h: Harness): SandboxStore {

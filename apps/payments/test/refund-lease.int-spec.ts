@@ -1,8 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChapaClient } from '../src/chapa/chapa.client';
-import { RefundProcessor } from '../src/refunds/refund.processor';
-import { PayoutService } from '../src/payouts/payout.service';
+import { ProcessRefunds } from '../src/process-refunds/process-refunds';
+import { Payouts } from '../src/withdraw/payouts';
 import {
   acceptedBooking,
   admin,
@@ -67,7 +67,7 @@ it('never lets another replica claim a refund whose Chapa call may still be runn
   const worstCall = h.svc.app.get(ChapaClient).worstCaseCallMs();
   expect(worstCall).toBe(3 * 60_000 + 2 * 10_000);
   expect(new Date(row.next_attempt_at).getTime() - claimedAt).toBeGreaterThanOrEqual(2 * worstCall);
-  expect(h.svc.app.get(RefundProcessor).leaseMs()).toBeGreaterThanOrEqual(2 * worstCall);
+  expect(h.svc.app.get(ProcessRefunds).leaseMs()).toBeGreaterThanOrEqual(2 * worstCall);
 
   // Well past the old 2-minute lease, yet within one call's worst case: replica B runs a pass.
   h.clock.advance(2 * 60_000 + 1000);
@@ -165,8 +165,8 @@ it('never lets another replica take over a payout whose Chapa calls may still be
     next_attempt_at: Date;
   }>;
   expect(row.attempts).toBe(1);
-  expect(new Date(row.next_attempt_at).getTime() - claimedAt).toBe(h.svc.app.get(PayoutService).leaseMs());
-  expect(h.svc.app.get(PayoutService).leaseMs()).toBeGreaterThanOrEqual(3 * h.svc.app.get(ChapaClient).worstCaseCallMs());
+  expect(new Date(row.next_attempt_at).getTime() - claimedAt).toBe(h.svc.app.get(Payouts).leaseMs());
+  expect(h.svc.app.get(Payouts).leaseMs()).toBeGreaterThanOrEqual(3 * h.svc.app.get(ChapaClient).worstCaseCallMs());
 
   // Past the old 2-minute lease: replica B's pass must leave it alone.
   h.clock.advance(2 * 60_000 + 1000);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ReleaseDueEscrowsJob } from '../src/escrow/release-due-escrows.job';
-import { LedgerRepository } from '../src/ledger/ledger.repository';
+import { ReleaseDueEscrowsJob } from '../src/release-due-escrows/release-due-escrows.job';
+import { LedgerStore } from '../src/stores/ledger.store';
 import { ledgerInvariants, startHarness, type Harness } from './harness';
 import { seedDueEscrows } from './seed';
 
@@ -24,7 +24,7 @@ afterAll(async () => {
 it(`clears a backlog of ${SIZE} due escrows`, async () => {
   const tutors = Array.from({ length: 500 }, () => randomUUID());
   const releaseAt = h.clock.now();
-  await seedDueEscrows(h.ds, h.svc.app.get(LedgerRepository), { n: SIZE, tutors, releaseAt, chunk: 10000 });
+  await seedDueEscrows(h.ds, h.svc.app.get(LedgerStore), { n: SIZE, tutors, releaseAt, chunk: 10000 });
   const started = process.hrtime.bigint();
   const released = await h.svc.app.get(ReleaseDueEscrowsJob).runOnce();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { splitRelease } from '../src/domain/fee';
-import { ReleaseDueEscrowsJob } from '../src/escrow/release-due-escrows.job';
-import { LedgerRepository } from '../src/ledger/ledger.repository';
+import { ReleaseDueEscrowsJob } from '../src/release-due-escrows/release-due-escrows.job';
+import { LedgerStore } from '../src/stores/ledger.store';
 import { admin, balance, ledgerInvariants, startHarness, type Harness } from './harness';
 import { seedDueEscrows } from './seed';
 
@@ -44,7 +44,7 @@ async function eventsFor(type: string, escrowIds: string[]) {
 it('three replicas releasing the same due escrows at once release each exactly once', async () => {
   const tutors = Array.from({ length: 7 }, () => randomUUID());
   const releaseAt = h().clock.now();
-  const seeded = await seedDueEscrows(h().ds, h().svc.app.get(LedgerRepository), { n: 600, tutors, releaseAt });
+  const seeded = await seedDueEscrows(h().ds, h().svc.app.get(LedgerStore), { n: 600, tutors, releaseAt });
   for (const r of replicas) r.clock.set(releaseAt);
 
   const counts = await Promise.all(
@@ -80,7 +80,7 @@ it('three replicas releasing the same due escrows at once release each exactly o
 it('a refund racing the release ends every escrow in exactly one final state', async () => {
   const tutors = [randomUUID(), randomUUID()];
   const releaseAt = h().clock.now();
-  const seeded = await seedDueEscrows(h().ds, h().svc.app.get(LedgerRepository), { n: 120, tutors, releaseAt });
+  const seeded = await seedDueEscrows(h().ds, h().svc.app.get(LedgerStore), { n: 120, tutors, releaseAt });
   const a = admin();
   const refundOutcomes = await Promise.all([
     ...seeded.map((s, i) =>

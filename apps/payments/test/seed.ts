@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { paymentCapturedPosting } from '../src/domain/ledger';
-import { LedgerRepository, type Posting } from '../src/ledger/ledger.repository';
+import { LedgerStore, type Posting } from '../src/stores/ledger.store';
 
 export interface SeededEscrow {
   escrowId: string;
@@ -12,12 +12,12 @@ export interface SeededEscrow {
 
 /**
  * Puts `n` paid escrows, due for release at `releaseAt`, straight into the database (bookings,
- * payments, escrows and their capture postings through the service's own LedgerRepository), so
+ * payments, escrows and their capture postings through the service's own LedgerStore), so
  * concurrency and backlog tests start from many escrows without paying each through Chapa.
  */
 export async function seedDueEscrows(
   ds: DataSource,
-  ledger: LedgerRepository,
+  ledger: LedgerStore,
   o: { n: number; tutors: string[]; releaseAt: Date; amountMinor?: (i: number) => number; chunk?: number },
 ): Promise<SeededEscrow[]> {
   const all: SeededEscrow[] = [];

@@ -21,7 +21,7 @@ describe('scheduled jobs', () => {
   const scheduling = files.filter((f) => /\bjobs\.schedule\(/.test(readFileSync(f, 'utf8'))).map((f) => relative(ROOT, f));
 
   it('finds the jobs (the scan works)', () => {
-    expect(scheduling).toEqual(expect.arrayContaining(['apps/payments/src/escrow/release-due-escrows.job.ts', 'libs/service/src/messaging-retention.job.ts']));
+    expect(scheduling).toEqual(expect.arrayContaining(['apps/payments/src/release-due-escrows/release-due-escrows.job.ts', 'libs/service/src/messaging-retention.job.ts']));
   });
 
   it('schedules them only from *.job.ts files', () => {

@@ -2,11 +2,12 @@ import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } f
 import { DataSource } from 'typeorm';
 import { CURRENCIES } from '@tutorhub/contracts';
 import { Clock, sampledGauge } from '@tutorhub/platform';
-import { minor, rows } from '../shared/db';
+import { minor } from '../shared/db';
+import { countDueReleases, heldByCurrency, oldestDueRelease, releasedLastHourByCurrency } from '../stores/escrow.store';
 
 // Read at scrape time from the tables (sampledGauge caches each reading ~10 s), so they hold
 // even when the job that should move them is the thing that is stuck. Every query is an index
-// scan over the rows it is about: escrows_due_idx, escrows_open_idx, escrows_released_at_idx.
+// scan over the rows it is about (the queries are in stores/escrow.store.ts).
 const dueOldest = sampledGauge(
   'payments_escrow_due_unreleased_oldest_seconds',
   'How long the oldest escrow due for release has been waiting for the release job (0 when none is due)',
@@ -39,41 +40,19 @@ export class PaymentsMetrics implements OnApplicationBootstrap, OnApplicationShu
     this.removers.push(
       dueOldest.add(async () => {
         const now = this.clock.now();
-        const [row] = await rows<{ release_at: Date }>(
-          this.ds,
-          `SELECT release_at FROM payments.escrows WHERE status = 'release_scheduled' AND release_at <= $1 ORDER BY release_at LIMIT 1`,
-          [now],
-        );
+        const [row] = await oldestDueRelease(this.ds, now);
         return [{ labels: {}, value: row ? Math.max(0, (now.getTime() - new Date(row.release_at).getTime()) / 1000) : 0 }];
       }),
       dueCount.add(async () => {
-        const [row] = await rows<{ n: number }>(
-          this.ds,
-          `SELECT count(*)::int AS n FROM (SELECT 1 FROM payments.escrows WHERE status = 'release_scheduled' AND release_at <= $1 LIMIT ${COUNT_CAP}) x`,
-          [this.clock.now()],
-        );
+        const [row] = await countDueReleases(this.ds, this.clock.now(), COUNT_CAP);
         return [{ labels: {}, value: row.n }];
       }),
       held.add(async () =>
-        perCurrency(
-          await rows<{ currency: string; total: string }>(
-            this.ds,
-            `SELECT currency, sum(amount_minor)::text AS total FROM payments.escrows
-              WHERE status IN ('held', 'release_scheduled', 'frozen') GROUP BY currency`,
-          ),
-        ),
+perCurrency(await heldByCurrency(this.ds)),
       ),
       releasedLastHour.add(async () => {
         const now = this.clock.now();
-        return perCurrency(
-          await rows<{ currency: string; total: string }>(
-            this.ds,
-            `SELECT currency, sum(tutor_minor + fee_minor)::text AS total FROM payments.escrows
-              WHERE released_at IS NOT NULL AND released_at > $1::timestamptz - interval '1 hour' AND released_at <= $1
-              GROUP BY currency`,
-            [now],
-          ),
-        );
+        return perCurrency(await releasedLastHourByCurrency(this.ds, now));
       }),
     );
   }
