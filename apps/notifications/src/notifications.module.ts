@@ -3,21 +3,31 @@ import { DataSource } from 'typeorm';
 import { Clock } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import { parseServiceAccount, type NotificationsConfig } from './config';
-import { DeliverNotificationsJob } from './delivery/deliver-notifications.job';
+import { DeliverNotificationsJob } from './deliver-notifications/deliver-notifications.job';
 import { DELIVERY_CHANNELS, InAppChannel, type DeliveryChannel } from './delivery/delivery-channel';
 import { EmailChannel } from './delivery/email.channel';
 import { FcmClient } from './delivery/fcm-client';
 import { PushChannel } from './delivery/push.channel';
 import { DevicesRpc } from './devices/devices.rpc';
-import { NotificationEventHandlers } from './events/notification-event.handlers';
-import { ContactsRepository } from './inbox/contacts.repository';
 import { InboxRpc } from './inbox/inbox.rpc';
-import { NotificationWriter } from './inbox/notification-writer';
-import { ReminderScheduler } from './reminders/reminder-scheduler';
-import { SendDueRemindersJob } from './reminders/send-due-reminders.job';
-import { NotificationsRetentionJob } from './retention/notifications-retention.job';
+import { NotificationsRetentionJob } from './prune-read-notifications/prune-read-notifications.job';
+import { ReminderScheduler } from './schedule-reminders/schedule-reminders';
+import { SendDueRemindersJob } from './send-due-reminders/send-due-reminders.job';
+import { ContactStore } from './stores/contact.store';
+import { DeliveryStore } from './stores/delivery.store';
+import { DeviceTokenStore } from './stores/device-token.store';
+import { NotificationStore } from './stores/notification.store';
+import { ReminderStore } from './stores/reminder.store';
+import { NotificationEvents } from './tell-about-event/tell-about-event.events';
+import { NotificationWriter } from './write-notification/write-notification';
 
-export function buildChannels(config: NotificationsConfig, dataSource: DataSource, clock: Clock): DeliveryChannel[] {
+export function buildChannels(
+  config: NotificationsConfig,
+  dataSource: DataSource,
+  clock: Clock,
+  contacts: ContactStore,
+  devices: DeviceTokenStore,
+): DeliveryChannel[] {
   const fcm =
     config.FCM_PROJECT_ID && config.FCM_SERVICE_ACCOUNT_JSON
       ? new FcmClient(
@@ -32,8 +42,8 @@ export function buildChannels(config: NotificationsConfig, dataSource: DataSourc
       : undefined;
   return [
     new InAppChannel(),
-    new EmailChannel(dataSource, { smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM }),
-    new PushChannel(dataSource, fcm),
+    new EmailChannel(dataSource, contacts, { smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM }),
+    new PushChannel(dataSource, devices, fcm),
   ];
 }
 
@@ -41,13 +51,17 @@ export function buildChannels(config: NotificationsConfig, dataSource: DataSourc
   providers: [
     {
       provide: DELIVERY_CHANNELS,
-      inject: [CONFIG, DataSource, Clock],
+      inject: [CONFIG, DataSource, Clock, ContactStore, DeviceTokenStore],
       useFactory: buildChannels,
     },
-    ContactsRepository,
+    ContactStore,
+    DeliveryStore,
+    DeviceTokenStore,
+    NotificationStore,
+    ReminderStore,
     NotificationWriter,
     ReminderScheduler,
-    NotificationEventHandlers,
+    NotificationEvents,
     InboxRpc,
     DevicesRpc,
     SendDueRemindersJob,

@@ -6,7 +6,7 @@ import { ManualClock } from '@tutorhub/platform';
 import { startTestService, type TestService } from '@tutorhub/testing';
 import { AppModule } from '../src/app.module';
 import type { NotificationsConfig } from '../src/config';
-import { DeliverNotificationsJob } from '../src/delivery/deliver-notifications.job';
+import { DeliverNotificationsJob } from '../src/deliver-notifications/deliver-notifications.job';
 import { notificationsMain } from '../src/main-definition';
 import { deliver, envelope, queueReady } from './support/events';
 import { FakeFcm } from './support/fake-fcm';

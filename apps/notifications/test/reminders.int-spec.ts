@@ -5,8 +5,8 @@ import { createTestDatabase, eventually, startTestService, testNamespace, type T
 import { AppModule } from '../src/app.module';
 import type { NotificationsConfig } from '../src/config';
 import { notificationsMain } from '../src/main-definition';
-import { ReminderScheduler } from '../src/reminders/reminder-scheduler';
-import { SendDueRemindersJob } from '../src/reminders/send-due-reminders.job';
+import { ReminderScheduler } from '../src/schedule-reminders/schedule-reminders';
+import { SendDueRemindersJob } from '../src/send-due-reminders/send-due-reminders.job';
 import { deliver, envelope, queueReady } from './support/events';
 
 const HOUR = 3_600_000;

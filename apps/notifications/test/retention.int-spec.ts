@@ -9,7 +9,7 @@ import { eventually, rawBroker, startTestService, type TestService } from '@tuto
 import { AppModule } from '../src/app.module';
 import type { NotificationsConfig } from '../src/config';
 import { notificationsMain } from '../src/main-definition';
-import { NotificationsRetentionJob } from '../src/retention/notifications-retention.job';
+import { NotificationsRetentionJob } from '../src/prune-read-notifications/prune-read-notifications.job';
 import { deliver, envelope, publish, queueReady } from './support/events';
 
 /**

@@ -6,6 +6,7 @@ import { actorSchema, type Actor } from '@tutorhub/contracts';
 import { AppError, Clock } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import type { GatewayConfig } from '../config';
+import { isFamilyOpen } from '../identity/refresh-token.store';
 
 /** Only this algorithm is ever accepted: a token saying `alg: none` or RS256 is refused. */
 const ALG = 'HS256';
@@ -89,10 +90,7 @@ export class AccessTokenService {
    * removed it after all its tokens expired), so it is refused as revoked.
    */
   async sessionOpen(sessionId: string, userId: string): Promise<boolean> {
-    const [row] = (await this.ds.query(`SELECT revoked_at FROM identity.refresh_token_families WHERE id = $1 AND user_id = $2`, [sessionId, userId])) as Array<{
-      revoked_at: Date | null;
-    }>;
-    return row !== undefined && row.revoked_at === null;
+    return isFamilyOpen(this.ds.manager, sessionId, userId);
   }
 
   private async verifySignature(token: string): Promise<VerifiedAccessToken> {

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AppError, Clock, counter } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import type { GatewayConfig } from '../config';
+import * as store from './login-throttle.store';
+import type { ThrottleRow } from './login-throttle.store';
 
 const throttled = counter('gateway_login_throttled_total', 'Login attempts refused by the per-account backoff', ['scope']);
 
@@ -30,13 +32,6 @@ export interface LoginAttempt {
   email: string;
   client: string;
   countedForAccount: boolean;
-}
-
-interface Row {
-  key: Buffer;
-  failures: number;
-  last_attempt_at: Date;
-  blocked_until: Date | null;
 }
 
 export const loginThrottled = (retryAfterSeconds: number) =>
@@ -77,7 +72,7 @@ export class LoginThrottle {
     const pairKey = accountClientKey(email, client);
     const acctKey = accountKey(email);
     const outcome = await this.ds.transaction(async (em): Promise<{ refused: { retryAfterMs: number; scope: string } } | { attempt: LoginAttempt }> => {
-      const known = await this.isKnown(em, acctKey, client, now);
+      const known = await store.isKnownClient(em, acctKey, client, new Date(now.getTime() - KNOWN_CLIENT_RETENTION_MS));
       const keys: Array<{ key: Buffer; threshold: number; scope: string }> = [
         { key: pairKey, threshold: this.config.LOGIN_BACKOFF_AFTER_FAILURES, scope: 'account_client' },
       ];
@@ -85,15 +80,9 @@ export class LoginThrottle {
       // Each row is created if missing and locked until commit (a no-op DO UPDATE locks the row
       // it conflicts with, even one the cleanup pass is deleting), in a fixed order (the pair,
       // then the account), so concurrent attempts queue instead of deadlocking.
-      const rows: Array<Row & { threshold: number; scope: string }> = [];
+      const rows: Array<ThrottleRow & { threshold: number; scope: string }> = [];
       for (const k of keys) {
-        const [row] = (await em.query(
-          `INSERT INTO identity.login_throttle AS t (key, failures, last_attempt_at) VALUES ($1, 0, $2)
-           ON CONFLICT (key) DO UPDATE SET failures = t.failures
-           RETURNING key, failures, last_attempt_at, blocked_until`,
-          [k.key, now],
-        )) as Row[];
-        if (!row) throw new Error('login_throttle upsert returned no row');
+        const row = await store.upsertAndLock(em, k.key, now);
         rows.push({ ...row, threshold: k.threshold, scope: k.scope });
       }
       let waitUntil = 0;
@@ -111,12 +100,7 @@ export class LoginThrottle {
         const stale = now.getTime() - new Date(row.last_attempt_at).getTime() > memory;
         const failures = (stale ? 0 : row.failures) + 1;
         const wait = backoffMs(failures, row.threshold, this.config.LOGIN_BACKOFF_MAX_SECONDS);
-        await em.query(`UPDATE identity.login_throttle SET failures = $2, last_attempt_at = $3, blocked_until = $4 WHERE key = $1`, [
-          row.key,
-          failures,
-          now,
-          wait > 0 ? new Date(now.getTime() + wait) : null,
-        ]);
+        await store.recordAttempt(em, row.key, failures, now, wait > 0 ? new Date(now.getTime() + wait) : null);
       }
       return { attempt: { email, client, countedForAccount: !known } };
     });
@@ -135,36 +119,20 @@ export class LoginThrottle {
     const now = this.clock.now();
     const acctKey = accountKey(email);
     await this.ds.transaction(async (em) => {
-      await em.query(`DELETE FROM identity.login_throttle WHERE key = $1`, [accountClientKey(email, client)]);
-      if (countedForAccount) await em.query(`UPDATE identity.login_throttle SET failures = GREATEST(failures - 1, 0) WHERE key = $1`, [acctKey]);
-      await em.query(
-        `INSERT INTO identity.login_known_clients (account_key, client, last_success_at) VALUES ($1, $2, $3)
-         ON CONFLICT (account_key, client) DO UPDATE SET last_success_at = EXCLUDED.last_success_at`,
-        [acctKey, client, now],
-      );
+      await store.deleteKey(em, accountClientKey(email, client));
+      if (countedForAccount) await store.takeBackOneFailure(em, acctKey);
+      await store.rememberKnownClient(em, acctKey, client, now);
     });
   }
 
   /** Deletes forgotten counters and known addresses past their retention (replica-safe: plain deletes). */
   async deleteExpired(): Promise<number> {
     const now = this.clock.now().getTime();
-    const counters = (await this.ds.query(
-      `DELETE FROM identity.login_throttle WHERE last_attempt_at < $1 AND (blocked_until IS NULL OR blocked_until < $2) RETURNING key`,
-      [new Date(now - loginFailureMemoryMs(this.config)), new Date(now)],
-    )) as [unknown[], number] | unknown[];
-    const known = (await this.ds.query(`DELETE FROM identity.login_known_clients WHERE last_success_at < $1 RETURNING client`, [
+    return store.deleteExpired(
+      this.ds.manager,
+      new Date(now - loginFailureMemoryMs(this.config)),
+      new Date(now),
       new Date(now - KNOWN_CLIENT_RETENTION_MS),
-    ])) as [unknown[], number] | unknown[];
-    const n = (r: [unknown[], number] | unknown[]) => (Array.isArray(r[0]) ? (r as [unknown[], number])[1] : r.length);
-    return n(counters) + n(known);
-  }
-
-  private async isKnown(em: EntityManager, acctKey: Buffer, client: string, now: Date): Promise<boolean> {
-    const [row] = (await em.query(`SELECT 1 FROM identity.login_known_clients WHERE account_key = $1 AND client = $2 AND last_success_at > $3`, [
-      acctKey,
-      client,
-      new Date(now.getTime() - KNOWN_CLIENT_RETENTION_MS),
-    ])) as unknown[];
-    return row !== undefined;
+    );
   }
 }

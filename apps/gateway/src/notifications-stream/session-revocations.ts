@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { Client } from 'pg';
 import { CONFIG } from '@tutorhub/service';
 import type { GatewayConfig } from '../config';
-import { SESSION_REVOKED_CHANNEL } from '../identity/identity.service';
+import { listenForRevocations, SESSION_REVOKED_CHANNEL } from '../identity/refresh-token.store';
 import { NotificationHub } from './notification-hub';
 
 /**
@@ -67,7 +67,7 @@ export class SessionRevocations implements OnModuleInit, OnApplicationShutdown {
       try {
         await client.connect();
         client.on('notification', (n) => n.payload && this.hub.closeSession(n.payload));
-        await client.query(`LISTEN "${SESSION_REVOKED_CHANNEL}"`);
+        await listenForRevocations(client);
         this.connections++;
         this.listening = true;
         await new Promise<void>((resolve) => {

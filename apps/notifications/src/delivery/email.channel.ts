@@ -1,5 +1,6 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { ContactStore } from '../stores/contact.store';
 import type { DeliveryChannel, OutgoingNotification, SendOutcome } from './delivery-channel';
 
 export interface EmailChannelOptions {
@@ -18,6 +19,7 @@ export class EmailChannel implements DeliveryChannel {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly contacts: ContactStore,
     private readonly options: EmailChannelOptions,
   ) {
     this.enabled = !!options.smtpUrl;
@@ -33,16 +35,12 @@ export class EmailChannel implements DeliveryChannel {
   }
 
   async reachable(em: EntityManager, userId: string): Promise<boolean> {
-    const rows: unknown[] = await em.query(`SELECT 1 FROM notifications.user_contacts WHERE user_id = $1`, [userId]);
-    return rows.length > 0;
+    return this.contacts.exists(em, userId);
   }
 
   async send(n: OutgoingNotification): Promise<SendOutcome> {
     if (!this.transport) throw new Error('email is not configured (SMTP_URL)');
-    const [contact]: Array<{ email: string; full_name: string }> = await this.dataSource.query(
-      `SELECT email, full_name FROM notifications.user_contacts WHERE user_id = $1`,
-      [n.userId],
-    );
+    const contact = await this.contacts.emailOf(this.dataSource.manager, n.userId);
     if (!contact) return 'skipped';
     await this.transport.sendMail({
       from: this.options.from,

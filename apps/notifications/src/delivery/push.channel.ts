@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { DeliveryChannel, OutgoingNotification, SendOutcome } from './delivery-channel';
 import { UnregisteredTokenError, type FcmClient } from './fcm-client';
+import type { DeviceTokenStore } from '../stores/device-token.store';
 
 /**
  * Push to every device the user registered, through FCM HTTP v1. Tokens FCM calls dead are
@@ -17,22 +18,19 @@ export class PushChannel implements DeliveryChannel {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly devices: DeviceTokenStore,
     private readonly fcm: FcmClient | undefined,
   ) {
     this.enabled = !!fcm;
   }
 
   async reachable(em: EntityManager, userId: string): Promise<boolean> {
-    const rows: unknown[] = await em.query(`SELECT 1 FROM notifications.device_tokens WHERE user_id = $1 LIMIT 1`, [userId]);
-    return rows.length > 0;
+    return this.devices.hasAny(em, userId);
   }
 
   async send(n: OutgoingNotification): Promise<SendOutcome> {
     if (!this.fcm) throw new Error('push is not configured (FCM_PROJECT_ID, FCM_SERVICE_ACCOUNT_JSON)');
-    const tokens: Array<{ token: string }> = await this.dataSource.query(
-      `SELECT token FROM notifications.device_tokens WHERE user_id = $1 ORDER BY updated_at DESC`,
-      [n.userId],
-    );
+    const tokens = await this.devices.tokensOf(this.dataSource.manager, n.userId);
     if (tokens.length === 0) return 'skipped';
     const message = {
       title: n.title,
@@ -48,7 +46,7 @@ export class PushChannel implements DeliveryChannel {
       } catch (err) {
         if (err instanceof UnregisteredTokenError) {
           this.logger.log(`forgetting a dead device token of user ${n.userId}`);
-          await this.dataSource.query(`DELETE FROM notifications.device_tokens WHERE token = $1`, [token]);
+          await this.devices.forget(this.dataSource.manager, token);
         } else {
           failure = err as Error;
         }

@@ -7,6 +7,7 @@ import {
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
 import { requireActor } from '../inbox/inbox.rpc';
+import { DeviceTokenStore } from '../stores/device-token.store';
 
 /** Devices a user may have registered at once; the least recently registered go first. */
 export const MAX_DEVICES_PER_USER = 10;
@@ -17,6 +18,7 @@ export class DevicesRpc {
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly store: DeviceTokenStore,
   ) {}
 
   /** A token identifies one app install: registering it again (even as another user) moves it. */
@@ -25,17 +27,8 @@ export class DevicesRpc {
     const userId = requireActor(actor).userId;
     const now = this.clock.now();
     await this.dataSource.transaction(async (em) => {
-      await em.query(
-        `INSERT INTO notifications.device_tokens (token, user_id, platform, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $4)
-         ON CONFLICT (token) DO UPDATE SET user_id = EXCLUDED.user_id, platform = EXCLUDED.platform, updated_at = EXCLUDED.updated_at`,
-        [input.token, userId, input.platform, now],
-      );
-      await em.query(
-        `DELETE FROM notifications.device_tokens WHERE user_id = $1 AND token NOT IN (
-           SELECT token FROM notifications.device_tokens WHERE user_id = $1 ORDER BY updated_at DESC, token LIMIT $2)`,
-        [userId, MAX_DEVICES_PER_USER],
-      );
+      await this.store.upsert(em, input.token, userId, input.platform, now);
+      await this.store.keepNewest(em, userId, MAX_DEVICES_PER_USER);
     });
     return { token: input.token, platform: input.platform };
   }
@@ -44,12 +37,7 @@ export class DevicesRpc {
   @OnRpc(notificationsRpc.unregisterDevice)
   async unregister({ actor, data: input }: RpcContext<typeof notificationsRpc.unregisterDevice>): Promise<{ removed: boolean }> {
     const userId = requireActor(actor).userId;
-    const removed: unknown[] = await this.dataSource.query(
-      `WITH removed AS (
-         DELETE FROM notifications.device_tokens WHERE token = $1 AND user_id = $2 RETURNING token
-       ) SELECT token FROM removed`,
-      [input.token, userId],
-    );
-    return { removed: removed.length > 0 };
+    const removed = await this.store.removeOwn(this.dataSource.manager, input.token, userId);
+    return { removed };
   }
 }

@@ -9,22 +9,8 @@ import {
 } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
 import { actorChecks, AppError, Clock } from '@tutorhub/platform';
+import { NotificationStore, type NotificationRow } from '../stores/notification.store';
 import { decodeCursor, encodeCursor } from './cursor';
-
-interface NotificationRow {
-  id: string;
-  seq: string;
-  kind: string;
-  title: string;
-  body: string;
-  data: Record<string, unknown>;
-  created_at: Date;
-  read_at: Date | null;
-}
-
-const COLUMNS = 'id, seq, kind, title, body, data, created_at, read_at';
-// (UPDATE … RETURNING is wrapped in a CTE throughout: TypeORM answers a bare UPDATE with
-// [rows, count] instead of rows.)
 
 /** The caller's own inbox. Nobody, admins included, reads or marks another user's notifications. */
 @Injectable()
@@ -32,21 +18,14 @@ export class InboxRpc {
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly store: NotificationStore,
   ) {}
 
   @OnRpc(notificationsRpc.list)
   async list({ actor, data: input }: RpcContext<typeof notificationsRpc.list>): Promise<NotificationList> {
     const userId = requireActor(actor).userId;
     const before = input.cursor ? decodeCursor(input.cursor) : null;
-    const rows: NotificationRow[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM notifications.notifications
-        WHERE user_id = $1
-          AND ($2::bigint IS NULL OR seq < $2::bigint)
-          AND (NOT $3::boolean OR read_at IS NULL)
-        ORDER BY seq DESC
-        LIMIT $4`,
-      [userId, before, input.unreadOnly, input.limit + 1],
-    );
+    const rows = await this.store.page(this.dataSource.manager, userId, before, input.unreadOnly, input.limit + 1);
     const page = rows.slice(0, input.limit);
     return {
       items: page.map(toItem),
@@ -65,14 +44,7 @@ export class InboxRpc {
   @OnRpc(notificationsRpc.markRead)
   async markRead({ actor, data: { notificationId } }: RpcContext<typeof notificationsRpc.markRead>): Promise<NotificationItem> {
     const userId = requireActor(actor).userId;
-    const [row]: NotificationRow[] = await this.dataSource.query(
-      `WITH marked AS (
-         UPDATE notifications.notifications SET read_at = COALESCE(read_at, $3)
-          WHERE id = $1 AND user_id = $2
-          RETURNING ${COLUMNS}
-       ) SELECT * FROM marked`,
-      [notificationId, userId, this.clock.now()],
-    );
+    const row = await this.store.markRead(this.dataSource.manager, notificationId, userId, this.clock.now());
     if (!row) throw new AppError(404, 'notification.not_found', 'No such notification.');
     return toItem(row);
   }
@@ -80,21 +52,12 @@ export class InboxRpc {
   @OnRpc(notificationsRpc.markAllRead)
   async markAllRead({ actor }: RpcContext<typeof notificationsRpc.markAllRead>): Promise<MarkAllReadResult> {
     const userId = requireActor(actor).userId;
-    const updated: unknown[] = await this.dataSource.query(
-      `WITH marked AS (
-         UPDATE notifications.notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL RETURNING id
-       ) SELECT id FROM marked`,
-      [userId, this.clock.now()],
-    );
-    return { updated: updated.length, unreadCount: await this.unread(userId) };
+    const updated = await this.store.markAllRead(this.dataSource.manager, userId, this.clock.now());
+    return { updated, unreadCount: await this.unread(userId) };
   }
 
-  private async unread(userId: string): Promise<number> {
-    const [row]: Array<{ n: number }> = await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM notifications.notifications WHERE user_id = $1 AND read_at IS NULL`,
-      [userId],
-    );
-    return row.n;
+  private unread(userId: string): Promise<number> {
+    return this.store.unreadCount(this.dataSource.manager, userId);
   }
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CONFIG, JobRunner } from '@tutorhub/service';
 import type { SessionsConfig } from '../config';
-import { SessionService } from '../sessions/session.service';
+import { SessionService } from '../run-session/run-session';
 
 const BATCH = 100;
 /** Bounds one pass, so a pass never runs unbounded; the next tick carries on. */

@@ -6,6 +6,8 @@ import { Clock } from '@tutorhub/platform';
 import { channelsFor } from '../domain/delivery-policy';
 import type { NotificationDraft } from '../domain/notification-kinds';
 import { DELIVERY_CHANNELS, type DeliveryChannel } from '../delivery/delivery-channel';
+import { DeliveryStore } from '../stores/delivery.store';
+import { NotificationStore } from '../stores/notification.store';
 
 export interface WrittenNotification {
   id: string;
@@ -24,6 +26,8 @@ export class NotificationWriter {
   constructor(
     private readonly outbox: OutboxService,
     private readonly clock: Clock,
+    private readonly notifications: NotificationStore,
+    private readonly deliveries: DeliveryStore,
     @Inject(DELIVERY_CHANNELS) private readonly channels: DeliveryChannel[],
   ) {}
 
@@ -32,14 +36,7 @@ export class NotificationWriter {
     for (const draft of drafts) {
       const now = this.clock.now();
       const id = randomUUID();
-      const inserted: Array<{ id: string }> = await em.query(
-        `INSERT INTO notifications.notifications (id, user_id, kind, title, body, data, dedupe_key, source_event_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT ON CONSTRAINT notifications_dedupe_uq DO NOTHING
-         RETURNING id`,
-        [id, draft.userId, draft.kind, draft.title, draft.body, JSON.stringify(draft.data), draft.dedupeKey, sourceEventId, now],
-      );
-      if (inserted.length === 0) continue;
+      if (!(await this.notifications.insert(em, id, draft, sourceEventId, now))) continue;
       await this.outbox.add(em, 'notifications.notification.created.v1', {
         notificationId: id,
         userId: draft.userId,
@@ -59,14 +56,7 @@ export class NotificationWriter {
     for (const name of channelsFor(draft.kind, draft.data)) {
       const channel = this.channels.find((c) => c.name === name);
       if (!channel?.enabled || !(await channel.reachable(em, draft.userId))) continue;
-      await em.query(
-        `INSERT INTO notifications.deliveries
-           (id, notification_id, channel, status, attempts, next_attempt_at, created_at, updated_at, sent_at)
-         VALUES ($1, $2, $3, $4, 0, $5, $6, $6, $7)`,
-        channel.transactional
-          ? [randomUUID(), notificationId, name, 'sent', null, now, now]
-          : [randomUUID(), notificationId, name, 'pending', now, now, null],
-      );
+      await this.deliveries.plan(em, notificationId, name, channel.transactional, now);
     }
   }
 }

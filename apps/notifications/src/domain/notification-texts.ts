@@ -1,6 +1,7 @@
 import type { EventDataOf } from '@tutorhub/contracts';
 import { formatBasisPoints, formatDateTime, formatDuration, formatMoney } from './format';
 import type { NotificationDraft } from './notification-kinds';
+import type { ReminderKind } from './reminders';
 
 /*
  * Who hears about what, and in which words. One pure function per event type: the event's
@@ -663,4 +664,43 @@ export type MessageEventType = keyof typeof eventMessages;
 
 function secondsBetween(from: string, to: string): number {
   return Math.round((Date.parse(to) - Date.parse(from)) / 1000);
+}
+
+// ---- lesson reminders (written by the send-due-reminders job, not by an event) ----
+
+export interface ReminderFacts {
+  id: string;
+  bookingId: string;
+  userId: string;
+  kind: ReminderKind;
+  studentId: string;
+  tutorId: string;
+  subject: string;
+  startsAt: Date;
+  endsAt: Date;
+}
+
+export function reminderMessage(r: ReminderFacts, names: Names): NotificationDraft {
+  const isStudent = r.userId === r.studentId;
+  const other = isStudent ? (names(r.tutorId) ?? 'your tutor') : (names(r.studentId) ?? 'your student');
+  const when = formatDateTime(r.startsAt);
+  const [title, body] =
+    r.kind === '24h'
+      ? ['Lesson tomorrow', `Your ${r.subject} lesson with ${other} starts in 24 hours (${when}).`]
+      : ['Lesson starts in 15 minutes', `Your ${r.subject} lesson with ${other} starts at ${when}. Get ready to join.`];
+  return {
+    userId: r.userId,
+    kind: 'booking.reminder',
+    title,
+    body,
+    data: {
+      bookingId: r.bookingId,
+      reminder: r.kind,
+      subject: r.subject,
+      startsAt: r.startsAt.toISOString(),
+      endsAt: r.endsAt.toISOString(),
+      withUserId: isStudent ? r.tutorId : r.studentId,
+    },
+    dedupeKey: `reminder:${r.id}`,
+  };
 }

@@ -1,5 +1,5 @@
 import { EVENT_CATALOGUE } from '@tutorhub/contracts';
-import { eventMessages, failureSentence } from './event-messages';
+import { eventMessages, failureSentence, reminderMessage } from './notification-texts';
 
 const S = '11111111-1111-4111-8111-111111111111';
 const T = '22222222-2222-4222-8222-222222222222';
@@ -104,5 +104,34 @@ describe('event messages', () => {
     // A provider's own sentence is quoted.
     expect(payoutFailed('Invalid account number')).toContain('“Invalid account number”');
     expect(failureSentence(null)).toBe('');
+  });
+});
+
+describe('reminderMessage', () => {
+  const starts = new Date('2026-03-03T10:00:00.000Z');
+  const at = (iso: string) => new Date(iso);
+  const facts = {
+    id: '7f0e2b5c-8a41-4c9e-9f57-1d2c3b4a5e6f',
+    bookingId: 'b1',
+    studentId: 's1',
+    tutorId: 't1',
+    subject: 'Amharic',
+    startsAt: starts,
+    endsAt: at('2026-03-03T11:00:00Z'),
+  };
+  const names = (id: string) => ({ s1: 'Liya', t1: 'Kebede' })[id];
+
+  it('names the other participant and is keyed by the reminder', () => {
+    const forStudent = reminderMessage({ ...facts, userId: 's1', kind: '24h' }, names);
+    expect(forStudent).toMatchObject({
+      userId: 's1',
+      kind: 'booking.reminder',
+      title: 'Lesson tomorrow',
+      body: 'Your Amharic lesson with Kebede starts in 24 hours (Tue 3 Mar 2026, 10:00 UTC).',
+      dedupeKey: `reminder:${facts.id}`,
+      data: { bookingId: 'b1', reminder: '24h', withUserId: 't1', startsAt: '2026-03-03T10:00:00.000Z' },
+    });
+    const forTutor = reminderMessage({ ...facts, userId: 't1', kind: '15m' }, () => undefined);
+    expect(forTutor.body).toBe('Your Amharic lesson with your student starts at Tue 3 Mar 2026, 10:00 UTC. Get ready to join.');
   });
 });

@@ -1,8 +1,8 @@
 import type { SessionView } from '@tutorhub/contracts';
 import { absentParty, type ParticipantRole } from '../domain/attendance';
 import { uidsForParticipants } from '../domain/participant-uid';
-import type { BookingSnapshot } from '../read-model/booking-snapshot';
-import type { SessionRecord } from './session.repository';
+import type { BookingSnapshot } from '../stores/booking-snapshot.store';
+import type { SessionRecord } from '../stores/session.store';
 
 /** The session as participants see it (docs/design.md §6), from the stored session and the booking snapshot. */
 export function toSessionView(booking: BookingSnapshot, endsAt: Date, record: SessionRecord): SessionView {

@@ -3,26 +3,14 @@ import { DataSource } from 'typeorm';
 import { Clock, counter } from '@tutorhub/platform';
 import { CONFIG, JobRunner } from '@tutorhub/service';
 import type { NotificationsConfig } from '../config';
-import { nextRetryDelaySeconds, type ChannelName, type RetryPolicy } from '../domain/delivery-policy';
-import { DELIVERY_CHANNELS, type DeliveryChannel, type SendOutcome } from './delivery-channel';
+import { nextRetryDelaySeconds, type RetryPolicy } from '../domain/delivery-policy';
+import { DELIVERY_CHANNELS, type DeliveryChannel, type SendOutcome } from '../delivery/delivery-channel';
+import { DeliveryStore, type ClaimedDelivery, type DeliveryStatus } from '../stores/delivery.store';
 
 const attemptsTotal = counter('notification_delivery_attempts_total', 'Delivery attempts, by channel and outcome', ['channel', 'outcome']);
 
 /** Sends in flight at once per replica: enough to drain a batch, gentle on the SMTP server. */
 const SEND_CONCURRENCY = 8;
-
-interface ClaimedRow {
-  id: string;
-  channel: ChannelName;
-  attempts: number;
-  notification_id: string;
-  user_id: string;
-  kind: string;
-  title: string;
-  body: string;
-  data: Record<string, unknown>;
-  created_at: Date;
-}
 
 export interface DeliveryPassResult {
   sent: number;
@@ -49,6 +37,7 @@ export class DeliverNotificationsJob implements OnModuleInit {
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly jobs: JobRunner,
+    private readonly deliveries: DeliveryStore,
     @Inject(DELIVERY_CHANNELS) private readonly channels: DeliveryChannel[],
     @Inject(CONFIG) private readonly config: NotificationsConfig,
   ) {
@@ -73,29 +62,13 @@ export class DeliverNotificationsJob implements OnModuleInit {
     return result;
   }
 
-  private async claim(): Promise<ClaimedRow[]> {
+  private async claim(): Promise<ClaimedDelivery[]> {
     const now = this.clock.now();
     const leaseUntil = new Date(now.getTime() + this.config.DELIVERY_LEASE_SECONDS * 1000);
-    return this.dataSource.query(
-      `WITH due AS (
-         SELECT id FROM notifications.deliveries
-          WHERE status = 'pending' AND next_attempt_at <= $1
-          ORDER BY next_attempt_at
-          LIMIT $2
-          FOR UPDATE SKIP LOCKED
-       ), claimed AS (
-         UPDATE notifications.deliveries d
-            SET attempts = d.attempts + 1, next_attempt_at = $3, updated_at = $1
-           FROM due WHERE d.id = due.id
-         RETURNING d.id, d.channel, d.attempts, d.notification_id
-       )
-       SELECT c.id, c.channel, c.attempts, c.notification_id, n.user_id, n.kind, n.title, n.body, n.data, n.created_at
-         FROM claimed c JOIN notifications.notifications n ON n.id = c.notification_id`,
-      [now, this.config.DELIVERY_BATCH_SIZE, leaseUntil],
-    );
+    return this.deliveries.claim(this.dataSource.manager, now, this.config.DELIVERY_BATCH_SIZE, leaseUntil);
   }
 
-  private async attempt(row: ClaimedRow, result: DeliveryPassResult): Promise<void> {
+  private async attempt(row: ClaimedDelivery, result: DeliveryPassResult): Promise<void> {
     const channel = this.channels.find((c) => c.name === row.channel && c.enabled);
     let outcome: SendOutcome | Error;
     if (!channel) {
@@ -137,19 +110,13 @@ export class DeliverNotificationsJob implements OnModuleInit {
   }
 
   private async record(
-    row: ClaimedRow,
-    status: 'pending' | 'sent' | 'skipped' | 'failed',
+    row: ClaimedDelivery,
+    status: DeliveryStatus,
     nextAttemptAt: Date | null,
     lastError: string | null,
     now: Date,
   ): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE notifications.deliveries
-          SET status = $3, next_attempt_at = $4, last_error = COALESCE($5, last_error), updated_at = $6,
-              sent_at = CASE WHEN $3 = 'sent' THEN $6 ELSE sent_at END
-        WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-      [row.id, row.attempts, status, nextAttemptAt, lastError, now],
-    );
+    await this.deliveries.record(this.dataSource.manager, row, status, nextAttemptAt, lastError, now);
   }
 }
 

@@ -6,7 +6,7 @@ import {
   type SessionStatusResponse,
 } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireActor, SessionService } from './session.service';
+import { requireActor, SessionService } from './run-session';
 
 /** The RPC face of the sessions service (gateway → `sessions.rpc`): `@OnRpc` has validated the input; hand on. */
 @Injectable()

@@ -24,9 +24,17 @@ import { channelNameForBooking } from '../domain/channel-name';
 import { uidsForParticipants } from '../domain/participant-uid';
 import { refuse, type Refusal } from '../domain/session-errors';
 import { sessionWindow, type SessionWindow } from '../domain/session-window';
-import { findSnapshot, type BookingSnapshot } from '../read-model/booking-snapshot';
+import { claimMissedCandidates, findSnapshot, markMissed, type BookingSnapshot } from '../stores/booking-snapshot.store';
 import { refusalToProblem, sessionNotFound } from './session-problems';
-import { addNotesIfMissing, findSessionByBooking, insertSession, markEnded, recordJoin, type SessionRecord } from './session.repository';
+import {
+  addNotesIfMissing,
+  claimActivePastEnd,
+  findSessionByBooking,
+  insertSession,
+  markEnded,
+  recordJoin,
+  type SessionRecord,
+} from '../stores/session.store';
 import { toSessionView } from './session-view';
 
 /** Owner statuses that mean the booking was confirmed, so that our snapshot of it will arrive. */
@@ -240,15 +248,8 @@ export class SessionService {
     return this.dataSource.transaction(async (em) => {
       const now = this.clock.now();
       const cutoff = new Date(now.getTime() - this.window.config.overtimeGraceMinutes * 60_000);
-      const due: Array<{ booking_id: string }> = await em.query(
-        `SELECT s.booking_id FROM sessions.sessions s
-           JOIN sessions.booking_snapshots b ON b.booking_id = s.booking_id
-          WHERE s.status = 'active' AND b.ends_at <= $1
-          ORDER BY b.ends_at LIMIT $2
-          FOR UPDATE OF s SKIP LOCKED`,
-        [cutoff, limit],
-      );
-      for (const { booking_id: bookingId } of due) {
+      const due = await claimActivePastEnd(em, cutoff, limit);
+      for (const bookingId of due) {
         const booking = await mustFindSnapshot(em, bookingId);
         const endsAt = booking.endsAt;
         if (!endsAt || !this.window.autoEndDue(endsAt, now)) continue;
@@ -272,20 +273,13 @@ export class SessionService {
     return this.dataSource.transaction(async (em) => {
       const now = this.clock.now();
       const cutoff = new Date(now.getTime() - this.window.config.lateMinutes * 60_000);
-      const candidates: Array<{ booking_id: string }> = await em.query(
-        `SELECT b.booking_id FROM sessions.booking_snapshots b
-          WHERE b.status = 'confirmed' AND b.missed_at IS NULL AND b.starts_at < $1
-            AND NOT EXISTS (SELECT 1 FROM sessions.sessions s WHERE s.booking_id = b.booking_id)
-          ORDER BY b.starts_at LIMIT $2
-          FOR UPDATE OF b SKIP LOCKED`,
-        [cutoff, limit],
-      );
-      for (const { booking_id: bookingId } of candidates) {
+      const candidates = await claimMissedCandidates(em, cutoff, limit);
+      for (const bookingId of candidates) {
         const booking = await mustFindSnapshot(em, bookingId);
         if (booking.status !== 'confirmed' || booking.missedAt || !this.window.missedDue(booking.startsAt, now)) continue;
         // A fresh statement sees a session committed after the candidate query's snapshot.
         if (await findSessionByBooking(em, bookingId)) continue;
-        await em.query(`UPDATE sessions.booking_snapshots SET missed_at = $2, updated_at = now() WHERE booking_id = $1`, [bookingId, now]);
+        await markMissed(em, bookingId, now);
         await this.outbox.add(em, 'sessions.session.missed.v1', {
           bookingId,
           studentId: booking.studentId,

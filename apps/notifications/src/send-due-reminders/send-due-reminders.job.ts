@@ -3,23 +3,13 @@ import { DataSource } from 'typeorm';
 import { Clock, counter } from '@tutorhub/platform';
 import { CONFIG, JobRunner } from '@tutorhub/service';
 import type { NotificationsConfig } from '../config';
-import { isReminderStale, reminderMessage, type ReminderKind } from '../domain/reminders';
-import { ContactsRepository } from '../inbox/contacts.repository';
-import { NotificationWriter } from '../inbox/notification-writer';
+import { reminderMessage } from '../domain/notification-texts';
+import { isReminderStale } from '../domain/reminders';
+import { ContactStore } from '../stores/contact.store';
+import { ReminderStore } from '../stores/reminder.store';
+import { NotificationWriter } from '../write-notification/write-notification';
 
 const reminderOutcomes = counter('notification_reminders_total', 'Due reminders handled, by outcome', ['outcome']);
-
-interface DueReminderRow {
-  id: string;
-  booking_id: string;
-  user_id: string;
-  kind: ReminderKind;
-  student_id: string;
-  tutor_id: string;
-  subject: string;
-  starts_at: Date;
-  ends_at: Date;
-}
 
 const BATCH = 100;
 
@@ -38,7 +28,8 @@ export class SendDueRemindersJob implements OnModuleInit {
     private readonly clock: Clock,
     private readonly jobs: JobRunner,
     private readonly writer: NotificationWriter,
-    private readonly contacts: ContactsRepository,
+    private readonly contacts: ContactStore,
+    private readonly reminders: ReminderStore,
     @Inject(CONFIG) private readonly config: NotificationsConfig,
   ) {}
 
@@ -52,23 +43,12 @@ export class SendDueRemindersJob implements OnModuleInit {
     for (;;) {
       const { claimed, told } = await this.dataSource.transaction(async (em) => {
         const now = this.clock.now();
-        const rows: DueReminderRow[] = await em.query(
-          `SELECT id, booking_id, user_id, kind, student_id, tutor_id, subject, starts_at, ends_at
-             FROM notifications.reminders
-            WHERE status = 'scheduled' AND due_at <= $1
-            ORDER BY due_at
-            LIMIT $2
-            FOR UPDATE SKIP LOCKED`,
-          [now, BATCH],
-        );
+        const rows = await this.reminders.claimDue(em, now, BATCH);
         const names = await this.contacts.names(em, rows.flatMap((r) => [r.student_id, r.tutor_id]));
         let told = 0;
         for (const r of rows) {
           if (isReminderStale(r.kind, r.starts_at, now)) {
-            await em.query(
-              `UPDATE notifications.reminders SET status = 'cancelled', cancel_reason = 'stale', cancelled_at = $2 WHERE id = $1`,
-              [r.id, now],
-            );
+            await this.reminders.markStale(em, r.id, now);
             reminderOutcomes.inc({ outcome: 'stale' });
             continue;
           }
@@ -87,7 +67,7 @@ export class SendDueRemindersJob implements OnModuleInit {
             names,
           );
           await this.writer.write(em, [draft], null);
-          await em.query(`UPDATE notifications.reminders SET status = 'sent', sent_at = $2 WHERE id = $1`, [r.id, now]);
+          await this.reminders.markSent(em, r.id, now);
           reminderOutcomes.inc({ outcome: 'sent' });
           told++;
         }

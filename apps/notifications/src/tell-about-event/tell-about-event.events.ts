@@ -1,18 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { EventDataOf } from '@tutorhub/contracts';
 import { OnEvent, type EventContext } from '@tutorhub/messaging';
-import { eventMessages, type Names } from '../domain/event-messages';
 import type { NotificationDraft } from '../domain/notification-kinds';
-import { ContactsRepository } from '../inbox/contacts.repository';
-import { NotificationWriter } from '../inbox/notification-writer';
-import { ReminderScheduler } from '../reminders/reminder-scheduler';
+import { eventMessages, type Names } from '../domain/notification-texts';
+import { ReminderScheduler } from '../schedule-reminders/schedule-reminders';
+import { ContactStore } from '../stores/contact.store';
+import { NotificationStore } from '../stores/notification.store';
+import { NotificationWriter } from '../write-notification/write-notification';
 
 type D<K extends keyof typeof eventMessages | 'identity.user.registered.v1'> = EventDataOf<K>;
 
 /**
  * Every event that concerns a user becomes notifications for the right people (see
- * domain/event-messages.ts for who hears what). Each handler runs in the transaction that
+ * domain/notification-texts.ts for who hears what, in which words). Each handler runs in the transaction that
  * records the event in the inbox, so the notifications, their `notification.created` events,
  * their planned deliveries and any reminder changes commit together, once.
  *
@@ -22,11 +22,12 @@ type D<K extends keyof typeof eventMessages | 'identity.user.registered.v1'> = E
  * already told the tutor that the payment is on hold).
  */
 @Injectable()
-export class NotificationEventHandlers {
+export class NotificationEvents {
   constructor(
     private readonly writer: NotificationWriter,
-    private readonly contacts: ContactsRepository,
+    private readonly contacts: ContactStore,
     private readonly reminders: ReminderScheduler,
+    private readonly notifications: NotificationStore,
   ) {}
 
   private async tell(ctx: EventContext, userIds: string[], build: (names: Names) => NotificationDraft[]) {
@@ -189,22 +190,12 @@ export class NotificationEventHandlers {
 
   @OnEvent('sessions.session.participant_joined.v1')
   async onParticipantJoined(d: D<'sessions.session.participant_joined.v1'>, ctx: EventContext) {
-    const startedBy = await this.sessionStarter(ctx.em, d.sessionId);
+    const startedBy = await this.notifications.sessionStarter(ctx.em, d.sessionId);
     await this.tell(ctx, [d.userId], (n) => eventMessages['sessions.session.participant_joined.v1'](d, n, startedBy));
   }
 
   @OnEvent('sessions.session.ended.v1')
   async onSessionEnded(d: D<'sessions.session.ended.v1'>, ctx: EventContext) {
     await this.tell(ctx, [], () => eventMessages['sessions.session.ended.v1'](d));
-  }
-
-  /** Who started the session, from the `session.started` notification we wrote for it. */
-  private async sessionStarter(em: EntityManager, sessionId: string): Promise<string | undefined> {
-    const [row]: Array<{ started_by: string }> = await em.query(
-      `SELECT data->>'startedBy' AS started_by FROM notifications.notifications
-        WHERE dedupe_key = $1 AND kind = 'session.started' LIMIT 1`,
-      [`session.started:${sessionId}`],
-    );
-    return row?.started_by;
   }
 }

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { EventDataOf } from '@tutorhub/contracts';
-import type { Names } from '../domain/event-messages';
+import type { Names } from '../domain/notification-texts';
 
 /** The read model of `identity.user.registered.v1`: names for messages, addresses for email. */
 @Injectable()
-export class ContactsRepository {
+export class ContactStore {
   async upsert(em: EntityManager, d: EventDataOf<'identity.user.registered.v1'>): Promise<void> {
     await em.query(
       `INSERT INTO notifications.user_contacts (user_id, email, full_name, role, updated_at)
@@ -23,5 +23,18 @@ export class ContactsRepository {
       : [];
     const map = new Map(rows.map((r) => [r.user_id, r.full_name]));
     return (userId) => map.get(userId);
+  }
+
+  async exists(em: EntityManager, userId: string): Promise<boolean> {
+    const rows: unknown[] = await em.query(`SELECT 1 FROM notifications.user_contacts WHERE user_id = $1`, [userId]);
+    return rows.length > 0;
+  }
+
+  async emailOf(em: EntityManager, userId: string): Promise<{ email: string; full_name: string } | undefined> {
+    const [contact]: Array<{ email: string; full_name: string }> = await em.query(
+      `SELECT email, full_name FROM notifications.user_contacts WHERE user_id = $1`,
+      [userId],
+    );
+    return contact;
   }
 }

@@ -158,3 +158,19 @@ export async function markEnded(
 export async function addNotesIfMissing(em: EntityManager, sessionId: string, notes: string): Promise<void> {
   await em.query(`UPDATE sessions.sessions SET notes = $2, updated_at = now() WHERE id = $1 AND notes IS NULL`, [sessionId, notes]);
 }
+
+/**
+ * Claims (FOR UPDATE OF s SKIP LOCKED) the active sessions whose booking ended at or before
+ * `cutoff`; their booking ids, the earliest end first.
+ */
+export async function claimActivePastEnd(em: EntityManager, cutoff: Date, limit: number): Promise<string[]> {
+  const due: Array<{ booking_id: string }> = await em.query(
+    `SELECT s.booking_id FROM sessions.sessions s
+       JOIN sessions.booking_snapshots b ON b.booking_id = s.booking_id
+      WHERE s.status = 'active' AND b.ends_at <= $1
+      ORDER BY b.ends_at LIMIT $2
+      FOR UPDATE OF s SKIP LOCKED`,
+    [cutoff, limit],
+  );
+  return due.map((d) => d.booking_id);
+}
