@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { EventDataOf } from '@tutorhub/contracts';
 import { Clock } from '@tutorhub/platform';
-import { remindersFor } from '../domain/reminders';
-import { ReminderStore, type BookingClosure } from '../stores/reminder.store';
+import { remindersFor, type ScheduledReminder } from '../domain/reminders';
+import { ReminderStore, type BookingClosure, type ReminderInput } from '../stores/reminder.store';
 
 export type { BookingClosure } from '../stores/reminder.store';
 
@@ -27,18 +27,7 @@ export class ReminderScheduler {
     let scheduled = 0;
     for (const reminder of remindersFor(new Date(d.startsAt), this.clock.now())) {
       for (const userId of [d.studentId, d.tutorId]) {
-        const fresh = await this.store.insertIfAbsent(em, {
-          bookingId: d.bookingId,
-          userId,
-          kind: reminder.kind,
-          dueAt: reminder.dueAt,
-          studentId: d.studentId,
-          tutorId: d.tutorId,
-          subject: d.subject,
-          startsAt: d.startsAt,
-          endsAt: d.endsAt,
-          slotSequence: d.slotSequence ?? 0,
-        });
+        const fresh = await this.store.insertIfAbsent(em, reminderInput(d, userId, reminder, d.slotSequence ?? 0));
         if (fresh) scheduled++;
       }
     }
@@ -61,18 +50,7 @@ export class ReminderScheduler {
     const due = remindersFor(new Date(d.startsAt), this.clock.now());
     for (const reminder of due) {
       for (const userId of [d.studentId, d.tutorId]) {
-        await this.store.rearm(em, {
-          bookingId: d.bookingId,
-          userId,
-          kind: reminder.kind,
-          dueAt: reminder.dueAt,
-          studentId: d.studentId,
-          tutorId: d.tutorId,
-          subject: d.subject,
-          startsAt: d.startsAt,
-          endsAt: d.endsAt,
-          slotSequence: d.slotSequence,
-        });
+        await this.store.rearm(em, reminderInput(d, userId, reminder, d.slotSequence));
       }
     }
     await this.store.cancelRescheduledExcept(em, d.bookingId, due.map((r) => r.kind), this.clock.now(), d.slotSequence);
@@ -86,4 +64,25 @@ export class ReminderScheduler {
     await this.store.lockBooking(em, bookingId);
     return this.store.closeBooking(em, bookingId, reason, this.clock.now());
   }
+}
+
+/** One participant's reminder of a lesson, as the store keeps it. */
+function reminderInput(
+  d: Pick<EventDataOf<'bookings.booking.confirmed.v1'>, 'bookingId' | 'studentId' | 'tutorId' | 'subject' | 'startsAt' | 'endsAt'>,
+  userId: string,
+  reminder: ScheduledReminder,
+  slotSequence: number,
+): ReminderInput {
+  return {
+    bookingId: d.bookingId,
+    userId,
+    kind: reminder.kind,
+    dueAt: reminder.dueAt,
+    studentId: d.studentId,
+    tutorId: d.tutorId,
+    subject: d.subject,
+    startsAt: d.startsAt,
+    endsAt: d.endsAt,
+    slotSequence,
+  };
 }
