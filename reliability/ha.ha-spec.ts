@@ -333,6 +333,23 @@ describe('HA fault lab', () => {
         afterPays: 1,
         fault: async (ctx) => {
           dbName = ctx.cluster.db.name;
+          // On a quiet machine a pile's transactions commit a few ms apart, and the poll below
+          // never sees one between them. The lab slows every release down (a quarter second per
+          // escrow, in the database, the app unchanged), so "some released, some still due" lasts.
+          await pgQuery(
+            PG_PORTS.primary,
+            `CREATE OR REPLACE FUNCTION public.lab_slow_release() RETURNS trigger LANGUAGE plpgsql AS $$
+               BEGIN PERFORM pg_sleep(0.25); RETURN NEW; END $$`,
+            dbName,
+          );
+          await pgQuery(
+            PG_PORTS.primary,
+            `CREATE TRIGGER lab_slow_release AFTER UPDATE ON payments.escrows FOR EACH ROW
+               WHEN (NEW.status = 'released' AND OLD.status IS DISTINCT FROM 'released')
+               EXECUTE FUNCTION public.lab_slow_release()`,
+            dbName,
+          );
+          ctx.mark('releases slowed down in the database (0.25 s per escrow)');
           const deadline = Date.now() + 6 * 60_000;
           let seenReleased = -1;
           for (;;) {
