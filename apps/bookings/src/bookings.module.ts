@@ -12,7 +12,9 @@ import { ViewBookingsRpc } from './view-bookings/view-bookings.rpc';
 import { ListDisputesRpc } from './list-disputes/list-disputes.rpc';
 import { OpenDisputeRpc } from './open-dispute/open-dispute.rpc';
 import { ResolveDisputeRpc } from './resolve-dispute/resolve-dispute.rpc';
+import { ApplyEscrowEvents } from './apply-escrow-events/apply-escrow-events';
 import { EscrowEvents } from './apply-escrow-events/escrow.events';
+import { ApplySessionEvents } from './apply-session-events/apply-session-events';
 import { SessionEvents } from './apply-session-events/session.events';
 import { ExpireBookingsJob } from './expire-bookings/expire-bookings.job';
 import { UserDirectory } from './read-model/user-directory.store';
@@ -47,7 +49,9 @@ import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
     OpenDisputeRpc,
     ListDisputesRpc,
     ResolveDisputeRpc,
+    ApplyEscrowEvents,
     EscrowEvents,
+    ApplySessionEvents,
     SessionEvents,
     ExpireBookingsJob,
     RescheduleStore,
