@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AvailabilityRpc } from './availability/availability.rpc';
-import { AvailabilityStore } from './availability/availability.store';
-import { BookableTime } from './availability/bookable-time';
+import { AvailabilityStore } from './stores/availability.store';
+import { BookableTime } from './shared/bookable-time';
 import { AcceptBookingRpc } from './accept-booking/accept-booking.rpc';
 import { CancelBooking } from './cancel-booking/cancel-booking';
 import { CancelBookingRpc } from './cancel-booking/cancel-booking.rpc';
@@ -19,9 +19,14 @@ import { SessionEvents } from './apply-session-events/session.events';
 import { ExpireBookingsJob } from './expire-bookings/expire-bookings.job';
 import { UserDirectory } from './read-model/user-directory.store';
 import { UserRegisteredEvents } from './read-model/user-registered.events';
-import { ExpireProposalsJob } from './reschedule/expire-proposals.job';
-import { RescheduleRpc } from './reschedule/reschedule.rpc';
-import { RescheduleStore } from './reschedule/reschedule.store';
+import { ExpireProposalsJob } from './expire-reschedule-proposals/expire-reschedule-proposals.job';
+import { ProposeReschedule } from './propose-reschedule/propose-reschedule';
+import { ProposeRescheduleRpc } from './propose-reschedule/propose-reschedule.rpc';
+import { AcceptReschedule } from './accept-reschedule/accept-reschedule';
+import { AcceptRescheduleRpc } from './accept-reschedule/accept-reschedule.rpc';
+import { DeclineReschedule } from './decline-reschedule/decline-reschedule';
+import { DeclineRescheduleRpc } from './decline-reschedule/decline-reschedule.rpc';
+import { RescheduleStore } from './stores/reschedule.store';
 import { ReviewBookingRpc } from './review-booking/review-booking.rpc';
 import { BookingPolicies } from './shared/booking-policies';
 import { BookingStore } from './stores/booking.store';
@@ -55,7 +60,12 @@ import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
     SessionEvents,
     ExpireBookingsJob,
     RescheduleStore,
-    RescheduleRpc,
+    ProposeReschedule,
+    ProposeRescheduleRpc,
+    AcceptReschedule,
+    AcceptRescheduleRpc,
+    DeclineReschedule,
+    DeclineRescheduleRpc,
     ExpireProposalsJob,
   ],
   exports: [ExpireBookingsJob, ExpireProposalsJob, AvailabilityStore, BookableTime],

@@ -17,7 +17,7 @@ import { BookingPolicies } from '../shared/booking-policies';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage } from '../shared/cursor';
 import { iso } from '../shared/sql';
 import { TutorProfileStore } from '../stores/tutor-profile.store';
-import { AvailabilityStore, toTimeOff, type StoredAvailability } from './availability.store';
+import { AvailabilityStore, toTimeOff, type StoredAvailability } from '../stores/availability.store';
 
 const DAY_MS = 24 * 60 * MINUTE_MS;
 
