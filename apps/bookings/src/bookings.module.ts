@@ -23,6 +23,8 @@ import { ListTimeOffRpc } from './list-time-off/list-time-off.rpc';
 import { OpenDisputeRpc } from './open-dispute/open-dispute.rpc';
 import { ProposeReschedule } from './propose-reschedule/propose-reschedule';
 import { ProposeRescheduleRpc } from './propose-reschedule/propose-reschedule.rpc';
+import { PublishTutorProfile } from './publish-tutor-profile/publish-tutor-profile';
+import { PublishTutorProfileRpc } from './publish-tutor-profile/publish-tutor-profile.rpc';
 import { UserDirectory } from './read-model/user-directory.store';
 import { UserRegisteredEvents } from './read-model/user-registered.events';
 import { RemoveTimeOff } from './remove-time-off/remove-time-off';
@@ -31,6 +33,8 @@ import { RequestBooking } from './request-booking/request-booking';
 import { RequestBookingRpc } from './request-booking/request-booking.rpc';
 import { ResolveDisputeRpc } from './resolve-dispute/resolve-dispute.rpc';
 import { ReviewBookingRpc } from './review-booking/review-booking.rpc';
+import { SearchTutors } from './search-tutors/search-tutors';
+import { SearchTutorsRpc } from './search-tutors/search-tutors.rpc';
 import { SetAvailability } from './set-availability/set-availability';
 import { SetAvailabilityRpc } from './set-availability/set-availability.rpc';
 import { BookableTime } from './shared/bookable-time';
@@ -40,8 +44,9 @@ import { BookingStore } from './stores/booking.store';
 import { RescheduleStore } from './stores/reschedule.store';
 import { ViewAvailability } from './view-availability/view-availability';
 import { ViewAvailabilityRpc } from './view-availability/view-availability.rpc';
-import { TutorProfilesRpc } from './tutors/tutor-profiles.rpc';
 import { ViewBookingsRpc } from './view-bookings/view-bookings.rpc';
+import { ViewTutorProfile } from './view-tutor-profile/view-tutor-profile';
+import { ViewTutorProfileRpc } from './view-tutor-profile/view-tutor-profile.rpc';
 
 /** Tutor profiles and availability, the booking lifecycle, reviews and disputes (RPC handlers, event handlers, the expiry job). */
 @Module({
@@ -55,7 +60,12 @@ import { ViewBookingsRpc } from './view-bookings/view-bookings.rpc';
     UserDirectory,
     UserRegisteredEvents,
     // tutor profiles
-    TutorProfilesRpc,
+    PublishTutorProfile,
+    PublishTutorProfileRpc,
+    SearchTutors,
+    SearchTutorsRpc,
+    ViewTutorProfile,
+    ViewTutorProfileRpc,
     // availability, time off, slots
     SetAvailability,
     SetAvailabilityRpc,
