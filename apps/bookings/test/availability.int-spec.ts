@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BOOKINGS_RPC, availabilitySchema, createdTimeOffSchema, slotsSchema, timeOffPageSchema, type Actor } from '@tutorhub/contracts';
-import { BookableTime } from '../src/availability/bookable-time';
+import { BookableTime } from '../src/shared/bookable-time';
 import { HOUR, T0, bookingInput, call, createTutor, refusal, startBookings, student, type Harness } from './support/bookings-harness';
 
 /**

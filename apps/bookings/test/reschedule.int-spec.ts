@@ -1,5 +1,5 @@
 import { BOOKINGS_RPC } from '@tutorhub/contracts';
-import { ExpireProposalsJob } from '../src/reschedule/expire-proposals.job';
+import { ExpireProposalsJob } from '../src/expire-reschedule-proposals/expire-reschedule-proposals.job';
 import {
   HOUR,
   T0,

@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { Actor, Booking, CreateBookingInput } from '@tutorhub/contracts';
 import { OutboxService } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
-import { BookableTime } from '../availability/bookable-time';
+import { BookableTime } from '../shared/bookable-time';
 import { assertPayablePrice, priceFor } from '../domain/price';
 import { assertNotSelfBooking, assertSubjectOffered } from '../domain/request-rules';
 import { UserDirectory } from '../read-model/user-directory.store';

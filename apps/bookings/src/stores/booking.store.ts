@@ -7,7 +7,7 @@ import { CONFIG } from '@tutorhub/service';
 import type { BookingsConfig } from '../config';
 import { transition, type BookingAction, type BookingStatus } from '../domain/booking-status';
 import type { MoneyState, MoneyStatus } from '../domain/money-status';
-import { bookingNotFound } from '../shared/access';
+import { bookingNotFound, partyOf } from '../shared/access';
 import type { CursorKey } from '../shared/cursor';
 import { iso, isoOrNull, toSafeInt } from '../shared/sql';
 
@@ -286,6 +286,13 @@ export class BookingStore {
   async lockOwnTutorBooking(em: EntityManager, tutor: Actor, bookingId: string): Promise<BookingRecord> {
     const booking = await this.lock(em, bookingId);
     if (!booking || booking.tutorId !== tutor.userId) throw bookingNotFound();
+    return booking;
+  }
+
+  /** `lock` for either participant (reschedule): anyone else sees a 404, as for any booking they may not see. */
+  async lockOwnParticipantBooking(em: EntityManager, caller: Actor, bookingId: string): Promise<BookingRecord> {
+    const booking = await this.lock(em, bookingId);
+    if (!booking || partyOf(caller, booking) === null) throw bookingNotFound();
     return booking;
   }
 

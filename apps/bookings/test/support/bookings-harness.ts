@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import {
   BOOKINGS_RPC,
+  bookingsRpc,
   type Actor,
   type Booking,
-  type BookingsRpcResponses,
   type EventDataOf,
   type EventEnvelope,
   type EventType,
   type Role,
+  type RpcOutput,
   type TutorProfile,
 } from '@tutorhub/contracts';
 import { OutboxRelay, RpcClient, RpcError, Topology } from '@tutorhub/messaging';
@@ -71,11 +72,17 @@ export const student = (): Actor => ({ userId: randomUUID(), role: 'student' });
 export const tutor = (): Actor => ({ userId: randomUUID(), role: 'tutor' });
 export const admin = (): Actor => ({ userId: randomUUID(), role: 'admin' });
 
-type Pattern = keyof BookingsRpcResponses;
+type BookingsDefinition = (typeof bookingsRpc)[keyof typeof bookingsRpc];
+type Pattern = BookingsDefinition['name'];
+/** What a pattern answers: the output its `defineRpc` definition infers. */
+type Answer<P extends Pattern> = RpcOutput<Extract<BookingsDefinition, { name: P }>>;
 
-/** Calls a pattern over real RPC as `actor`. */
-export function call<P extends Pattern>(h: Harness, pattern: P, data: unknown, actor: Actor | null): Promise<BookingsRpcResponses[P]> {
-  return h.svc.app.get(RpcClient).call<BookingsRpcResponses[P]>('bookings', pattern, data, { actor });
+/**
+ * Calls a pattern over real RPC as `actor`. `data` stays `unknown` (not the definition's input)
+ * because the tests also send what the schema refuses.
+ */
+export function call<P extends Pattern>(h: Harness, pattern: P, data: unknown, actor: Actor | null): Promise<Answer<P>> {
+  return h.svc.app.get(RpcClient).call<Answer<P>>('bookings', pattern, data, { actor });
 }
 
 /** The problem a call is refused with (fails the test if the call succeeds). */

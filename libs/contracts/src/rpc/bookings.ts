@@ -505,32 +505,6 @@ export type ReviewResult = z.infer<typeof reviewResultSchema>;
 export const disputeResultSchema = z.object({ dispute: disputeSchema, booking: bookingSchema });
 export type DisputeResult = z.infer<typeof disputeResultSchema>;
 
-/** Response of each pattern, for typed clients (`rpc.call<BookingsRpcResponses['bookings.get']>`). */
-export interface BookingsRpcResponses {
-  'tutors.upsert_me': TutorProfile;
-  'tutors.search': Page<TutorProfile>;
-  'tutors.get': TutorProfile;
-  'bookings.create': Booking;
-  'bookings.list': Page<Booking>;
-  'bookings.get': Booking;
-  'bookings.accept': Booking;
-  'bookings.decline': Booking;
-  'bookings.cancel': Booking;
-  'bookings.review': ReviewResult;
-  'bookings.dispute': DisputeResult;
-  'bookings.disputes.list': Page<Dispute>;
-  'bookings.disputes.resolve': DisputeResult;
-  'tutors.availability.set_me': Availability;
-  'tutors.availability.get': Availability;
-  'tutors.time_off.create': CreatedTimeOff;
-  'tutors.time_off.list_me': Page<TimeOff>;
-  'tutors.time_off.delete': { deleted: true };
-  'tutors.slots': Slots;
-  'bookings.reschedule.propose': RescheduleResult;
-  'bookings.reschedule.accept': RescheduleResult;
-  'bookings.reschedule.decline': RescheduleResult;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Definitions: one per call (gateway `rpc.call(bookingsRpc.x, …)`, service `@OnRpc(bookingsRpc.x)`)
 // ---------------------------------------------------------------------------------------------

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { TimeOff } from '@tutorhub/contracts';
+import type { Availability, TimeOff } from '@tutorhub/contracts';
 import { CONFIG } from '@tutorhub/service';
 import type { BookingsConfig } from '../config';
 import {
   WEEKDAYS,
   WeeklySchedule,
+  formatClock,
   widen,
   type Interval,
   type WeeklyRange,
@@ -43,11 +44,23 @@ export function toTimeOff(r: TimeOffRow): TimeOff {
   return { id: r.id, tutorId: r.tutor_id, startsAt: iso(r.starts_at), endsAt: iso(r.ends_at), reason: r.reason, createdAt: iso(r.created_at) };
 }
 
+/** The answer of `tutors.availability.get` / `set_me`; never set: `configured: false`. */
+export function toAvailability(tutorId: string, a: StoredAvailability | null): Availability {
+  if (!a) return { tutorId, configured: false, timezone: null, weekly: [], updatedAt: null };
+  return {
+    tutorId,
+    configured: true,
+    timezone: a.timezone,
+    weekly: a.ranges.map((r) => ({ day: r.day, from: formatClock(r.fromMinute), to: formatClock(r.toMinute) })),
+    updatedAt: iso(a.updatedAt),
+  };
+}
+
 const LIVE = `status IN (${LIVE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 /**
  * SQL of tutor availability (tables `tutor_availability`, `availability_ranges`, `time_off`). The
- * check every booking write makes is `BookableTime.assertBookable` (bookable-time.ts), on top of it.
+ * check every booking write makes is `BookableTime.assertBookable` (shared/bookable-time.ts), on top of it.
  */
 @Injectable()
 export class AvailabilityStore {

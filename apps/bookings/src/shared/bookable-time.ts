@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppError } from '@tutorhub/platform';
 import { unavailabilityReason } from '../domain/availability';
-import { AvailabilityStore } from './availability.store';
+import { AvailabilityStore } from '../stores/availability.store';
 
 /**
  * Whether a tutor's time may take a lesson: the weekly hours and time off (pure rules in
  * domain/availability.ts) and the buffer around their other live bookings, read through
- * AvailabilityStore under the tutor's time lock. Used by request-booking and reschedule.
+ * AvailabilityStore under the tutor's time lock. Used by request-booking, propose-reschedule and accept-reschedule.
  */
 @Injectable()
 export class BookableTime {

@@ -4,8 +4,9 @@ import { OutboxService } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
 import { CONFIG, JobRunner } from '@tutorhub/service';
 import type { BookingsConfig } from '../config';
-import { BookingStore, parties } from '../stores/booking.store';
-import { RescheduleStore } from './reschedule.store';
+import { proposalFacts } from '../shared/reschedule-proposals';
+import { BookingStore } from '../stores/booking.store';
+import { RescheduleStore } from '../stores/reschedule.store';
 
 const BATCH_SIZE = 50;
 
@@ -42,13 +43,7 @@ export class ExpireProposalsJob implements OnModuleInit {
           const booking = await this.bookings.view(em, p.bookingId);
           if (!booking) continue;
           await this.proposals.decide(em, p.id, 'expired', null, now);
-          await this.outbox.add(em, 'bookings.reschedule.expired.v1', {
-            proposalId: p.id,
-            ...parties(booking),
-            proposedBy: p.proposedBy,
-            startsAt: p.startsAt.toISOString(),
-            endsAt: p.endsAt.toISOString(),
-          });
+          await this.outbox.add(em, 'bookings.reschedule.expired.v1', proposalFacts(booking, p));
         }
         return due.length;
       });

@@ -1,0 +1,17 @@
+import { Injectable } from '@nestjs/common';
+import { bookingsRpc, type TutorProfile } from '@tutorhub/contracts';
+import { OnRpc, type RpcContext } from '@tutorhub/messaging';
+import { requireRole } from '../shared/access';
+import { PublishTutorProfile } from './publish-tutor-profile';
+
+@Injectable()
+export class PublishTutorProfileRpc {
+  constructor(private readonly publishTutorProfile: PublishTutorProfile) {}
+
+  /** A tutor creates or replaces their own profile (publish-tutor-profile.ts). */
+  @OnRpc(bookingsRpc.tutorsUpsertMe)
+  async upsertMe({ actor, data: input }: RpcContext<typeof bookingsRpc.tutorsUpsertMe>): Promise<TutorProfile> {
+    const tutor = requireRole(actor, 'tutor');
+    return this.publishTutorProfile.publish(tutor, input);
+  }
+}

@@ -1,0 +1,16 @@
+import { Injectable } from '@nestjs/common';
+import { bookingsRpc } from '@tutorhub/contracts';
+import { OnRpc, type RpcContext } from '@tutorhub/messaging';
+import { requireRole } from '../shared/access';
+import { RemoveTimeOff } from './remove-time-off';
+
+@Injectable()
+export class RemoveTimeOffRpc {
+  constructor(private readonly removeTimeOff: RemoveTimeOff) {}
+
+  @OnRpc(bookingsRpc.timeOffDelete)
+  async deleteTimeOff({ actor, data: { timeOffId } }: RpcContext<typeof bookingsRpc.timeOffDelete>): Promise<{ deleted: true }> {
+    const tutor = requireRole(actor, 'tutor');
+    return this.removeTimeOff.remove(tutor, timeOffId);
+  }
+}
