@@ -8,6 +8,7 @@ import { RetryRefund } from './admin-refunds/retry-refund';
 import { ChapaClient } from './chapa/chapa.client';
 import type { PaymentsConfig } from './config';
 import { ConfirmPayment } from './confirm-payment/confirm-payment';
+import { DisputeEscrow } from './dispute-escrow/dispute-escrow';
 import { DisputeEscrowEvents } from './dispute-escrow/dispute-escrow.events';
 import { GetBookingPaymentRpc } from './get-booking-payment/get-booking-payment.rpc';
 import { HandleChapaWebhookRpc } from './handle-chapa-webhook/handle-chapa-webhook.rpc';
@@ -17,10 +18,12 @@ import { ProcessRefundsJob } from './process-refunds/process-refunds.job';
 import { BookingsReadModelEvents } from './read-model/bookings.events';
 import { ReconcilePayments } from './reconcile-payments/reconcile-payments';
 import { ReconcilePaymentsJob } from './reconcile-payments/reconcile-payments.job';
+import { RefundCancellation } from './refund-cancellation/refund-cancellation';
 import { RefundCancellationEvents } from './refund-cancellation/refund-cancellation.events';
 import { ReleaseDueEscrowsJob } from './release-due-escrows/release-due-escrows.job';
 import { ReleaseEarly } from './release-early/release-early';
 import { ReleaseEarlyRpc } from './release-early/release-early.rpc';
+import { SettleAfterLesson } from './settle-after-lesson/settle-after-lesson';
 import { SettleAfterLessonEvents } from './settle-after-lesson/settle-after-lesson.events';
 import { EscrowTransitions } from './shared/escrow-transitions';
 import { StartCheckout } from './start-checkout/start-checkout';
@@ -54,6 +57,9 @@ import { WithdrawRpc } from './withdraw/withdraw.rpc';
     SettleAfterLessonEvents,
     DisputeEscrowEvents,
     // use cases
+    RefundCancellation,
+    SettleAfterLesson,
+    DisputeEscrow,
     StartCheckout,
     ConfirmPayment,
     ReconcilePayments,

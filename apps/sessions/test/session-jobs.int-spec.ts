@@ -1,5 +1,6 @@
 import { SESSIONS_RPC, type SessionAccessResponse, type SessionEndResponse, type SessionStatusResponse } from '@tutorhub/contracts';
-import { SessionJobs } from '../src/jobs/sessions.job';
+import { AutoEndSessionsJob } from '../src/auto-end-sessions/auto-end-sessions.job';
+import { ReportMissedSessionsJob } from '../src/report-missed-sessions/report-missed-sessions.job';
 import {
   MINUTE,
   call,
@@ -36,7 +37,12 @@ describe('session jobs: auto-end and missed sessions (ManualClock, two replicas)
     a.clock.set(t);
     b.clock.set(t);
   };
-  const runJobs = () => a.svc.app.get(SessionJobs).runOnce();
+  /** One pass of both jobs on a replica: auto-end, then missed. */
+  const runJobsOn = async (replica: SessionsHarness) => {
+    await replica.svc.app.get(AutoEndSessionsJob).runOnce();
+    await replica.svc.app.get(ReportMissedSessionsJob).runOnce();
+  };
+  const runJobs = () => runJobsOn(a);
   const start = (bk: TestBooking, actor = bk.student) => call<SessionAccessResponse>(a, SESSIONS_RPC.start, { bookingId: bk.bookingId }, actor);
   const status = (bk: TestBooking) => call<SessionStatusResponse>(a, SESSIONS_RPC.status, { bookingId: bk.bookingId }, bk.student);
 
@@ -126,10 +132,10 @@ describe('session jobs: auto-end and missed sessions (ManualClock, two replicas)
 
     setClocks(plus(bookings[0]!.endsAt, GRACE + MINUTE));
     await Promise.all([
-      a.svc.app.get(SessionJobs).runOnce(),
-      b.svc.app.get(SessionJobs).runOnce(),
-      a.svc.app.get(SessionJobs).runOnce(),
-      b.svc.app.get(SessionJobs).runOnce(),
+      runJobsOn(a),
+      runJobsOn(b),
+      runJobsOn(a),
+      runJobsOn(b),
     ]);
     for (const bk of withSession) {
       expect(await countEvents(a, bk.bookingId, 'sessions.session.ended.v1')).toBe(1);

@@ -1,4 +1,4 @@
-import { DEFAULT_SESSION_WINDOW_CONFIG, sessionWindow, type BookingStatus } from './session-window';
+import { DEFAULT_SESSION_WINDOW_CONFIG, scheduledDuration, sessionWindow, type BookingStatus } from './session-window';
 
 const at = (iso: string): Date => new Date(iso);
 const startsAt = at('2030-03-04T10:00:00.000Z');
@@ -142,5 +142,16 @@ describe('configuration and inputs', () => {
     expect(() => window.tokenExpiry(invalid)).toThrow(RangeError);
     expect(() => window.autoEndDue(endsAt, invalid)).toThrow(RangeError);
     expect(() => window.missedDue(invalid, startsAt)).toThrow(RangeError);
+  });
+});
+
+describe('scheduledDuration', () => {
+  it('is the booked length in whole seconds, rounded down', () => {
+    expect(scheduledDuration(startsAt, endsAt)).toBe(3600);
+    expect(scheduledDuration(startsAt, at('2030-03-04T10:00:01.999Z'))).toBe(1);
+  });
+
+  it('is never negative (an end before the start counts as zero)', () => {
+    expect(scheduledDuration(endsAt, startsAt)).toBe(0);
   });
 });

@@ -112,3 +112,8 @@ export function sessionWindow(config: SessionWindowConfig): SessionWindow {
     },
   };
 }
+
+/** The lesson's booked length in whole seconds (never negative), as the session and its end event carry it. */
+export function scheduledDuration(startsAt: Date, endsAt: Date): number {
+  return Math.max(0, Math.floor((endsAt.getTime() - startsAt.getTime()) / 1000));
+}

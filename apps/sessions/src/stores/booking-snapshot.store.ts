@@ -143,3 +143,10 @@ export async function claimMissedCandidates(em: EntityManager, cutoff: Date, lim
 export async function markMissed(em: EntityManager, bookingId: string, now: Date): Promise<void> {
   await em.query(`UPDATE sessions.booking_snapshots SET missed_at = $2, updated_at = now() WHERE booking_id = $1`, [bookingId, now]);
 }
+
+/** A snapshot the caller's transaction has just claimed (a lost one is a bug). */
+export async function mustFindSnapshot(em: EntityManager, bookingId: string): Promise<BookingSnapshot> {
+  const booking = await findSnapshot(em, bookingId);
+  if (!booking) throw new Error(`booking snapshot ${bookingId} vanished inside its transaction`);
+  return booking;
+}

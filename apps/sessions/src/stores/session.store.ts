@@ -174,3 +174,10 @@ export async function claimActivePastEnd(em: EntityManager, cutoff: Date, limit:
   );
   return due.map((d) => d.booking_id);
 }
+
+/** The booking's session, which the caller's transaction already found or created (a lost one is a bug). */
+export async function mustFindSession(em: EntityManager, bookingId: string): Promise<SessionRecord> {
+  const record = await findSessionByBooking(em, bookingId);
+  if (!record) throw new Error(`session of booking ${bookingId} vanished inside its transaction`);
+  return record;
+}

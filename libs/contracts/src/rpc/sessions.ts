@@ -141,15 +141,6 @@ export const sessionStatusResponseSchema = z.object({
 });
 export type SessionStatusResponse = z.infer<typeof sessionStatusResponseSchema>;
 
-/** Pattern → input and output schema, for the gateway's validation and OpenAPI document. */
-export const sessionsRpcContract = {
-  [SESSIONS_RPC.start]: { input: sessionStartInputSchema, output: sessionAccessResponseSchema },
-  [SESSIONS_RPC.join]: { input: sessionJoinInputSchema, output: sessionAccessResponseSchema },
-  [SESSIONS_RPC.token]: { input: sessionTokenInputSchema, output: sessionAccessResponseSchema },
-  [SESSIONS_RPC.end]: { input: sessionEndInputSchema, output: sessionEndResponseSchema },
-  [SESSIONS_RPC.status]: { input: sessionStatusInputSchema, output: sessionStatusResponseSchema },
-} as const;
-
 /**
  * Refusal codes the sessions service answers with (RFC 9457 `code`):
  * - 400 `validation_failed`: bad input;
