@@ -28,7 +28,7 @@ export class IdentityCleanupJob implements OnModuleInit {
   async runOnce(): Promise<{ idempotencyKeys: number; refreshTokens: number; sessions: number; loginThrottle: number }> {
     const idempotencyKeys = await this.idempotency.deleteExpired(this.config.PRUNE_BATCH_SIZE);
     const { tokens: refreshTokens, sessions } = await this.identity.deleteExpiredSessions(this.config.PRUNE_BATCH_SIZE);
-    const loginThrottle = await this.loginThrottle.deleteExpired();
+    const loginThrottle = await this.loginThrottle.deleteExpired(this.config.PRUNE_BATCH_SIZE);
     return { idempotencyKeys, refreshTokens, sessions, loginThrottle };
   }
 }

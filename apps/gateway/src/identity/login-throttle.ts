@@ -125,14 +125,21 @@ export class LoginThrottle {
     });
   }
 
-  /** Deletes forgotten counters and known addresses past their retention (replica-safe: plain deletes). */
-  async deleteExpired(): Promise<number> {
+  /**
+   * Deletes forgotten counters and known addresses past their retention, in batches of
+   * `batchSize` (replica-safe, counted in retention_rows_deleted_total); how many rows.
+   */
+  async deleteExpired(batchSize: number): Promise<number> {
     const now = this.clock.now().getTime();
-    return store.deleteExpired(
-      this.ds.manager,
-      new Date(now - loginFailureMemoryMs(this.config)),
-      new Date(now),
-      new Date(now - KNOWN_CLIENT_RETENTION_MS),
+    const { counters, knownClients } = await store.pruneExpired(
+      this.ds,
+      {
+        forgetBefore: new Date(now - loginFailureMemoryMs(this.config)),
+        now: new Date(now),
+        knownSince: new Date(now - KNOWN_CLIENT_RETENTION_MS),
+      },
+      batchSize,
     );
+    return counters + knownClients;
   }
 }
