@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
 import type { AuthSession } from '@tutorhub/contracts';
-import { IdentityCleanupJob, IdentityService } from '../src/identity';
-import { refreshTokenDigest } from '../src/identity/refresh-token';
+import { IdentityCleanupJob, LogOut, RefreshSession, Register } from '../src/identity';
+import { refreshTokenDigest } from '../src/identity/domain/refresh-token';
 import { startGateway, type Gateway } from './support';
 
 /**
@@ -21,9 +21,9 @@ async function deleted(table: string): Promise<number> {
 describe('gateway retention (real Postgres)', () => {
   let gw: Gateway;
   const ds = () => gw.app.get(DataSource);
-  const identity = () => gw.app.get(IdentityService);
+  const refresh = (token: string) => gw.app.get(RefreshSession).refresh(token);
   const newUser = (): Promise<AuthSession> =>
-    identity().register({ email: `${randomUUID()}@example.com`, password: 'correct horse battery staple', fullName: 'Liya Alemu', role: 'student' });
+    gw.app.get(Register).register({ email: `${randomUUID()}@example.com`, password: 'correct horse battery staple', fullName: 'Liya Alemu', role: 'student' });
   const familyOf = async (refreshToken: string): Promise<string> =>
     (await ds().query(`SELECT t.family_id FROM identity.refresh_tokens t WHERE t.token_hash = $1`, [refreshTokenDigest(refreshToken)]))[0]?.family_id;
   const expireTokens = (where: string, params: unknown[]) => ds().query(`UPDATE identity.refresh_tokens SET expires_at = now() - interval '1 minute' WHERE ${where}`, params);
@@ -49,7 +49,7 @@ describe('gateway retention (real Postgres)', () => {
     // A: a live session that rotated once; its old, used token has expired.
     const a1 = await newUser();
     const familyA = await familyOf(a1.refreshToken);
-    const a2 = await identity().refresh(a1.refreshToken);
+    const a2 = await refresh(a1.refreshToken);
     await expireTokens(`family_id = $1 AND used_at IS NOT NULL`, [familyA]);
     // B: a session whose every token expired.
     const b = await newUser();
@@ -58,7 +58,7 @@ describe('gateway retention (real Postgres)', () => {
     // C: logged out, token not yet expired: kept, so the token is answered "session ended".
     const c = await newUser();
     const familyC = await familyOf(c.refreshToken);
-    await identity().logout(c.refreshToken);
+    await gw.app.get(LogOut).logout(c.refreshToken);
     const expiredKey = await key(`now() - interval '1 second'`);
     const liveKey = await key(`now() + interval '1 hour'`);
     const before = {
@@ -79,9 +79,9 @@ describe('gateway retention (real Postgres)', () => {
     expect(await deleted('identity.refresh_token_families')).toBe(before.families + 1);
 
     // The live session still refreshes; the pruned token is unknown now; the ended one says so.
-    await expect(identity().refresh(a2.refreshToken)).resolves.toMatchObject({ refreshToken: expect.any(String) });
-    await expect(identity().refresh(a1.refreshToken)).rejects.toMatchObject({ status: 401, code: 'auth.refresh_token_invalid' });
-    await expect(identity().refresh(c.refreshToken)).rejects.toMatchObject({ status: 401, code: 'auth.refresh_token_revoked' });
+    await expect(refresh(a2.refreshToken)).resolves.toMatchObject({ refreshToken: expect.any(String) });
+    await expect(refresh(a1.refreshToken)).rejects.toMatchObject({ status: 401, code: 'auth.refresh_token_invalid' });
+    await expect(refresh(c.refreshToken)).rejects.toMatchObject({ status: 401, code: 'auth.refresh_token_revoked' });
   });
 
   it('lets replicas prune at once without failing or counting a row twice', async () => {

@@ -1,9 +1,11 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock } from '@tutorhub/platform';
 import { CONFIG, JobRunner } from '@tutorhub/service';
-import type { GatewayConfig } from '../config';
-import { IdempotencyStore } from '../http/idempotency.store';
-import { IdentityService } from './identity.service';
-import { LoginThrottle } from './login-throttle';
+import type { GatewayConfig } from '../../config';
+import { IdempotencyStore } from '../../http/idempotency.store';
+import { LoginThrottle } from '../log-in/login-throttle';
+import { pruneExpiredSessions } from '../refresh-token.store';
 
 /**
  * Deletes idempotency records past their retention (IDEMPOTENCY_RETENTION_HOURS), expired
@@ -16,8 +18,9 @@ export class IdentityCleanupJob implements OnModuleInit {
   constructor(
     private readonly jobs: JobRunner,
     @Inject(CONFIG) private readonly config: GatewayConfig,
+    @Inject(DataSource) private readonly ds: DataSource,
+    private readonly clock: Clock,
     private readonly idempotency: IdempotencyStore,
-    private readonly identity: IdentityService,
     private readonly loginThrottle: LoginThrottle,
   ) {}
 
@@ -27,8 +30,19 @@ export class IdentityCleanupJob implements OnModuleInit {
 
   async runOnce(): Promise<{ idempotencyKeys: number; refreshTokens: number; sessions: number; loginThrottle: number }> {
     const idempotencyKeys = await this.idempotency.deleteExpired(this.config.PRUNE_BATCH_SIZE);
-    const { tokens: refreshTokens, sessions } = await this.identity.deleteExpiredSessions(this.config.PRUNE_BATCH_SIZE);
+    const { tokens: refreshTokens, sessions } = await this.deleteExpiredSessions(this.config.PRUNE_BATCH_SIZE);
     const loginThrottle = await this.loginThrottle.deleteExpired(this.config.PRUNE_BATCH_SIZE);
     return { idempotencyKeys, refreshTokens, sessions, loginThrottle };
+  }
+
+  /**
+   * Deletes expired refresh tokens, then sessions (families) left without a live token.
+   * Replica-safe (batches claim rows with SKIP LOCKED) and counted in
+   * retention_rows_deleted_total. Tokens go first so they are counted, not cascaded. A pruned
+   * expired token presented again is `auth.refresh_token_invalid` instead of `…_reused`: either
+   * way it gets nothing, only the theft signal of a token already past its expiry is lost.
+   */
+  private deleteExpiredSessions(batchSize: number): Promise<{ tokens: number; sessions: number }> {
+    return pruneExpiredSessions(this.ds, this.clock.now(), batchSize);
   }
 }
