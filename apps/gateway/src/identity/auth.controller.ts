@@ -21,7 +21,6 @@ import { RefreshSession } from './refresh-session/refresh-session';
 import { Register } from './register/register';
 
 /** The HTTP face of identity: each route parses its body and calls its use case (one folder each). */
-
 @ApiTags('auth')
 @AuthRateLimit()
 @Controller('auth')
