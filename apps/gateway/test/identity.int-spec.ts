@@ -3,7 +3,7 @@ import type { Channel, ChannelModel } from 'amqplib';
 import { DataSource } from 'typeorm';
 import { Topology } from '@tutorhub/messaging';
 import { eventually, rawBroker } from '@tutorhub/testing';
-import { IdentityService } from '../src/identity';
+import { BootstrapAdmin } from '../src/identity';
 import { ADMIN, api, startGateway, type Gateway } from './support';
 
 type Session = { user: { id: string; email: string; role: string; fullName: string }; accessToken: string; refreshToken: string };
@@ -160,8 +160,8 @@ describe('identity: accounts and sessions (real HTTP, RabbitMQ, Postgres)', () =
     const admin = await login(ADMIN.email, ADMIN.password);
     expect(admin.status).toBe(200);
     expect((admin.body as unknown as Session).user.role).toBe('admin');
-    const identity = gw.app.get(IdentityService);
-    await expect(Promise.all([identity.ensureBootstrapAdmin(), identity.ensureBootstrapAdmin(), identity.ensureBootstrapAdmin()])).resolves.toEqual(['exists', 'exists', 'exists']);
+    const bootstrap = gw.app.get(BootstrapAdmin);
+    await expect(Promise.all([bootstrap.ensureBootstrapAdmin(), bootstrap.ensureBootstrapAdmin(), bootstrap.ensureBootstrapAdmin()])).resolves.toEqual(['exists', 'exists', 'exists']);
     const [{ users }] = await ds().query(`SELECT count(*)::int AS users FROM identity.users WHERE email = $1`, [ADMIN.email]);
     const [{ events }] = await ds().query(
       `SELECT count(*)::int AS events FROM identity.outbox WHERE type = 'identity.user.registered.v1' AND envelope->'data'->>'email' = $1`,
@@ -171,9 +171,9 @@ describe('identity: accounts and sessions (real HTTP, RabbitMQ, Postgres)', () =
   });
 
   it('races bootstrap inserts safely when the admin does not exist yet', async () => {
-    const identity = gw.app.get(IdentityService);
+    const bootstrap = gw.app.get(BootstrapAdmin);
     await ds().query(`DELETE FROM identity.users WHERE email = $1`, [ADMIN.email]);
-    const outcomes = await Promise.all([identity.ensureBootstrapAdmin(), identity.ensureBootstrapAdmin(), identity.ensureBootstrapAdmin()]);
+    const outcomes = await Promise.all([bootstrap.ensureBootstrapAdmin(), bootstrap.ensureBootstrapAdmin(), bootstrap.ensureBootstrapAdmin()]);
     expect(outcomes.filter((o) => o === 'created')).toHaveLength(1);
     const [{ users }] = await ds().query(`SELECT count(*)::int AS users FROM identity.users WHERE email = $1`, [ADMIN.email]);
     expect(users).toBe(1);

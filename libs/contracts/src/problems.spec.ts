@@ -1,12 +1,14 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROBLEMS, RPC_PROBLEMS, RPC_SERVICE, type ProblemCode } from './problems';
+import { RPC_CATALOGUE } from './rpc/catalogue';
 
 /**
  * The catalogue against the code that throws: what each service's source throws (AppError with
- * a status, DomainError, session refusals, role checks, not-ready answers, Chapa unavailability)
- * must be catalogued with the same status, and what the catalogue says a pattern answers must be
- * thrown by that pattern's service.
+ * a status, DomainError, session refusals, not-ready answers, Chapa unavailability) and the role
+ * refusals its RPC definitions declare (`@OnRpc(def)` answers them) must be catalogued with the
+ * same status, and what the catalogue says a pattern answers must be thrown by that pattern's
+ * service.
  */
 const ROOT = join(__dirname, '..', '..', '..');
 const SERVICES = ['bookings', 'sessions', 'payments', 'notifications'] as const;
@@ -34,6 +36,9 @@ interface Thrown {
   where: string;
 }
 
+/** The service's RPC definitions that admit only some roles (so `@OnRpc` refuses the others). */
+const roleRestricted = (service: string) => RPC_CATALOGUE.filter((def) => def.service === service && Array.isArray(def.roles));
+
 function thrownBy(service: string): Thrown[] {
   const out: Thrown[] = [];
   for (const file of sources(join(ROOT, 'apps', service, 'src'))) {
@@ -48,10 +53,12 @@ function thrownBy(service: string): Thrown[] {
       out.push({ code: m[1]!, status: status ? Number(status) : 409, where });
     }
     for (const m of text.matchAll(/(?:refuse|notReady)\(\s*'([a-z_]+\.[a-z_.]+)'/g)) out.push({ code: m[1]!, where });
-    for (const m of text.matchAll(/requireRole\([^)]*?'([a-z_]+\.forbidden_role)'\)/g)) out.push({ code: m[1]!, status: 403, where });
     for (const m of text.matchAll(/status:\s*(\d{3}),\s*code:\s*'([a-z_]+\.[a-z_.]+)'/g)) out.push({ code: m[2]!, status: Number(m[1]), where });
     if (where.endsWith('session-errors.ts')) for (const m of text.matchAll(/^\s*'(session\.[a-z_]+)',$/gm)) out.push({ code: m[1]!, where });
   }
+  // A role the definition does not list is refused by `@OnRpc(def)` before the handler runs, with
+  // the definition's code: the definitions, not the handlers, say which role codes a service answers.
+  for (const def of roleRestricted(service)) out.push({ code: def.forbiddenCode, status: 403, where: `${def.name} (RPC definition)` });
   return out.filter((t) => !INTERNAL.test(t.code) && !CROSS_CUTTING.has(t.code));
 }
 
@@ -76,6 +83,14 @@ describe('the problem catalogue', () => {
     }
     // A session refusal from the domain is answered 409, except not_participant (a 404 session.not_found).
     expect(problems).toEqual([]);
+  });
+
+  it('lists for each role-restricted RPC pattern the code its definition refuses other roles with', () => {
+    const restricted = SERVICES.flatMap(roleRestricted).filter((def) => !CROSS_CUTTING.has(def.forbiddenCode));
+    // Payments' own codes (wallet, admin, escrow) make this check mean something.
+    expect(restricted.map((def) => def.forbiddenCode)).toEqual(expect.arrayContaining(['wallet.forbidden_role', 'admin.forbidden_role', 'escrow.forbidden_role']));
+    const missing = restricted.filter((def) => !(RPC_PROBLEMS[def.name] ?? []).includes(def.forbiddenCode as ProblemCode)).map((def) => `${def.name}: ${def.forbiddenCode}`);
+    expect(missing).toEqual([]);
   });
 
   it('lists for each RPC pattern only codes its service throws, and every catalogued code is answered somewhere', () => {

@@ -1,5 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { z } from 'zod';
 import type { Actor, EventEnvelope, EventType, RpcData, RpcDefinition } from '@tutorhub/contracts';
 
 export const EVENT_HANDLER = 'tutorhub:event-handler';
@@ -33,8 +34,15 @@ export interface EventContext {
   envelope: EventEnvelope;
 }
 
+/**
+ * The caller as a handler sees it: certain (`Actor`) when the definition needs a signed-in user,
+ * since `@OnRpc(def)` refused the call without one (and with a role it does not list); `null`
+ * stays possible only for `'anonymous'` definitions and bare patterns.
+ */
+export type RpcActor<T> = T extends RpcDefinition<string, z.ZodTypeAny, z.ZodTypeAny, infer R> ? ('anonymous' extends R ? Actor | null : Actor) : Actor | null;
+
 /** What an RPC handler receives; `RpcContext<typeof bookingsRpc.cancel>` types `data` as its parsed input. */
 export interface RpcContext<T = unknown> {
-  actor: Actor | null;
+  actor: RpcActor<T>;
   data: T extends RpcDefinition ? RpcData<T> : T;
 }

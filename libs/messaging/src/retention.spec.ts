@@ -31,6 +31,8 @@ describe('retention only ever touches its named tables', () => {
     const all = ['gateway', 'bookings', 'sessions', 'notifications'].flatMap(migratedTables);
     expect(all.filter(isPrunable).sort()).toEqual([
       'identity.idempotency_keys',
+      'identity.login_known_clients',
+      'identity.login_throttle',
       'identity.refresh_token_families',
       'identity.refresh_tokens',
       'notifications.deliveries',

@@ -13,6 +13,8 @@ const PRUNABLE = new Set([
   'identity.idempotency_keys',
   'identity.refresh_tokens',
   'identity.refresh_token_families',
+  'identity.login_throttle',
+  'identity.login_known_clients',
   'notifications.notifications',
   'notifications.deliveries',
 ]);

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response, Request } from 'express';
 import { RpcError } from '@tutorhub/messaging';
-import { currentContext, problem, toProblem, type ProblemBody } from '@tutorhub/platform';
+import { currentContext, problem, runWithContext, toProblem, type ProblemBody } from '@tutorhub/platform';
 
 const HTTP_CODES: Record<number, string> = {
   400: 'bad_request',
@@ -32,10 +32,14 @@ export class ProblemFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request>();
     const body = this.toBody(exception);
     if (body.status >= 500) {
-      // The correlation id ties this line to the request's access log and the services' logs.
-      const correlation = currentContext()?.correlationId ?? (req as Request & { id?: unknown }).id;
       const cause = body.code === 'internal_error' ? ((exception as Error)?.stack ?? String(exception)) : `${body.code}: ${describe(exception)}`;
-      this.logger.error(`${req.method} ${req.path} → ${body.status} ${body.code} [correlationId=${typeof correlation === 'string' ? correlation : 'none'}]: ${cause}`);
+      const line = `${req.method} ${req.path} → ${body.status} ${body.code}: ${cause}`;
+      // The line carries the request's `correlationId` as a field (the logger's mixin), which ties
+      // it to the access line and the services' lines. The request's context is always there
+      // (http-observability runs first); should it not be, the request id is put back for this line.
+      const requestId = (req as Request & { id?: unknown }).id;
+      if (currentContext() || typeof requestId !== 'string') this.logger.error(line);
+      else runWithContext({ correlationId: requestId }, () => this.logger.error(line));
     }
     if (res.headersSent) return;
     if (body.status === 429 && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '60');

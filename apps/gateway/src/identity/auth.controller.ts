@@ -14,13 +14,23 @@ import {
 } from '@tutorhub/contracts';
 import { AppError } from '@tutorhub/platform';
 import { ApiZodResponse, AuthRateLimit, CurrentActor, Public, ZodBody } from '../http';
-import { IdentityService } from './identity.service';
+import { GetMe } from './get-me/get-me';
+import { LogIn } from './log-in/log-in';
+import { LogOut } from './log-out/log-out';
+import { RefreshSession } from './refresh-session/refresh-session';
+import { Register } from './register/register';
 
+/** The HTTP face of identity: each route parses its body and calls its use case (one folder each). */
 @ApiTags('auth')
 @AuthRateLimit()
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly identity: IdentityService) {}
+  constructor(
+    private readonly registration: Register,
+    private readonly logIn: LogIn,
+    private readonly refreshSession: RefreshSession,
+    private readonly logOut: LogOut,
+  ) {}
 
   @Public()
   @Post('register')
@@ -28,7 +38,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Create a student or tutor account and log in', description: 'Passwords: 10 to 200 characters. 409 `auth.email_taken` if the email is in use.' })
   @ApiZodResponse(authSessionSchema, { status: 201, description: 'The account and a new session.' })
   register(@ZodBody(registerInput) body: RegisterInput) {
-    return this.identity.register(body);
+    return this.registration.register(body);
   }
 
   @Public()
@@ -46,7 +56,7 @@ export class AuthController {
   async login(@ZodBody(loginInput) body: LoginInput, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     try {
       // req.ip honours TRUST_PROXY: behind the ingress it is the client's address, otherwise the connection's.
-      return await this.identity.login(body, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+      return await this.logIn.login(body, req.ip ?? req.socket.remoteAddress ?? 'unknown');
     } catch (err) {
       if (err instanceof AppError && err.code === 'auth.login_throttled') res.setHeader('Retry-After', String(err.details?.retryAfterSeconds ?? 1));
       throw err;
@@ -66,7 +76,7 @@ export class AuthController {
   })
   @ApiZodResponse(authSessionSchema, { description: 'New access and refresh tokens.' })
   refresh(@ZodBody(refreshInput) body: { refreshToken: string }) {
-    return this.identity.refresh(body.refreshToken);
+    return this.refreshSession.refresh(body.refreshToken);
   }
 
   @Public()
@@ -79,19 +89,19 @@ export class AuthController {
       'and its open notification streams end with `event: session_revoked`.',
   })
   async logout(@ZodBody(logoutInput) body: { refreshToken: string }): Promise<void> {
-    await this.identity.logout(body.refreshToken);
+    await this.logOut.logout(body.refreshToken);
   }
 }
 
 @ApiTags('auth')
 @Controller('me')
 export class MeController {
-  constructor(private readonly identity: IdentityService) {}
+  constructor(private readonly getMe: GetMe) {}
 
   @Get()
   @ApiOperation({ summary: 'The calling user' })
   @ApiZodResponse(userSchema)
   me(@CurrentActor() actor: Actor) {
-    return this.identity.me(actor);
+    return this.getMe.me(actor);
   }
 }

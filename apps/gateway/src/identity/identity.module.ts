@@ -1,22 +1,34 @@
-import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AuthController, MeController } from './auth.controller';
-import { IdentityCleanupJob } from './cleanup.job';
-import { IdentityService } from './identity.service';
-import { LoginThrottle } from './login-throttle';
+import { AdminBootstrap, BootstrapAdmin } from './bootstrap-admin/bootstrap-admin';
+import { IdentityCleanupJob } from './clean-up-expired/identity-cleanup.job';
+import { GetMe } from './get-me/get-me';
+import { LogIn } from './log-in/log-in';
+import { LoginThrottle } from './log-in/login-throttle';
+import { LogOut } from './log-out/log-out';
+import { RefreshSession } from './refresh-session/refresh-session';
+import { Register } from './register/register';
+import { Accounts } from './shared/accounts';
+import { passwordHasherProvider } from './shared/password-hasher.provider';
+import { SessionIssuer } from './shared/session-issuer';
 
-/** Creates the bootstrap admin at start (every replica may; the unique email decides). */
-@Injectable()
-export class AdminBootstrap implements OnApplicationBootstrap {
-  constructor(private readonly identity: IdentityService) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.identity.ensureBootstrapAdmin();
-  }
-}
-
+/** Accounts and sessions (schema `identity`): one folder per use case, the SQL in `*.store.ts`. */
 @Module({
   controllers: [AuthController, MeController],
-  providers: [IdentityService, LoginThrottle, AdminBootstrap, IdentityCleanupJob],
-  exports: [IdentityService, LoginThrottle],
+  providers: [
+    passwordHasherProvider,
+    Accounts,
+    SessionIssuer,
+    LoginThrottle,
+    Register,
+    LogIn,
+    RefreshSession,
+    LogOut,
+    GetMe,
+    BootstrapAdmin,
+    AdminBootstrap,
+    IdentityCleanupJob,
+  ],
+  exports: [BootstrapAdmin],
 })
 export class IdentityModule {}

@@ -1,4 +1,5 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { pruneInBatches } from '@tutorhub/messaging';
 
 /**
  * All SQL of the login throttle (ADR 0015): `identity.login_throttle` (one counter per key) and
@@ -61,15 +62,23 @@ export async function isKnownClient(em: EntityManager, accountKey: Buffer, clien
   return row !== undefined;
 }
 
-/** Deletes counters last touched before `forgetBefore` and not blocked past `now`, and known clients not seen since `knownSince`; how many rows. */
-export async function deleteExpired(em: EntityManager, forgetBefore: Date, now: Date, knownSince: Date): Promise<number> {
-  const counters = (await em.query(
-    `DELETE FROM identity.login_throttle WHERE last_attempt_at < $1 AND (blocked_until IS NULL OR blocked_until < $2) RETURNING key`,
-    [forgetBefore, now],
-  )) as [unknown[], number] | unknown[];
-  const known = (await em.query(`DELETE FROM identity.login_known_clients WHERE last_success_at < $1 RETURNING client`, [knownSince])) as
-    | [unknown[], number]
-    | unknown[];
-  const n = (r: [unknown[], number] | unknown[]) => (Array.isArray(r[0]) ? (r as [unknown[], number])[1] : r.length);
-  return n(counters) + n(known);
+/**
+ * Retention (docs/operations.md "Data retention"): counters last touched before `forgetBefore`
+ * and not blocked past `now`, then known clients not seen since `knownSince`. Through
+ * `pruneInBatches` like every retention delete: batches that skip the rows a login holds
+ * locked (replica-safe), counted in retention_rows_deleted_total.
+ */
+export async function pruneExpired(
+  ds: DataSource,
+  at: { forgetBefore: Date; now: Date; knownSince: Date },
+  batchSize: number,
+): Promise<{ counters: number; knownClients: number }> {
+  const counters = await pruneInBatches(ds, {
+    table: 'identity.login_throttle',
+    due: 'last_attempt_at < $1 AND (blocked_until IS NULL OR blocked_until < $2)',
+    params: [at.forgetBefore, at.now],
+    batchSize,
+  });
+  const knownClients = await pruneInBatches(ds, { table: 'identity.login_known_clients', due: 'last_success_at < $1', params: [at.knownSince], batchSize });
+  return { counters, knownClients };
 }

@@ -7,7 +7,7 @@ import { CONFIG } from '@tutorhub/service';
 import type { GatewayConfig } from '../config';
 import { AppError } from '@tutorhub/platform';
 import { Public, findUnstorableText, validationProblem } from '../http';
-import { IdentityService } from '../identity/identity.service';
+import { BootstrapAdmin } from '../identity/bootstrap-admin/bootstrap-admin';
 
 const TX_REF = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -59,7 +59,7 @@ export class CheckoutReturnController {
 
   constructor(
     private readonly rpc: RpcClient,
-    private readonly identity: IdentityService,
+    private readonly bootstrapAdmin: BootstrapAdmin,
     @Inject(CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -134,7 +134,7 @@ export class CheckoutReturnController {
   }
 
   private async booking(bookingId: string): Promise<Booking | null> {
-    const actor = await this.identity.bootstrapAdminActor();
+    const actor = await this.bootstrapAdmin.bootstrapAdminActor();
     if (!actor) return null;
     try {
       return await this.rpc.call(bookingsRpc.get, { bookingId }, { actor });

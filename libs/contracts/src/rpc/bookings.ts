@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { currencySchema, isoDateTime, moneySchema, roleSchema, uuidSchema } from '../common';
 import { absentPartySchema, bookingStatusSchema, disputeOutcomeSchema } from '../events/catalogue';
-import { defineRpc } from './define';
+import { defineRpc, type RpcRoles } from './define';
 
 export const BOOKINGS_RPC = {
   /** tutor: create or replace the caller's own profile. */
@@ -511,11 +511,11 @@ export type DisputeResult = z.infer<typeof disputeResultSchema>;
 
 export const timeOffDeletedSchema = z.object({ deleted: z.literal(true) });
 
-const bookings = <N extends string, I extends z.ZodTypeAny, O extends z.ZodTypeAny>(
+const bookings = <N extends string, I extends z.ZodTypeAny, O extends z.ZodTypeAny, const R extends RpcRoles>(
   name: N,
   input: I,
   output: O,
-  roles: Parameters<typeof defineRpc>[0]['roles'],
+  roles: R,
   description: string,
 ) => defineRpc({ service: 'bookings', name, input, output, roles, description });
 

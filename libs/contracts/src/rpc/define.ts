@@ -14,6 +14,7 @@ export interface RpcDefinition<
   N extends string = string,
   I extends z.ZodTypeAny = z.ZodTypeAny,
   O extends z.ZodTypeAny = z.ZodTypeAny,
+  R extends RpcRoles = RpcRoles,
 > {
   readonly service: RpcService;
   /** The pattern on the wire (`bookings.cancel`): routing, metrics and problem catalogue use it. */
@@ -22,7 +23,8 @@ export interface RpcDefinition<
   readonly input: I;
   /** What the handler answers; checked against every answer when NODE_ENV is `test`. */
   readonly output: O;
-  readonly roles: RpcRoles;
+  /** Kept as written (`readonly ['tutor']`, `'any'`), so a handler's context knows whether an actor is certain. */
+  readonly roles: R;
   /** The 401 code without an actor (services had their own; kept so answers do not change). */
   readonly unauthenticatedCode: string;
   /** The 403 code for a role not in `roles`. */
@@ -32,12 +34,12 @@ export interface RpcDefinition<
   readonly description: string;
 }
 
-export interface RpcDefinitionSpec<N extends string, I extends z.ZodTypeAny, O extends z.ZodTypeAny> {
+export interface RpcDefinitionSpec<N extends string, I extends z.ZodTypeAny, O extends z.ZodTypeAny, R extends RpcRoles = RpcRoles> {
   service: RpcService;
   name: N;
   input: I;
   output: O;
-  roles: RpcRoles;
+  roles: R;
   description: string;
   unauthenticatedCode?: string;
   forbiddenCode?: string;
@@ -56,9 +58,9 @@ export type RpcOutput<D extends RpcDefinition> = z.output<D['output']>;
  * `rpc.call(def, input)` and the service serves it with `@OnRpc(def)`, so go-to-definition from
  * either side lands here, and docs/rpc-catalogue.md lists which file handles it.
  */
-export function defineRpc<N extends string, I extends z.ZodTypeAny, O extends z.ZodTypeAny>(
-  spec: RpcDefinitionSpec<N, I, O>,
-): RpcDefinition<N, I, O> {
+export function defineRpc<N extends string, I extends z.ZodTypeAny, O extends z.ZodTypeAny, const R extends RpcRoles>(
+  spec: RpcDefinitionSpec<N, I, O, R>,
+): RpcDefinition<N, I, O, R> {
   if (!/^[a-z_]+(\.[a-z_]+)+$/.test(spec.name)) throw new Error(`RPC name ${spec.name} is not <area>.<verb>`);
   if (Array.isArray(spec.roles) && spec.roles.length === 0) throw new Error(`RPC ${spec.name} allows no role`);
   return Object.freeze({
@@ -66,7 +68,7 @@ export function defineRpc<N extends string, I extends z.ZodTypeAny, O extends z.
     name: spec.name,
     input: spec.input,
     output: spec.output,
-    roles: Array.isArray(spec.roles) ? Object.freeze([...spec.roles]) : spec.roles,
+    roles: (Array.isArray(spec.roles) ? Object.freeze([...spec.roles]) : spec.roles) as R,
     unauthenticatedCode: spec.unauthenticatedCode ?? 'auth.unauthenticated',
     forbiddenCode: spec.forbiddenCode ?? 'auth.forbidden_role',
     emptyInput: spec.emptyInput ?? false,

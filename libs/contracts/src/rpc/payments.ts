@@ -303,11 +303,11 @@ export const chapaCallbackResultSchema = z.object({
   bookingId: uuidSchema.nullable(),
 });
 
-const payments = <N extends string, I extends z.ZodTypeAny, O extends z.ZodTypeAny>(
+const payments = <N extends string, I extends z.ZodTypeAny, O extends z.ZodTypeAny, const R extends RpcRoles>(
   name: N,
   input: I,
   output: O,
-  roles: RpcRoles,
+  roles: R,
   description: string,
   extra: { forbiddenCode?: string; emptyInput?: boolean } = {},
 ) => defineRpc({ service: 'payments', name, input, output, roles, description, ...extra });

@@ -1,4 +1,4 @@
-import { accountClientKey, accountKey, backoffMs } from './login-throttle';
+import { accountClientKey, accountKey, backoffMs } from './login-backoff';
 
 describe('login backoff', () => {
   it('is nothing below the threshold, then 1 s doubling per failure, capped', () => {

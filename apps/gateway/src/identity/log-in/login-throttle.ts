@@ -1,31 +1,14 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppError, Clock, counter } from '@tutorhub/platform';
+import { Clock, counter } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
-import type { GatewayConfig } from '../config';
-import * as store from './login-throttle.store';
-import type { ThrottleRow } from './login-throttle.store';
+import type { GatewayConfig } from '../../config';
+import { loginThrottled } from '../domain/auth-problems';
+import { accountClientKey, accountKey, backoffMs, KNOWN_CLIENT_RETENTION_MS, loginFailureMemoryMs } from '../domain/login-backoff';
+import * as store from '../login-throttle.store';
+import type { ThrottleRow } from '../login-throttle.store';
 
 const throttled = counter('gateway_login_throttled_total', 'Login attempts refused by the per-account backoff', ['scope']);
-
-/** The first backoff; each further counted failure doubles it, up to LOGIN_BACKOFF_MAX_SECONDS. */
-export const LOGIN_BACKOFF_BASE_MS = 1000;
-/** A key whose last counted attempt is older than this starts again from zero. */
-export const loginFailureMemoryMs = (config: GatewayConfig) => Math.max(3_600_000, 2 * config.LOGIN_BACKOFF_MAX_SECONDS * 1000);
-/** A client address that logged in successfully stays exempt from the account-wide limit this long. */
-export const KNOWN_CLIENT_RETENTION_MS = 30 * 86_400_000;
-
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-export const accountKey = (email: string) => digest(`account:${email}`);
-export const accountClientKey = (email: string, client: string) => digest(`account-client:${email}\n${client}`);
-
-/** Backoff after the `failures`-th counted attempt, or 0 below the threshold. */
-export function backoffMs(failures: number, threshold: number, maxSeconds: number): number {
-  if (failures < threshold) return 0;
-  // 2^n overflows to Infinity for large n; min() caps it.
-  return Math.min(LOGIN_BACKOFF_BASE_MS * 2 ** (failures - threshold), maxSeconds * 1000);
-}
 
 /** An admitted attempt: what `succeeded` needs to take it back. */
 export interface LoginAttempt {
@@ -33,9 +16,6 @@ export interface LoginAttempt {
   client: string;
   countedForAccount: boolean;
 }
-
-export const loginThrottled = (retryAfterSeconds: number) =>
-  new AppError(429, 'auth.login_throttled', 'Too many failed logins for this account; wait for the time in Retry-After and try again.', { retryAfterSeconds });
 
 /**
  * Per-account login throttling (ADR 0015), in the database so every replica shares it.
@@ -125,14 +105,21 @@ export class LoginThrottle {
     });
   }
 
-  /** Deletes forgotten counters and known addresses past their retention (replica-safe: plain deletes). */
-  async deleteExpired(): Promise<number> {
+  /**
+   * Deletes forgotten counters and known addresses past their retention, in batches of
+   * `batchSize` (replica-safe, counted in retention_rows_deleted_total); how many rows.
+   */
+  async deleteExpired(batchSize: number): Promise<number> {
     const now = this.clock.now().getTime();
-    return store.deleteExpired(
-      this.ds.manager,
-      new Date(now - loginFailureMemoryMs(this.config)),
-      new Date(now),
-      new Date(now - KNOWN_CLIENT_RETENTION_MS),
+    const { counters, knownClients } = await store.pruneExpired(
+      this.ds,
+      {
+        forgetBefore: new Date(now - loginFailureMemoryMs(this.config)),
+        now: new Date(now),
+        knownSince: new Date(now - KNOWN_CLIENT_RETENTION_MS),
+      },
+      batchSize,
     );
+    return counters + knownClients;
   }
 }
