@@ -4,6 +4,7 @@
 // `node tools/run-all.cjs migrate` runs every service's migrations and exits.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
+const { NODE_RUNTIME_FLAGS } = require('./runtime-flags.cjs');
 
 const root = path.resolve(__dirname, '..');
 const APPS = [
@@ -46,7 +47,7 @@ function prefix(app, i) {
 }
 
 function run(app, i, args, restarts = 0) {
-  const child = spawn(process.execPath, [path.join(root, 'dist/apps', app.name, 'src/main.js'), ...args], {
+  const child = spawn(process.execPath, [...NODE_RUNTIME_FLAGS, path.join(root, 'dist/apps', app.name, 'src/main.js'), ...args], {
     cwd: root,
     env: { NODE_ENV: 'development', ...DEV_PROFILE, ...process.env, PORT: process.env[`${app.name.toUpperCase().replace('-', '_')}_PORT`] ?? String(app.port) },
     stdio: ['ignore', 'pipe', 'pipe'],

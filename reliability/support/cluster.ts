@@ -181,7 +181,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const self = inst;
     const childEnv: Record<string, string> = { ...(process.env as Record<string, string>), ...env, PORT: String(self.port) };
     if (app === 'chapa-sandbox') childEnv.CHAPA_SANDBOX_PUBLIC_URL = sandboxUrl;
-    const child = spawn(process.execPath, [join(dist, 'apps', app, 'src', 'main.js')], {
+    // The V8 flags the apps are deployed with (tools/runtime-flags.cjs).
+    const flags = (require(join(ROOT, 'tools', 'runtime-flags.cjs')) as { NODE_RUNTIME_FLAGS: string[] }).NODE_RUNTIME_FLAGS;
+    const child = spawn(process.execPath, [...flags, join(dist, 'apps', app, 'src', 'main.js')], {
       cwd: ROOT,
       env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],

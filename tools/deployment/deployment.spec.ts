@@ -213,12 +213,21 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^ENTRYPOINT \["\/usr\/local\/bin\/tutorhub-entrypoint"\]/m);
   });
 
+  it('the image runs the apps with the V8 flags of tools/runtime-flags.cjs (what npm start and the harnesses use)', () => {
+    const entrypoint = readFileSync(join(ROOT, 'tools/deployment/docker-entrypoint.sh'), 'utf8');
+    const { NODE_RUNTIME_FLAGS } = require(join(ROOT, 'tools/runtime-flags.cjs')) as { NODE_RUNTIME_FLAGS: string[] };
+    expect(NODE_RUNTIME_FLAGS.length).toBeGreaterThan(0);
+    expect(entrypoint).toContain(`flags="${NODE_RUNTIME_FLAGS.join(' ')}"`);
+    const runAll = readFileSync(join(ROOT, 'tools/run-all.cjs'), 'utf8');
+    expect(runAll).toContain('[...NODE_RUNTIME_FLAGS, path.join(root,');
+  });
+
   it('entrypoint serves by default, runs migrate with the argument `migrate` and the DLQ tool with `dlq`', () => {
     const entrypoint = readFileSync(join(ROOT, 'tools/deployment/docker-entrypoint.sh'), 'utf8');
     expect(entrypoint).toContain('main="dist/apps/${APP:?');
-    expect(entrypoint).toMatch(/serve\) exec node "\$main" ;;/);
-    expect(entrypoint).toMatch(/migrate\) shift; exec node "\$main" migrate "\$@" ;;/);
-    expect(entrypoint).toMatch(/dlq\) shift; exec node "\$main" dlq "\$@" ;;/);
+    expect(entrypoint).toMatch(/serve\) exec node \$flags "\$main" ;;/);
+    expect(entrypoint).toMatch(/migrate\) shift; exec node \$flags "\$main" migrate "\$@" ;;/);
+    expect(entrypoint).toMatch(/dlq\) shift; exec node \$flags "\$main" dlq "\$@" ;;/);
     expect(entrypoint).toMatch(/\*\) exec "\$@" ;;/);
   });
 

@@ -7,10 +7,12 @@
 # `exec` keeps node as PID 1 so SIGTERM reaches it directly and the graceful shutdown runs.
 set -eu
 main="dist/apps/${APP:?APP is not set in this image}/src/main.js"
+# The same V8 flags as tools/runtime-flags.cjs (why: see there; deployment.spec checks they agree).
+flags="--max-semi-space-size=1"
 case "${1:-serve}" in
-  serve) exec node "$main" ;;
-  migrate) shift; exec node "$main" migrate "$@" ;;
-  dlq) shift; exec node "$main" dlq "$@" ;;
-  -*) exec node "$main" "$@" ;;
+  serve) exec node $flags "$main" ;;
+  migrate) shift; exec node $flags "$main" migrate "$@" ;;
+  dlq) shift; exec node $flags "$main" dlq "$@" ;;
+  -*) exec node $flags "$main" "$@" ;;
   *) exec "$@" ;;
 esac

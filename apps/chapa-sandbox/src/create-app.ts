@@ -1,7 +1,7 @@
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, nestLoggerFor } from '@tutorhub/service';
+import { createLogger, nestLoggerFor } from '@tutorhub/service/http-kit';
 import type { SandboxConfig } from './config';
 import { ChapaSandboxModule } from './sandbox.module';
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { createLogger } from '@tutorhub/service';
+import { createLogger } from '@tutorhub/service/http-kit';
 import { ConfigError, loadConfig } from './config';
 import { createChapaSandboxApp } from './create-app';
 

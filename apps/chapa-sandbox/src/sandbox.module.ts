@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { MetricsController } from '@tutorhub/service';
+import { MetricsController } from '@tutorhub/service/http-kit';
 import type { SandboxConfig } from './config';
 import { SandboxStore } from './domain/sandbox-store';
 import { BanksController } from './http/banks.controller';

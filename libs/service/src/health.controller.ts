@@ -1,5 +1,4 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { AmqpConnection } from '@tutorhub/messaging';
@@ -8,7 +7,6 @@ import { AmqpConnection } from '@tutorhub/messaging';
  * Liveness says the process is not wedged (no dependencies: restarting it would not fix a
  * database outage). Readiness says it can do useful work: database and broker reachable.
  */
-@ApiExcludeController()
 @Controller('health')
 export class HealthController {
   constructor(
@@ -24,7 +22,9 @@ export class HealthController {
   }
 
   @Get('ready')
-  @HealthCheck()
+  // swaggerDocumentation off: otherwise terminus requires @nestjs/swagger (≈ 530 modules) in every
+  // service just to decorate probes the API document excludes anyway (issue 15, idle memory).
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   ready() {
     return this.health.check([
       async () => {

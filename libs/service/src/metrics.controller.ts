@@ -1,10 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import { collectDefaultMetrics, register } from 'prom-client';
 
 let defaultsCollected = false;
 
-@ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {
   constructor() {

@@ -1,24 +1,29 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { context, diag, isSpanContextValid, propagation, trace, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator, getNumberFromEnv } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { detectResources, resourceAttributesEnvDetector, resourceFromAttributes, serviceNameEnvDetector } from '@opentelemetry/resources';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-  type Sampler,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace';
+// Types only: the SDK, the exporter and the instrumentations are loaded by `sdk()` when tracing is
+// on. Imported at start they cost every app 10–20 MB of idle memory and start-up time for nothing
+// when it is off (the default) — issue 15's memory goal. The OpenTelemetry API above is small and
+// is what the backbone calls; without a registered provider it is a no-op.
+import type { Sampler, SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+
+type SdkModules = {
+  sdk: typeof import('@opentelemetry/sdk-trace');
+  core: typeof import('@opentelemetry/core');
+  resources: typeof import('@opentelemetry/resources');
+  contextAsyncHooks: typeof import('@opentelemetry/context-async-hooks');
+};
+let loaded: SdkModules | undefined;
+// require, not import(): synchronous on purpose. runService starts tracing before Nest, and an
+// awaited import() would let the app's first http/pg use race the instrumentation.
+function sdk(): SdkModules {
+  loaded ??= {
+    sdk: require('@opentelemetry/sdk-trace'),
+    core: require('@opentelemetry/core'),
+    resources: require('@opentelemetry/resources'),
+    contextAsyncHooks: require('@opentelemetry/context-async-hooks'),
+  };
+  return loaded;
+}
 
 /**
  * Distributed tracing (issue 17, docs/operations.md "Tracing"), configured by the standard
@@ -35,6 +40,7 @@ export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
 
 /** OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG as the specification defines them (default parentbased_always_on). */
 export function samplerFromEnv(env: NodeJS.ProcessEnv = process.env): Sampler {
+  const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = sdk().sdk;
   const name = (env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on').trim().toLowerCase();
   const arg = Number(env.OTEL_TRACES_SAMPLER_ARG ?? '1');
   const ratio = Number.isFinite(arg) && arg >= 0 && arg <= 1 ? arg : 1;
@@ -75,22 +81,27 @@ export function startTelemetry(defaultServiceName: string, opts: TelemetryOption
   if (process.env.OTEL_LOG_LEVEL) {
     diag.setLogger(new DiagConsoleLogger(), DiagLogLevel[process.env.OTEL_LOG_LEVEL.toUpperCase() as keyof typeof DiagLogLevel] ?? DiagLogLevel.WARN);
   }
+  const { sdk: trc, core, resources, contextAsyncHooks } = sdk();
+  const { detectResources, resourceAttributesEnvDetector, resourceFromAttributes, serviceNameEnvDetector } = resources;
   // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the service's own name.
   const resource = resourceFromAttributes({ 'service.name': defaultServiceName }).merge(detectResources({ detectors: [resourceAttributesEnvDetector, serviceNameEnvDetector] }));
-  provider = new TracerProvider({
+  provider = new trc.TracerProvider({
     resource,
     sampler: opts.sampler ?? samplerFromEnv(),
     // The exporter reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, _HEADERS and _TIMEOUT itself.
     spanProcessors: opts.spanProcessors ?? [defaultProcessor()],
   });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+  context.setGlobalContextManager(new contextAsyncHooks.AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new core.CompositePropagator({ propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()] }));
   trace.setGlobalTracerProvider(provider);
   if (opts.instrument !== false) instrument();
   return true;
 }
 
 function defaultProcessor(): SpanProcessor {
+  const { BatchSpanProcessor, ConsoleSpanExporter } = sdk().sdk;
+  const { getNumberFromEnv } = sdk().core;
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   const console = (process.env.OTEL_TRACES_EXPORTER ?? '').trim().toLowerCase() === 'console';
   return new BatchSpanProcessor({
     exporter: console ? new ConsoleSpanExporter() : new OTLPTraceExporter(),
@@ -102,7 +113,11 @@ function defaultProcessor(): SpanProcessor {
 }
 
 function instrument(): void {
-  registerInstrumentations({
+  const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+  const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+    registerInstrumentations({
     instrumentations: [
       new HttpInstrumentation({
         // Probes and scrapes would be most of the traces and tell nothing.

@@ -36,10 +36,13 @@ export async function startAppProcess(
   opts: { from?: 'source' | 'dist'; port?: number; readyTimeoutMs?: number } = {},
 ): Promise<AppProcess> {
   const port = opts.port ?? (await freePort());
+  // The V8 flags the apps are deployed with (tools/runtime-flags.cjs), so tests and the bench run
+  // what production runs.
+  const flags = (require(join(ROOT, 'tools', 'runtime-flags.cjs')) as { NODE_RUNTIME_FLAGS: string[] }).NODE_RUNTIME_FLAGS;
   const args =
     opts.from === 'dist'
-      ? [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')]
-      : [join(__dirname, 'run-ts.cjs'), join(ROOT, 'apps', app, 'src', 'main.ts')];
+      ? [...flags, join(ROOT, 'dist', 'apps', app, 'src', 'main.js')]
+      : [...flags, join(__dirname, 'run-ts.cjs'), join(ROOT, 'apps', app, 'src', 'main.ts')];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...(process.env as Record<string, string>), HOST: '127.0.0.1', ...env, PORT: String(port) },

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ApiExcludeController, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { PROBLEMS, problemsByStatus } from '@tutorhub/contracts';
+import { HealthController, MetricsController } from '@tutorhub/service';
 import { X_PUBLIC, X_QUERY_TOKEN, X_ROLES } from './auth.decorators';
 import { X_RPC } from './forwards';
 import { RAW_BODY_PATHS } from './constants';
@@ -193,6 +194,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion(API_VERSION)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token from /api/auth/login.' }, 'bearer')
     .build();
+  // Probes and the scrape endpoint are operators' business, not the API. They are marked here, not
+  // with the decorator on their classes in libs/service: that import alone made every service load
+  // @nestjs/swagger and its dependencies (≈ 530 modules) at start, for a document only the gateway
+  // builds (issue 15, idle memory).
+  for (const controller of [HealthController, MetricsController]) ApiExcludeController()(controller);
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
   return finalise(document);
 }
