@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Client } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { pruneInBatches } from '@tutorhub/messaging';
 import type { NotificationDraft } from '../domain/notification-kinds';
@@ -35,6 +36,17 @@ export type LivePayload = { n: LiveRow[] } | { refs: string[] };
 export const LIVE_CHANNEL = 'notifications_live';
 /** NOTIFY payloads must stay under 8000 bytes; a larger write announces its seqs only. */
 const MAX_PAYLOAD_BYTES = 7900;
+
+/** One live-feed forwarder per database: a session lock, released when its connection ends. */
+export async function tryLeadLiveFeed(client: Client): Promise<boolean> {
+  const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtext('notifications:live-feed')) AS ok`);
+  return rows[0].ok;
+}
+
+/** Subscribes the connection to the writers' announcements (LIVE_CHANNEL). */
+export async function listenLive(client: Client): Promise<void> {
+  await client.query(`LISTEN ${LIVE_CHANNEL}`);
+}
 
 const LIVE_JSON = `json_build_object('seq', n.seq::text, 'notificationId', n.id, 'userId', n.user_id, 'kind', n.kind, 'title', n.title,
   'body', n.body, 'data', n.data, 'createdAt', to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;

@@ -7,7 +7,7 @@ import { AmqpConnection, Topology } from '@tutorhub/messaging';
 import { counter } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import type { NotificationsConfig } from '../config';
-import { LIVE_CHANNEL, NotificationStore, type LivePayload, type LiveRow } from '../stores/notification.store';
+import { LIVE_CHANNEL, NotificationStore, listenLive, tryLeadLiveFeed, type LivePayload, type LiveRow } from '../stores/notification.store';
 
 const published = counter('notifications_live_published_total', 'Live-feed messages, by outcome', ['outcome']);
 
@@ -95,7 +95,7 @@ export class LiveFeed implements OnModuleInit, OnApplicationShutdown {
           this.stopWait = resolve;
         });
         // One forwarder per database: the session lock dies with the connection.
-        while (this.running && !(await client.query(`SELECT pg_try_advisory_lock(hashtext('notifications:live-feed')) AS ok`)).rows[0].ok) {
+        while (this.running && !(await tryLeadLiveFeed(client))) {
           await Promise.race([ended, new Promise((r) => setTimeout(r, LEADER_POLL_MS).unref())]);
         }
         if (!this.running) break;
@@ -103,7 +103,7 @@ export class LiveFeed implements OnModuleInit, OnApplicationShutdown {
         client.on('notification', (msg) => {
           if (msg.channel === LIVE_CHANNEL && msg.payload) this.announce(msg.payload);
         });
-        await client.query(`LISTEN ${LIVE_CHANNEL}`);
+        await listenLive(client);
         this.leading = true;
         this.enqueue(async () => undefined);
         await ended;
