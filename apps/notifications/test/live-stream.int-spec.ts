@@ -95,6 +95,29 @@ describe('live notification stream with resume (HTTP SSE → gateway process →
     third.close();
   });
 
+  it('catches an open stream up on what the live feed lost while its forwarder was reconnecting', async () => {
+    const tutor: Actor = { userId: randomUUID(), role: 'tutor' };
+    const s = await stream(tutor, 'resume=true');
+    await eventually(async () => s.blocks.some((b) => b.comments.includes('position')));
+    const before = await payout(tutor, 3100);
+    await eventually(async () => s.notifications().length === 1);
+
+    // Cut the forwarder's LISTEN connection: what commits before it is back is announced to nobody.
+    await ds().query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'notifications-live-feed' AND datname = current_database()`);
+    await eventually(async () => !svc.app.get(LiveFeed).isForwarding); // it waits a second before it reconnects
+    const duringGap = await payout(tutor, 3200);
+    // Back, it publishes a resync first; the gateway asks for what came after the stream's last id.
+    await eventually(async () => s.notifications().some((n) => n.notificationId === duringGap), 20000);
+    await eventually(async () => svc.app.get(LiveFeed).isForwarding);
+    const after = await payout(tutor, 3300);
+    await eventually(async () => s.notifications().some((n) => n.notificationId === after));
+
+    expect(s.notifications().map((n) => n.notificationId)).toEqual([before, duringGap, after]);
+    expect(s.notifications().map((n) => n.id)).toEqual(await seqsOf([before, duringGap, after]));
+    expect(s.ended).toBe(false);
+    s.close();
+  });
+
   it('streams live only without resume=true (as before), ids included, and refuses a bad lastEventId', async () => {
     const tutor: Actor = { userId: randomUUID(), role: 'tutor' };
     await payout(tutor, 2100);
