@@ -7,6 +7,7 @@ import { AppModule } from '../src/app.module';
 import type { NotificationsConfig } from '../src/config';
 import { notificationsMain } from '../src/main-definition';
 import { LiveFeed } from '../src/stream-notifications/live-feed';
+import { NotificationWriter } from '../src/write-notification/write-notification';
 import { consumed, deliver, envelope, publish, queueReady } from './support/events';
 import { LiveTap } from './support/live-tap';
 
@@ -482,6 +483,25 @@ describe('notifications from events (real RabbitMQ + Postgres)', () => {
     );
     await tap.settled(svc.namespace, ds());
     for (const r of rows) expect(tap.of(r.id)).toHaveLength(1);
+  });
+
+  it('announces a write too large for one NOTIFY by its seqs, and the forwarder still streams every row in order', async () => {
+    const userId = randomUUID();
+    const drafts = Array.from({ length: 12 }, (_, i) => ({
+      userId,
+      kind: 'payout.succeeded' as const,
+      title: `Large ${i}`,
+      body: `${'ሀ'.repeat(600)} ${i}`, // 3 bytes a character: about 1.8 kB each, 22 kB together
+      data: { i },
+      dedupeKey: `large:${userId}:${i}`,
+    }));
+    const written = await ds().transaction((em) => svc.app.get(NotificationWriter).write(em, drafts, null));
+    expect(written).toHaveLength(12);
+    await tap.settled(svc.namespace, ds());
+    const streamed = tap.items.filter((i) => i.userId === userId);
+    expect(streamed.map((i) => i.title)).toEqual(drafts.map((d) => d.title));
+    expect(streamed.map((i) => i.seq)).toEqual(written.map((w) => w.seq));
+    expect(streamed[3].body).toBe(drafts[3].body);
   });
 
   it('announces every notification exactly once on the live feed, in seq order, and no longer as an outbox event', async () => {
