@@ -18,6 +18,9 @@ import { DeliveryStore } from './stores/delivery.store';
 import { DeviceTokenStore } from './stores/device-token.store';
 import { NotificationStore } from './stores/notification.store';
 import { ReminderStore } from './stores/reminder.store';
+import { LiveFeed } from './stream-notifications/live-feed';
+import { StreamCatchUpRpc } from './stream-notifications/stream-catch-up.rpc';
+import { TellAboutEvent } from './tell-about-event/tell-about-event';
 import { NotificationEvents } from './tell-about-event/tell-about-event.events';
 import { NotificationWriter } from './write-notification/write-notification';
 
@@ -61,14 +64,17 @@ export function buildChannels(
     ReminderStore,
     NotificationWriter,
     ReminderScheduler,
+    TellAboutEvent,
     NotificationEvents,
+    LiveFeed,
     InboxRpc,
     DevicesRpc,
+    StreamCatchUpRpc,
     SendDueRemindersJob,
     DeliverNotificationsJob,
     NotificationsRetentionJob,
   ],
-  exports: [NotificationWriter, SendDueRemindersJob, DeliverNotificationsJob, NotificationsRetentionJob, DELIVERY_CHANNELS],
+  exports: [NotificationWriter, LiveFeed, SendDueRemindersJob, DeliverNotificationsJob, NotificationsRetentionJob, DELIVERY_CHANNELS],
 })
 export class NotificationsModule implements OnApplicationShutdown {
   constructor(@Inject(DELIVERY_CHANNELS) private readonly channels: DeliveryChannel[]) {}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import type { Actor, EventEnvelope, NotificationList } from '@tutorhub/contracts';
+import { notificationsRpc, type Actor, type EventEnvelope, type NotificationList } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
 import { ManualClock } from '@tutorhub/platform';
 import { startTestService, type TestService } from '@tutorhub/testing';
@@ -87,7 +87,7 @@ describe('delivery channels: email over SMTP, push over FCM HTTP v1 (real Rabbit
     fcm.unavailable = false;
   });
 
-  it('records the in-app delivery at once and emails the user over a real SMTP conversation', async () => {
+  it('plans only the email (the inbox row is the in-app delivery) and emails the user over a real SMTP conversation', async () => {
     const e = envelope('payments.payment.succeeded.v1', {
       paymentId: randomUUID(),
       bookingId: randomUUID(),
@@ -98,11 +98,8 @@ describe('delivery channels: email over SMTP, push over FCM HTTP v1 (real Rabbit
     });
     await deliver(svc.namespace, ds(), e);
     const n = await notificationOf(e, student.userId);
-    // No device registered: no push delivery is planned.
-    expect((await deliveries(n.id)).map((d) => [d.channel, d.status, d.attempts])).toEqual([
-      ['email', 'pending', 0],
-      ['in_app', 'sent', 0],
-    ]);
+    // No device registered: no push delivery is planned; the in-app one is the inbox row itself.
+    expect((await deliveries(n.id)).map((d) => [d.channel, d.status, d.attempts])).toEqual([['email', 'pending', 0]]);
     const before = smtp.received.length;
     await expect(job().runOnce()).resolves.toEqual({ sent: 1, skipped: 0, retrying: 0, failed: 0 });
     expect(await channel(n.id, 'email')).toMatchObject({ status: 'sent', attempts: 1, last_error: null });
@@ -130,16 +127,15 @@ describe('delivery channels: email over SMTP, push over FCM HTTP v1 (real Rabbit
     expect(email.last_error).toContain('451');
     expect(email.next_attempt_at).toEqual(after(30));
 
-    // The inbox has it regardless, unread, with its live-stream event.
+    // The inbox has it regardless, unread, and so does the live stream's catch-up (ADR 0018).
     const inbox = await svc.app
       .get(RpcClient)
       .call<NotificationList>('notifications', 'notifications.list', { limit: 1 }, { actor: { userId: student.userId, role: 'student' } });
     expect(inbox.items[0]).toMatchObject({ id: n.id, title: 'Payment failed', readAt: null });
-    const [created] = await ds().query(
-      `SELECT count(*)::int AS n FROM notifications.outbox WHERE envelope->'data'->>'notificationId' = $1`,
-      [n.id],
-    );
-    expect(created.n).toBe(1);
+    const replay = await svc.app
+      .get(RpcClient)
+      .call(notificationsRpc.streamCatchUp, { after: '0' }, { actor: { userId: student.userId, role: 'student' } });
+    expect(replay.items.filter((i) => i.notificationId === n.id)).toHaveLength(1);
 
     // Not due yet: not attempted.
     clock.advance(29_000);
@@ -191,8 +187,27 @@ describe('delivery channels: email over SMTP, push over FCM HTTP v1 (real Rabbit
       startedAt: '2026-03-01T10:00:00.000Z',
     });
     await deliver(svc.namespace, ds(), payout, started);
-    expect((await deliveries((await notificationOf(payout, stranger)).id)).map((d) => d.channel)).toEqual(['in_app']);
-    expect((await deliveries((await notificationOf(started, student.userId)).id)).map((d) => d.channel)).toEqual(['in_app']);
+    expect((await deliveries((await notificationOf(payout, stranger)).id)).map((d) => d.channel)).toEqual([]);
+    expect((await deliveries((await notificationOf(started, student.userId)).id)).map((d) => d.channel)).toEqual([]);
+  });
+
+  it('gives a user without any channel the notification but no delivery row, in the same write as one who has a channel', async () => {
+    const stranger = randomUUID(); // no contact (no email address) and no device
+    const expired = envelope('bookings.booking.expired.v1', {
+      bookingId: randomUUID(),
+      studentId: student.userId,
+      tutorId: stranger,
+      reason: 'not_accepted',
+      previousStatus: 'requested',
+    });
+    await deliver(svc.namespace, ds(), expired);
+    const theirs = await notificationOf(expired, stranger);
+    const ours = await notificationOf(expired, student.userId);
+    expect(theirs).toMatchObject({ title: expect.any(String), read_at: null });
+    expect(await deliveries(theirs.id)).toEqual([]);
+    expect((await deliveries(ours.id)).map((d) => [d.channel, d.status])).toEqual([['email', 'pending']]);
+    const [{ n }] = await ds().query(`SELECT count(*)::int AS n FROM notifications.deliveries WHERE notification_id = $1`, [theirs.id]);
+    expect(n).toBe(0);
   });
 
   it('pushes to every registered device through FCM HTTP v1 and forgets tokens FCM calls dead', async () => {
@@ -213,7 +228,7 @@ describe('delivery channels: email over SMTP, push over FCM HTTP v1 (real Rabbit
     });
     await deliver(svc.namespace, ds(), e);
     const n = await notificationOf(e, tutor.userId);
-    expect((await deliveries(n.id)).map((d) => d.channel)).toEqual(['email', 'in_app', 'push']);
+    expect((await deliveries(n.id)).map((d) => d.channel)).toEqual(['email', 'push']);
 
     await job().runOnce();
     expect(await channel(n.id, 'push')).toMatchObject({ status: 'sent', attempts: 1 });

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { EventEnvelope } from '@tutorhub/contracts';
-import { OutboxRelay, Topology } from '@tutorhub/messaging';
 import { ManualClock } from '@tutorhub/platform';
-import { eventually, rawBroker, startTestService, type TestService } from '@tutorhub/testing';
+import { eventually, startTestService, type TestService } from '@tutorhub/testing';
 import { AppModule } from '../src/app.module';
 import type { NotificationsConfig } from '../src/config';
 import { notificationsMain } from '../src/main-definition';
+import { LiveFeed } from '../src/stream-notifications/live-feed';
+import { NotificationWriter } from '../src/write-notification/write-notification';
 import { consumed, deliver, envelope, publish, queueReady } from './support/events';
+import { LiveTap } from './support/live-tap';
 
 const NOW = '2026-03-01T10:00:00.000Z';
 const STARTS = '2026-03-05T14:00:00.000Z';
@@ -35,27 +37,28 @@ interface Row {
 
 describe('notifications from events (real RabbitMQ + Postgres)', () => {
   let svc: TestService<NotificationsConfig>;
+  let tap: LiveTap;
   const ds = () => svc.app.get(DataSource);
   const bySource = (eventId: string): Promise<Row[]> =>
     ds().query(`SELECT id, user_id, kind, title, body, data FROM notifications.notifications WHERE source_event_id = $1 ORDER BY user_id`, [eventId]);
-  const createdEvents = async (notificationId: string): Promise<Array<{ data: Record<string, unknown> }>> =>
-    (
-      await ds().query(
-        `SELECT envelope FROM notifications.outbox
-          WHERE type = 'notifications.notification.created.v1' AND envelope->'data'->>'notificationId' = $1`,
-        [notificationId],
-      )
-    ).map((r: { envelope: { data: Record<string, unknown> } }) => r.envelope);
+  /** What the live feed carried for the notification (ADR 0018: the feed, not an outbox event per notification). */
+  const liveItems = async (notificationId: string): Promise<Array<Record<string, unknown>>> => {
+    await tap.settled(svc.namespace, ds());
+    return tap.of(notificationId);
+  };
 
   beforeAll(async () => {
     const clock = new ManualClock(NOW);
     svc = await startTestService(notificationsMain, {
       module: (c) => AppModule.forRoot(c as NotificationsConfig, { clock, relay: false }),
     });
+    tap = await LiveTap.open(svc.namespace);
+    await eventually(async () => svc.app.get(LiveFeed).isForwarding);
     await queueReady(svc.namespace);
     await deliver(svc.namespace, ds(), envelope('identity.user.registered.v1', student), envelope('identity.user.registered.v1', tutor));
   });
   afterAll(async () => {
+    await tap?.close();
     await svc?.close();
   });
 
@@ -392,10 +395,10 @@ describe('notifications from events (real RabbitMQ + Postgres)', () => {
     for (const row of rows) {
       expect(row.title.length).toBeGreaterThan(0);
       expect(row.body.length).toBeGreaterThan(0);
-      // Exactly one live-stream event per notification, carrying what the gateway streams.
-      const events = await createdEvents(row.id);
-      expect(events).toHaveLength(1);
-      expect(events[0].data).toMatchObject({ notificationId: row.id, userId: row.user_id, kind: row.kind, title: row.title, body: row.body });
+      // Exactly one live-feed item per notification, carrying what the gateway streams.
+      const items = await liveItems(row.id);
+      expect(items).toHaveLength(1);
+      expect(items[0]).toMatchObject({ notificationId: row.id, userId: row.user_id, kind: row.kind, title: row.title, body: row.body });
     }
     check(rows);
   });
@@ -430,7 +433,7 @@ describe('notifications from events (real RabbitMQ + Postgres)', () => {
     );
     expect(rows).toHaveLength(2);
     expect(await bySource(republished.id)).toEqual([]);
-    for (const r of rows) expect(await createdEvents(r.id)).toHaveLength(1);
+    for (const r of rows) expect(await liveItems(r.id)).toHaveLength(1);
     // Reminders were scheduled once as well: 2 users × (24 h, 15 min).
     const [reminders] = await ds().query(`SELECT count(*)::int AS n FROM notifications.reminders WHERE booking_id = $1`, [p.bookingId]);
     expect(reminders.n).toBe(4);
@@ -447,33 +450,75 @@ describe('notifications from events (real RabbitMQ + Postgres)', () => {
     expect(await bySource(initiated.id)).toEqual([]);
   });
 
-  it('writes exactly one notification.created per notification and publishes them for the gateway', async () => {
-    const [counts] = await ds().query(
-      `SELECT (SELECT count(*)::int FROM notifications.notifications) AS notifications,
-              (SELECT count(*)::int FROM notifications.outbox WHERE type = 'notifications.notification.created.v1') AS created,
-              (SELECT count(DISTINCT envelope->'data'->>'notificationId')::int FROM notifications.outbox) AS distinct_ids`,
-    );
-    expect(counts.created).toBe(counts.notifications);
-    expect(counts.distinct_ids).toBe(counts.notifications);
+  // The cross-service rule: whatever the broker does to events (late, twice, out of order, the
+  // same fact re-published under a new id), each notification exists once and is streamed once.
+  it('turns events arriving late, twice and out of order into each notification exactly once, streamed once', async () => {
+    const p = parties();
+    const slot = { subject: 'Chemistry', startsAt: STARTS, endsAt: ENDS };
+    const late = (e: EventEnvelope): EventEnvelope => ({ ...e, occurredAt: new Date(Date.now() - 6 * 3600_000).toISOString() });
+    const requested = envelope('bookings.booking.requested.v1', { ...p, ...slot, price, note: null });
+    const accepted = envelope('bookings.booking.accepted.v1', { ...p, ...slot, price });
+    const held = envelope('payments.escrow.held.v1', { escrowId: randomUUID(), ...p, amount: price });
+    const confirmed = envelope('bookings.booking.confirmed.v1', { ...p, ...slot });
+    const confirmedAgain = envelope('bookings.booking.confirmed.v1', { ...p, ...slot }); // the same fact, a new event id
+    const completed = envelope('bookings.booking.completed.v1', p);
+    // Completed first, then the rest backwards; late copies (6 h old) and exact duplicates mixed in.
+    await publish(svc.namespace, completed, late(confirmed), held, accepted, late(requested), confirmed, requested, confirmedAgain, completed, held);
+    await consumed(ds(), completed, confirmed, held, accepted, requested, confirmedAgain);
 
-    // What the gateway's live stream receives from the exchange.
-    const conn = await rawBroker();
-    try {
-      const ch = await conn.createChannel();
-      const { queue } = await ch.assertQueue('', { exclusive: true });
-      await ch.bindQueue(queue, new Topology(svc.namespace).eventsExchange, 'notifications.notification.created.v1');
-      const received: Array<{ type: string; data: { notificationId: string; userId: string; kind: string } }> = [];
-      await ch.consume(queue, (m) => m && received.push(JSON.parse(m.content.toString())), { noAck: true });
-      const e = envelope('payments.payout.succeeded.v1', { payoutId: randomUUID(), tutorId: T, amount: price });
-      await deliver(svc.namespace, ds(), e);
-      const [n] = await bySource(e.id);
-      await svc.app.get(OutboxRelay).drain();
-      await eventually(async () => received.some((r) => r.data.notificationId === n.id));
-      expect(received.filter((r) => r.data.notificationId === n.id)).toEqual([
-        expect.objectContaining({ type: 'notifications.notification.created.v1', data: expect.objectContaining({ userId: T, kind: 'payout.succeeded' }) }),
-      ]);
-    } finally {
-      await conn.close();
+    const rows: Array<{ id: string; user_id: string; kind: string }> = await ds().query(
+      `SELECT id, user_id, kind FROM notifications.notifications WHERE data->>'bookingId' = $1 ORDER BY seq`,
+      [p.bookingId],
+    );
+    expect(rows.map((r) => `${r.kind}→${r.user_id}`).sort()).toEqual(
+      [
+        `booking.requested→${T}`,
+        `booking.accepted→${S}`,
+        `escrow.held→${T}`,
+        `booking.confirmed→${S}`,
+        `booking.confirmed→${T}`,
+        `session.rating_requested→${S}`,
+        `session.rating_requested→${T}`,
+      ].sort(),
+    );
+    await tap.settled(svc.namespace, ds());
+    for (const r of rows) expect(tap.of(r.id)).toHaveLength(1);
+  });
+
+  it('announces a write too large for one NOTIFY by its seqs, and the forwarder still streams every row in order', async () => {
+    const userId = randomUUID();
+    const drafts = Array.from({ length: 12 }, (_, i) => ({
+      userId,
+      kind: 'payout.succeeded' as const,
+      title: `Large ${i}`,
+      body: `${'ሀ'.repeat(600)} ${i}`, // 3 bytes a character: about 1.8 kB each, 22 kB together
+      data: { i },
+      dedupeKey: `large:${userId}:${i}`,
+    }));
+    const written = await ds().transaction((em) => svc.app.get(NotificationWriter).write(em, drafts, null));
+    expect(written).toHaveLength(12);
+    await tap.settled(svc.namespace, ds());
+    const streamed = tap.items.filter((i) => i.userId === userId);
+    expect(streamed.map((i) => i.title)).toEqual(drafts.map((d) => d.title));
+    expect(streamed.map((i) => i.seq)).toEqual(written.map((w) => w.seq));
+    expect(streamed[3].body).toBe(drafts[3].body);
+  });
+
+  it('announces every notification exactly once on the live feed, in seq order, and no longer as an outbox event', async () => {
+    const e = envelope('payments.payout.succeeded.v1', { payoutId: randomUUID(), tutorId: T, amount: price });
+    await deliver(svc.namespace, ds(), e);
+    const [n] = await bySource(e.id);
+    await tap.settled(svc.namespace, ds());
+    expect(tap.of(n.id)).toEqual([expect.objectContaining({ notificationId: n.id, userId: T, kind: 'payout.succeeded', seq: expect.stringMatching(/^\d+$/) })]);
+
+    // Everything this service wrote since the tap opened: each exactly once, and each user's in
+    // seq order (a user's notifications commit in seq order; different users' may interleave).
+    const all: Array<{ id: string; user_id: string }> = await ds().query(`SELECT id, user_id FROM notifications.notifications ORDER BY seq`);
+    expect(tap.items.map((i) => i.notificationId).sort()).toEqual(all.map((r) => r.id).sort());
+    for (const userId of new Set(all.map((r) => r.user_id))) {
+      expect(tap.items.filter((i) => i.userId === userId).map((i) => i.notificationId)).toEqual(all.filter((r) => r.user_id === userId).map((r) => r.id));
     }
+    const [outbox] = await ds().query(`SELECT count(*)::int AS n FROM notifications.outbox WHERE type = 'notifications.notification.created.v1'`);
+    expect(outbox.n).toBe(0);
   });
 });

@@ -7,7 +7,9 @@ import type { NotificationsConfig } from '../src/config';
 import { notificationsMain } from '../src/main-definition';
 import { ReminderScheduler } from '../src/schedule-reminders/schedule-reminders';
 import { SendDueRemindersJob } from '../src/send-due-reminders/send-due-reminders.job';
+import { LiveFeed } from '../src/stream-notifications/live-feed';
 import { deliver, envelope, queueReady } from './support/events';
+import { LiveTap } from './support/live-tap';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -29,6 +31,7 @@ describe('lesson reminders (real RabbitMQ + Postgres, ManualClock)', () => {
   let namespace: string;
   let clock: ManualClock;
   let svc: TestService<NotificationsConfig>;
+  let tap: LiveTap;
   const ds = () => svc.app.get(DataSource);
   const job = () => svc.app.get(SendDueRemindersJob);
 
@@ -66,10 +69,13 @@ describe('lesson reminders (real RabbitMQ + Postgres, ManualClock)', () => {
       namespace,
       module: (c) => AppModule.forRoot(c as NotificationsConfig, { clock, relay: false }),
     });
+    tap = await LiveTap.open(namespace);
+    await eventually(async () => svc.app.get(LiveFeed).isForwarding);
     await queueReady(namespace);
     await deliver(namespace, ds(), envelope('identity.user.registered.v1', student), envelope('identity.user.registered.v1', tutor));
   });
   afterAll(async () => {
+    await tap?.close();
     await svc?.close();
     await db?.drop();
   });
@@ -114,13 +120,8 @@ describe('lesson reminders (real RabbitMQ + Postgres, ManualClock)', () => {
     ]);
     expect((await reminders(bookingId)).every((r) => r.status === 'sent')).toBe(true);
     // Each reminder notification went out once on the live stream.
-    const [created] = await ds().query(
-      `SELECT count(*)::int AS n FROM notifications.outbox
-        WHERE type = 'notifications.notification.created.v1' AND envelope->'data'->>'kind' = 'booking.reminder'
-          AND envelope->'data'->'data'->>'bookingId' = $1`,
-      [bookingId],
-    );
-    expect(created.n).toBe(4);
+    await tap.settled(namespace, ds());
+    expect(tap.items.filter((i) => i.kind === 'booking.reminder' && i.data.bookingId === bookingId)).toHaveLength(4);
   });
 
   // Issue 16: the lesson moved. The reminders follow the newest slot whatever order the events

@@ -10,7 +10,9 @@ import { AppModule } from '../src/app.module';
 import type { NotificationsConfig } from '../src/config';
 import { notificationsMain } from '../src/main-definition';
 import { NotificationsRetentionJob } from '../src/prune-read-notifications/prune-read-notifications.job';
+import { LiveFeed } from '../src/stream-notifications/live-feed';
 import { deliver, envelope, publish, queueReady } from './support/events';
+import { LiveTap } from './support/live-tap';
 
 /**
  * Retention in notifications (docs/operations.md "Data retention"): read notifications and their
@@ -41,6 +43,7 @@ async function queueDepth(queue: string): Promise<number> {
 
 describe('notifications retention (real Postgres + RabbitMQ)', () => {
   let svc: TestService<NotificationsConfig>;
+  let tap: LiveTap;
   const ds = () => svc.app.get(DataSource);
 
   beforeAll(async () => {
@@ -48,9 +51,12 @@ describe('notifications retention (real Postgres + RabbitMQ)', () => {
       env: { PRUNE_BATCH_SIZE: '40' },
       module: (c) => AppModule.forRoot(c as NotificationsConfig, { clock: new ManualClock(NOW), relay: false }),
     });
+    tap = await LiveTap.open(svc.namespace);
+    await eventually(async () => svc.app.get(LiveFeed).isForwarding);
     await queueReady(svc.namespace);
   });
   afterAll(async () => {
+    await tap?.close();
     await svc?.close();
   });
 
@@ -108,8 +114,11 @@ describe('notifications retention (real Postgres + RabbitMQ)', () => {
   describe('redelivery after the inbox id was pruned', () => {
     const welcomes = async (userId: string): Promise<number> =>
       (await ds().query(`SELECT count(*)::int AS n FROM notifications.notifications WHERE user_id = $1 AND kind = 'user.welcome'`, [userId]))[0].n;
-    const createdEvents = async (userId: string): Promise<number> =>
-      (await ds().query(`SELECT count(*)::int AS n FROM notifications.outbox WHERE type = 'notifications.notification.created.v1' AND envelope->'data'->>'userId' = $1`, [userId]))[0].n;
+    /** Live-feed items for the user (ADR 0018: the feed replaced the outbox event per notification). */
+    const createdEvents = async (userId: string): Promise<number> => {
+      await tap.settled(svc.namespace, ds());
+      return tap.items.filter((i) => i.userId === userId).length;
+    };
     const inInbox = async (e: EventEnvelope): Promise<boolean> =>
       (await ds().query(`SELECT 1 FROM notifications.inbox WHERE event_id = $1`, [e.id])).length > 0;
     const pruneInbox = async (e: EventEnvelope, daysAgo: number) => {
@@ -134,7 +143,7 @@ describe('notifications retention (real Postgres + RabbitMQ)', () => {
 
       expect(await inInbox(e)).toBe(true); // the handler did run again…
       expect(await welcomes(userId)).toBe(1); // …without a second notification
-      expect(await createdEvents(userId)).toBe(1); // …or a second notification.created event
+      expect(await createdEvents(userId)).toBe(1); // …or a second announcement on the live stream
       expect((await ds().query(`SELECT count(*)::int AS n FROM notifications.user_contacts WHERE user_id = $1`, [userId]))[0].n).toBe(1);
     });
 

@@ -90,7 +90,7 @@ export interface paths {
         };
         /**
          * Live notifications (Server-Sent Events)
-         * @description Authenticate with `Authorization: Bearer <token>`, or `?access_token=<token>` for EventSource clients, which cannot set headers. Each new notification of the caller arrives as `event: notification` with the JSON below as `data` (and the event id as `id`). A comment line (`: heartbeat`) is sent every ~25 s. The stream ends with `event: token_expired` when the access token expires: reconnect with a fresh one. It ends with `event: session_revoked` when the session is ended (logout, or a reused refresh token): log in again. The stream is live only; missed notifications are in `GET /api/notifications`.
+         * @description Authenticate with `Authorization: Bearer <token>`, or `?access_token=<token>` for EventSource clients, which cannot set headers. Each new notification of the caller arrives as `event: notification` with the JSON below as `data` (and the event id as `id`). A comment line (`: heartbeat`) is sent every ~25 s. The stream ends with `event: token_expired` when the access token expires: reconnect with a fresh one. It ends with `event: session_revoked` when the session is ended (logout, or a reused refresh token): log in again. Each notification's SSE `id` is its position in the caller's inbox (a decimal number that only grows); the stream also sets it without an event (`id:` line, no data) right after it opens, to the newest position at that moment. Without `resume=true` the stream is live only (as before): missed notifications are in `GET /api/notifications`. With `resume=true` it also replays, in order and once, every notification after `Last-Event-ID` (the header EventSource sends when it reconnects) or `lastEventId` (for a new connection that kept the last id), before it continues live; if it cannot, it ends and the client reconnects (`retry: 5000`).
          */
         get: operations["NotificationStream_stream"];
         put?: never;
@@ -2297,8 +2297,16 @@ export interface operations {
     };
     NotificationStream_stream: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /** @description With resume=true: the last SSE id this client received. */
+                lastEventId?: string;
+                /** @description Replay what came after Last-Event-ID / lastEventId. */
+                resume?: boolean;
+            };
+            header?: {
+                /** @description Sent by EventSource when it reconnects; used with resume=true. */
+                "Last-Event-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2312,6 +2320,16 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": string;
+                };
+            };
+            /** @description `validation_failed`: A field is invalid; `errors` lists each with its `path` and a message for people. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /**

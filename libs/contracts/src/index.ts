@@ -2,6 +2,7 @@ export * from './common';
 export * from './envelope';
 export * from './events/define';
 export * from './events/catalogue';
+export * from './live/notifications-live';
 export * from './rpc/rpc';
 export * from './rpc/owner-booking';
 export * from './asyncapi';

@@ -1,17 +1,27 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { NotificationCreatedV1, envelopeSchema } from '@tutorhub/contracts';
+import {
+  NOTIFICATIONS_LIVE,
+  NOTIFICATIONS_RESYNC,
+  NotificationCreatedV1,
+  envelopeSchema,
+  liveExchange,
+  notificationsLiveSchema,
+  notificationsResyncSchema,
+} from '@tutorhub/contracts';
 import { AmqpConnection, Topology } from '@tutorhub/messaging';
 import { counter, gauge } from '@tutorhub/platform';
-import type { z } from 'zod';
+import type { StreamedNotification } from './live-stream';
 
+/** The deprecated durable event (ADR 0018): still streamed if an older notifications replica publishes it. */
 export const NOTIFICATION_CREATED = NotificationCreatedV1.type;
-export type LiveNotification = z.output<typeof NotificationCreatedV1.schema>;
 
 export interface StreamSubscriber {
   /** The session whose access token opened the stream: revoking it ends the stream. */
   sessionId: string;
-  send(notification: LiveNotification, eventId: string): void;
+  send(notification: StreamedNotification): void;
+  /** The feed may have lost messages (its publisher restarted, or this hub's queue was re-created). */
+  resync(): void;
   /** Ends the stream (shutdown). */
   close(): void;
   /** Ends the stream because its session was revoked. */
@@ -22,12 +32,12 @@ const connections = gauge('gateway_sse_connections', 'Open notification streams 
 const delivered = counter('gateway_sse_notifications_total', 'Notifications received from the broker for live streams', ['outcome']);
 
 /**
- * Fan-out of `notifications.notification.created.v1` to the users connected to THIS process.
- * Each gateway replica declares its own server-named, exclusive, auto-delete queue bound to
- * that routing key, so every replica sees every notification and keeps only those of its own
- * subscribers. The queue dies with the connection; on reconnect the setup runs again and a new
- * one is bound. What is published while no queue exists is not streamed: the stream is a
- * live hint, the inbox (`GET /api/notifications`) is the record.
+ * Fan-out of the live notification feed (`tutorhub.live`, ADR 0018) to the users connected to
+ * THIS process. Each gateway replica declares its own server-named, exclusive, auto-delete queue
+ * bound to the feed, so every replica sees every notification and keeps only those of its own
+ * subscribers. The queue dies with the connection; on reconnect the setup runs again, a new one
+ * is bound, and every stream is told to resync (what was published while no queue existed is
+ * caught up from the inbox over RPC, by the streams that can resume).
  */
 @Injectable()
 export class NotificationHub implements OnModuleInit, BeforeApplicationShutdown {
@@ -54,6 +64,8 @@ export class NotificationHub implements OnModuleInit, BeforeApplicationShutdown 
     const ch = await model.createChannel();
     this.amqp.watch(model, ch, 'notification-stream');
     await this.topology.assertExchanges(ch);
+    const live = liveExchange(this.topology.namespace);
+    await ch.assertExchange(live, 'topic', { durable: true });
     const { queue } = await ch.assertQueue('', {
       exclusive: true,
       autoDelete: true,
@@ -61,34 +73,53 @@ export class NotificationHub implements OnModuleInit, BeforeApplicationShutdown 
       // A live stream is worthless late, and a stuck consumer must not grow the queue forever.
       arguments: { 'x-message-ttl': 60_000, 'x-max-length': 10_000 },
     });
+    await ch.bindQueue(queue, live, NOTIFICATIONS_LIVE);
+    await ch.bindQueue(queue, live, NOTIFICATIONS_RESYNC);
     await ch.bindQueue(queue, this.topology.eventsExchange, NOTIFICATION_CREATED);
     await ch.consume(queue, (msg) => msg && this.dispatch(msg), { noAck: true });
     this.channel = ch;
     this.queue = queue;
+    // Anything published while no queue was bound is missed: every stream catches up.
+    this.resyncAll();
   }
 
   private dispatch(msg: ConsumeMessage): void {
-    let notification: LiveNotification;
-    let id: string;
+    let notifications: StreamedNotification[];
     try {
-      const envelope = envelopeSchema.parse(JSON.parse(msg.content.toString('utf8')));
-      if (envelope.type !== NOTIFICATION_CREATED) throw new Error(`unexpected type ${envelope.type}`);
-      notification = NotificationCreatedV1.schema.parse(envelope.data);
-      id = envelope.id;
+      const body: unknown = JSON.parse(msg.content.toString('utf8'));
+      const key = msg.fields.routingKey;
+      if (key === NOTIFICATIONS_RESYNC) {
+        notificationsResyncSchema.parse(body);
+        delivered.inc({ outcome: 'resync' });
+        return this.resyncAll();
+      }
+      if (key === NOTIFICATIONS_LIVE) {
+        notifications = notificationsLiveSchema.parse(body).notifications;
+      } else {
+        const envelope = envelopeSchema.parse(body);
+        if (envelope.type !== NOTIFICATION_CREATED) throw new Error(`unexpected type ${envelope.type}`);
+        notifications = [NotificationCreatedV1.schema.parse(envelope.data)];
+      }
     } catch (err) {
       delivered.inc({ outcome: 'malformed' });
-      this.logger.warn(`ignoring a malformed notification event: ${(err as Error).message}`);
+      this.logger.warn(`ignoring a malformed notification message: ${(err as Error).message}`);
       return;
     }
-    const subs = this.subscribers.get(notification.userId);
-    delivered.inc({ outcome: subs ? 'streamed' : 'no_subscriber' });
-    for (const s of subs ?? []) {
-      try {
-        s.send(notification, id);
-      } catch (err) {
-        this.logger.warn(`could not write to a stream: ${(err as Error).message}`);
+    for (const notification of notifications) {
+      const subs = this.subscribers.get(notification.userId);
+      delivered.inc({ outcome: subs ? 'streamed' : 'no_subscriber' });
+      for (const s of subs ?? []) {
+        try {
+          s.send(notification);
+        } catch (err) {
+          this.logger.warn(`could not write to a stream: ${(err as Error).message}`);
+        }
       }
     }
+  }
+
+  private resyncAll(): void {
+    for (const set of this.subscribers.values()) for (const s of set) s.resync();
   }
 
   subscriberCount(userId: string): number {

@@ -19,19 +19,19 @@ export interface OutgoingNotification {
 export type SendOutcome = 'sent' | 'skipped';
 
 /**
- * One way of reaching a user. The in-app channel is the inbox row itself, written (with its
- * `notification.created` event for the live stream) in the transaction that creates the
- * notification; the others are attempted afterwards by the delivery job, so a slow or broken
- * mail server or push service never holds up or rolls back the inbox.
+ * One way of reaching a user. The in-app channel is the inbox row itself, written (and
+ * announced to the live stream at commit) in the transaction that creates the notification; it
+ * has no delivery row. The others are attempted afterwards by the delivery job, so a slow or
+ * broken mail server or push service never holds up or rolls back the inbox.
  */
 export interface DeliveryChannel {
   readonly name: ChannelName;
   /** Configured for this deployment (e.g. SMTP_URL set). */
   readonly enabled: boolean;
-  /** Delivered by the inbox transaction itself: recorded as sent at once, never attempted. */
+  /** Delivered by the inbox transaction itself (the inbox row is the delivery): no delivery row. */
   readonly transactional: boolean;
-  /** Whether the user can be reached this way at all (an address, a device), seen in `em`. */
-  reachable(em: EntityManager, userId: string): Promise<boolean>;
+  /** Which of these users can be reached this way at all (an address, a device), seen in `em`: one query. */
+  reachableUsers(em: EntityManager, userIds: string[]): Promise<Set<string>>;
   send(notification: OutgoingNotification): Promise<SendOutcome>;
 }
 
@@ -42,8 +42,8 @@ export class InAppChannel implements DeliveryChannel {
   readonly name = 'in_app' as const;
   readonly enabled = true;
   readonly transactional = true;
-  async reachable(): Promise<boolean> {
-    return true;
+  async reachableUsers(_em: EntityManager, userIds: string[]): Promise<Set<string>> {
+    return new Set(userIds);
   }
   async send(): Promise<SendOutcome> {
     return 'sent';

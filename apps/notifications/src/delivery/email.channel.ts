@@ -34,8 +34,8 @@ export class EmailChannel implements DeliveryChannel {
     }
   }
 
-  async reachable(em: EntityManager, userId: string): Promise<boolean> {
-    return this.contacts.exists(em, userId);
+  async reachableUsers(em: EntityManager, userIds: string[]): Promise<Set<string>> {
+    return this.contacts.known(em, userIds);
   }
 
   async send(n: OutgoingNotification): Promise<SendOutcome> {

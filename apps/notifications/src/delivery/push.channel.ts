@@ -24,8 +24,8 @@ export class PushChannel implements DeliveryChannel {
     this.enabled = !!fcm;
   }
 
-  async reachable(em: EntityManager, userId: string): Promise<boolean> {
-    return this.devices.hasAny(em, userId);
+  async reachableUsers(em: EntityManager, userIds: string[]): Promise<Set<string>> {
+    return this.devices.usersWithDevices(em, userIds);
   }
 
   async send(n: OutgoingNotification): Promise<SendOutcome> {

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { Clock, counter } from '@tutorhub/platform';
 import { CONFIG, JobRunner } from '@tutorhub/service';
 import type { NotificationsConfig } from '../config';
+import type { NotificationDraft } from '../domain/notification-kinds';
 import { reminderMessage } from '../domain/notification-texts';
 import { isReminderStale } from '../domain/reminders';
 import { ContactStore } from '../stores/contact.store';
@@ -45,7 +46,7 @@ export class SendDueRemindersJob implements OnModuleInit {
         const now = this.clock.now();
         const rows = await this.reminders.claimDue(em, now, BATCH);
         const names = await this.contacts.names(em, rows.flatMap((r) => [r.student_id, r.tutor_id]));
-        let told = 0;
+        const drafts: NotificationDraft[] = [];
         for (const r of rows) {
           if (isReminderStale(r.kind, r.starts_at, now)) {
             await this.reminders.markStale(em, r.id, now);
@@ -66,12 +67,13 @@ export class SendDueRemindersJob implements OnModuleInit {
             },
             names,
           );
-          await this.writer.write(em, [draft], null);
+          drafts.push(draft);
           await this.reminders.markSent(em, r.id, now);
           reminderOutcomes.inc({ outcome: 'sent' });
-          told++;
         }
-        return { claimed: rows.length, told };
+        // The whole batch in one write: one statement, and every recipient's lock taken at once.
+        await this.writer.write(em, drafts, null);
+        return { claimed: rows.length, told: drafts.length };
       });
       sent += told;
       if (claimed < BATCH) break;

@@ -25,9 +25,13 @@ export class ContactStore {
     return (userId) => map.get(userId);
   }
 
-  async exists(em: EntityManager, userId: string): Promise<boolean> {
-    const rows: unknown[] = await em.query(`SELECT 1 FROM notifications.user_contacts WHERE user_id = $1`, [userId]);
-    return rows.length > 0;
+  /** Which of these users have a contact (an email address). */
+  async known(em: EntityManager, userIds: string[]): Promise<Set<string>> {
+    const rows: Array<{ user_id: string }> = await em.query(
+      `SELECT user_id FROM notifications.user_contacts WHERE user_id = ANY($1::uuid[])`,
+      [userIds],
+    );
+    return new Set(rows.map((r) => r.user_id));
   }
 
   async emailOf(em: EntityManager, userId: string): Promise<{ email: string; full_name: string } | undefined> {

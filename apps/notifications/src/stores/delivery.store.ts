@@ -18,18 +18,23 @@ export interface ClaimedDelivery {
 
 export type DeliveryStatus = 'pending' | 'sent' | 'skipped' | 'failed';
 
+export interface PlannedDelivery {
+  notificationId: string;
+  channel: ChannelName;
+}
+
 /** `notifications.deliveries`: one row per notification and external channel. */
 @Injectable()
 export class DeliveryStore {
-  /** A transactional channel (in-app) is recorded as sent at once; the others wait for the job. */
-  async plan(em: EntityManager, notificationId: string, channel: ChannelName, transactional: boolean, now: Date): Promise<void> {
+  /** External deliveries, pending and due now, in ONE statement (none: no statement). */
+  async planMany(em: EntityManager, planned: ReadonlyArray<PlannedDelivery>, now: Date): Promise<void> {
+    if (planned.length === 0) return;
     await em.query(
       `INSERT INTO notifications.deliveries
-         (id, notification_id, channel, status, attempts, next_attempt_at, created_at, updated_at, sent_at)
-       VALUES ($1, $2, $3, $4, 0, $5, $6, $6, $7)`,
-      transactional
-        ? [randomUUID(), notificationId, channel, 'sent', null, now, now]
-        : [randomUUID(), notificationId, channel, 'pending', now, now, null],
+         (id, notification_id, channel, status, attempts, next_attempt_at, created_at, updated_at)
+       SELECT id, notification_id, channel, 'pending', 0, $4, $4, $4
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS p(id, notification_id, channel)`,
+      [planned.map(() => randomUUID()), planned.map((p) => p.notificationId), planned.map((p) => p.channel), now],
     );
   }
 

@@ -34,9 +34,13 @@ export class DeviceTokenStore {
     return removed.length > 0;
   }
 
-  async hasAny(em: EntityManager, userId: string): Promise<boolean> {
-    const rows: unknown[] = await em.query(`SELECT 1 FROM notifications.device_tokens WHERE user_id = $1 LIMIT 1`, [userId]);
-    return rows.length > 0;
+  /** Which of these users have registered at least one device. */
+  async usersWithDevices(em: EntityManager, userIds: string[]): Promise<Set<string>> {
+    const rows: Array<{ user_id: string }> = await em.query(
+      `SELECT DISTINCT user_id FROM notifications.device_tokens WHERE user_id = ANY($1::uuid[])`,
+      [userIds],
+    );
+    return new Set(rows.map((r) => r.user_id));
   }
 
   async tokensOf(em: EntityManager, userId: string): Promise<Array<{ token: string }>> {

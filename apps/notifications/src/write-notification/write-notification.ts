@@ -1,30 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { OutboxService } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
-import { channelsFor } from '../domain/delivery-policy';
+import { channelsFor, type ChannelName } from '../domain/delivery-policy';
 import type { NotificationDraft } from '../domain/notification-kinds';
 import { DELIVERY_CHANNELS, type DeliveryChannel } from '../delivery/delivery-channel';
-import { DeliveryStore } from '../stores/delivery.store';
+import { DeliveryStore, type PlannedDelivery } from '../stores/delivery.store';
 import { NotificationStore } from '../stores/notification.store';
 
 export interface WrittenNotification {
   id: string;
+  seq: string;
   userId: string;
   kind: string;
 }
 
 /**
- * The one way into the inbox. In the caller's transaction: the notification row (skipped if
- * the same fact was already told to this user), its `notifications.notification.created.v1`
- * event through the outbox, and one delivery row per channel it should go out on. Nothing is
- * sent here: external channels are attempted by the delivery job after commit.
+ * The one way into the inbox. In the caller's transaction, whatever the number of drafts:
+ * - ONE statement writes the notification rows (a fact already told to that user, by its dedupe
+ *   key, is skipped) and announces them to the live feed, delivered at commit (ADR 0018);
+ * - one query per external channel that could apply finds which recipients it can reach (an
+ *   address, a device), and ONE statement plans those deliveries. A user with no channel gets
+ *   no delivery row: the inbox row is the in-app delivery.
+ * Nothing is sent here: external channels are attempted by the delivery job after commit.
  */
 @Injectable()
 export class NotificationWriter {
   constructor(
-    private readonly outbox: OutboxService,
     private readonly clock: Clock,
     private readonly notifications: NotificationStore,
     private readonly deliveries: DeliveryStore,
@@ -32,31 +34,27 @@ export class NotificationWriter {
   ) {}
 
   async write(em: EntityManager, drafts: NotificationDraft[], sourceEventId: string | null): Promise<WrittenNotification[]> {
-    const written: WrittenNotification[] = [];
-    for (const draft of drafts) {
-      const now = this.clock.now();
-      const id = randomUUID();
-      if (!(await this.notifications.insert(em, id, draft, sourceEventId, now))) continue;
-      await this.outbox.add(em, 'notifications.notification.created.v1', {
-        notificationId: id,
-        userId: draft.userId,
-        kind: draft.kind,
-        title: draft.title,
-        body: draft.body,
-        data: draft.data,
-        createdAt: now.toISOString(),
-      });
-      await this.planDeliveries(em, id, draft, now);
-      written.push({ id, userId: draft.userId, kind: draft.kind });
-    }
-    return written;
+    if (drafts.length === 0) return [];
+    const now = this.clock.now();
+    const rows = drafts.map((draft) => ({ id: randomUUID(), draft }));
+    const inserted = await this.notifications.insertMany(em, rows, sourceEventId, now);
+    const fresh = new Set(inserted.map((r) => r.notificationId));
+    const written = rows.filter((r) => fresh.has(r.id));
+    await this.planDeliveries(em, written, now);
+    const seqOf = new Map(inserted.map((r) => [r.notificationId, r.seq]));
+    return written.map((r) => ({ id: r.id, seq: seqOf.get(r.id) as string, userId: r.draft.userId, kind: r.draft.kind }));
   }
 
-  private async planDeliveries(em: EntityManager, notificationId: string, draft: NotificationDraft, now: Date): Promise<void> {
-    for (const name of channelsFor(draft.kind, draft.data)) {
-      const channel = this.channels.find((c) => c.name === name);
-      if (!channel?.enabled || !(await channel.reachable(em, draft.userId))) continue;
-      await this.deliveries.plan(em, notificationId, name, channel.transactional, now);
+  private async planDeliveries(em: EntityManager, written: Array<{ id: string; draft: NotificationDraft }>, now: Date): Promise<void> {
+    // The in-app channel is the inbox row itself (transactional): nothing to plan for it.
+    const external = this.channels.filter((c) => c.enabled && !c.transactional);
+    const planned: PlannedDelivery[] = [];
+    for (const channel of external) {
+      const wanted = written.filter((r) => channelsFor(r.draft.kind, r.draft.data).includes(channel.name as ChannelName));
+      if (wanted.length === 0) continue;
+      const reachable = await channel.reachableUsers(em, [...new Set(wanted.map((r) => r.draft.userId))]);
+      for (const r of wanted) if (reachable.has(r.draft.userId)) planned.push({ notificationId: r.id, channel: channel.name });
     }
+    await this.deliveries.planMany(em, planned, now);
   }
 }

@@ -321,6 +321,11 @@ export const SessionMissedV1 = defineEvent(
 );
 
 // ---- notifications ----
+/**
+ * Deprecated (ADR 0018): no longer published. The gateway's live stream is fed by the transient
+ * live feed (live/notifications-live.ts), whose items carry this same shape plus `seq`. The
+ * gateway still streams it if an older notifications replica publishes it during a rollout.
+ */
 export const NotificationCreatedV1 = defineEvent(
   'notifications.notification.created.v1',
   z.object({
@@ -332,7 +337,7 @@ export const NotificationCreatedV1 = defineEvent(
     data: z.record(z.string(), z.unknown()),
     createdAt: isoDateTime,
   }),
-  "A notification landed in a user's inbox (the gateway streams it live).",
+  "Deprecated, no longer published (ADR 0018): a notification landed in a user's inbox. The live stream is fed by the transient exchange tutorhub.live instead; gateways still accept this during a rollout.",
 );
 
 export const EVENT_CATALOGUE = [

@@ -2,6 +2,7 @@
 // and one `defineRpc` definition per call (`notificationsRpc`, at the end).
 import { z } from 'zod';
 import { uuidSchema } from '../common';
+import { liveNotificationSchema, streamPositionSchema } from '../live/notifications-live';
 import { defineRpc } from './define';
 
 export const NOTIFICATIONS_RPC = {
@@ -17,6 +18,8 @@ export const NOTIFICATIONS_RPC = {
   registerDevice: 'notifications.register_device',
   /** Forgets one of the caller's device tokens (logout on that device). */
   unregisterDevice: 'notifications.unregister_device',
+  /** The gateway's live stream: what came after a position (catch-up), or the current position. */
+  streamCatchUp: 'notifications.stream_catch_up',
 } as const;
 
 export const NOTIFICATIONS_PAGE_DEFAULT = 20;
@@ -87,6 +90,23 @@ export const markAllReadResultSchema = z.object({ updated: z.number().int().min(
 export const registerDeviceResultSchema = z.object({ token: z.string(), platform: z.enum(DEVICE_PLATFORMS) });
 export const unregisterDeviceResultSchema = z.object({ removed: z.boolean() });
 
+export const STREAM_CATCH_UP_MAX = 100;
+/**
+ * `after`: the `seq` the stream last sent (its SSE id); without it, nothing is listed and only
+ * the caller's current position (`last`) is answered.
+ */
+export const streamCatchUpInput = z.strictObject({
+  after: streamPositionSchema.optional(),
+  limit: z.number().int().min(1).max(STREAM_CATCH_UP_MAX).default(STREAM_CATCH_UP_MAX),
+});
+/** `items`: oldest first; `last`: the newest `seq` of the caller (or of the page when `more`); null if none. */
+export const streamCatchUpResultSchema = z.object({
+  items: z.array(liveNotificationSchema),
+  last: streamPositionSchema.nullable(),
+  more: z.boolean(),
+});
+export type StreamCatchUpResult = z.infer<typeof streamCatchUpResultSchema>;
+
 /** Notifications answers a missing actor with its own 401 code (kept: answers do not change). */
 const notifications = <N extends string, I extends z.ZodTypeAny, O extends z.ZodTypeAny>(name: N, input: I, output: O, description: string, emptyInput = false) =>
   defineRpc({ service: 'notifications', name, input, output, roles: 'any', unauthenticatedCode: 'unauthorized', emptyInput, description });
@@ -99,4 +119,11 @@ export const notificationsRpc = {
   markAllRead: notifications(NOTIFICATIONS_RPC.markAllRead, markAllNotificationsReadInput, markAllReadResultSchema, 'Marks every unread notification of the caller read.', true),
   registerDevice: notifications(NOTIFICATIONS_RPC.registerDevice, registerDeviceInput, registerDeviceResultSchema, 'Registers (or moves to the caller) a push device token.'),
   unregisterDevice: notifications(NOTIFICATIONS_RPC.unregisterDevice, unregisterDeviceInput, unregisterDeviceResultSchema, 'Forgets one of the caller’s device tokens.'),
+  streamCatchUp: notifications(
+    NOTIFICATIONS_RPC.streamCatchUp,
+    streamCatchUpInput,
+    streamCatchUpResultSchema,
+    'The caller’s notifications after a stream position, oldest first (live-stream catch-up, ADR 0018).',
+    true,
+  ),
 } as const;
