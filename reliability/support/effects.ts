@@ -39,7 +39,9 @@ const ONCE: Array<{ schema: string; types: string[]; key: string }> = [
     key: `envelope->'data'->>'bookingId'`,
   },
   { schema: 'payments', types: ['payments.payment.succeeded.v1', 'payments.payment.failed.v1'], key: `envelope->'data'->>'paymentId'` },
-  { schema: 'notifications', types: ['notifications.notification.created.v1'], key: `envelope->'data'->>'notificationId'` },
+  // notifications.notification.created.v1 is no longer written (ADR 0018: the live stream reads a
+  // transient feed announced at commit); "a user is told each booking fact once" below covers
+  // the notifications themselves.
   { schema: 'identity', types: ['identity.user.registered.v1'], key: `envelope->'data'->>'userId'` },
 ];
 
