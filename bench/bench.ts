@@ -388,7 +388,7 @@ async function main() {
       for (const rate of ol.rates) {
         const rec = new DueRecorder();
         const cpu = new CpuMeter(cpuGroups);
-        let before: Record<string, Sample[]> | null = null;
+        let beforeReading: Promise<Record<string, Sample[]>> | null = null;
         let state = { arrived: 0, done: 0, failed: 0, inFlight: 0, waitingForPair: 0 };
         let lastMark = rec.mark();
         log(`open loop: ${rate} lessons/s for ${ol.seconds} s after ${ol.warmupSeconds} s of warm-up, ${olPairs.length} pairs …`);
@@ -410,14 +410,15 @@ async function main() {
           seconds: ol.seconds,
           pollMs: config.pollMs,
           recorder: rec,
-          onMeasureStart: async () => {
-            before = await scrapeAll(platform);
+          onMeasureStart: () => {
+            beforeReading = scrapeAll(platform);
             cpu.start();
           },
           onTick: (s) => (state = s),
         }).finally(() => clearInterval(ticker));
         const cpuUse = cpu.stop();
         await sleep(2000);
+        const before = await (beforeReading as Promise<Record<string, Sample[]>> | null);
         const after = await scrapeAll(platform);
         const lag = before ? histogramReport(before, after, 'event_lag_seconds') : null;
         const http = rec.summary(isGatewayRoute);
@@ -441,7 +442,7 @@ async function main() {
         });
         log(
           `open loop ${rate}/s: achieved ${run.achievedPerSecond.toFixed(1)}/s, ${run.done} done, ${run.failed} failed; http from due p50 ${http.all.p50Ms} ms p99 ${http.all.p99Ms} ms ` +
-            `(from send p99 ${http.all.fromSendP99Ms} ms); event lag p50 ${lag?.p50Ms} ms p99 ${lag?.p99Ms} ms; max in flight ${run.maxInFlight}/${run.pairs}` +
+            `(from send p99 ${http.all.fromSendP99Ms} ms); event lag p50 ${lag?.p50Ms} ms p99 ${lag?.p99Ms} ms; in flight ≤ ${run.maxInFlight}, ≤ ${run.maxRunning} of ${run.pairs} pairs busy` +
             `${run.pairWaits ? `, ${run.pairWaits} arrivals waited for a pair` : ''}; outside load ${cpuUse.otherProcesses} cores; targets ${holds ? 'held' : 'not held'}`,
         );
         if (run.errors.length) log(`first errors:\n  ${run.errors.slice(0, 5).join('\n  ')}`);
@@ -695,7 +696,7 @@ async function main() {
       for (const r of openLoop.runs) {
         process.stdout.write(
           `  offered ${String(r.offeredPerSecond).padStart(5)}/s achieved ${String(r.achievedPerSecond).padStart(5)}/s  ${r.done} done ${r.failed} failed  ` +
-            `http p50 ${r.httpP50Ms} p99 ${r.httpP99Ms} ms  lag p50 ${r.eventLagP50Ms} p99 ${r.eventLagP99Ms} ms  in flight ≤ ${r.maxInFlight}/${r.pairs}${r.pairWaits ? ` (${r.pairWaits} waited for a pair)` : ''}  ` +
+            `http p50 ${r.httpP50Ms} p99 ${r.httpP99Ms} ms  lag p50 ${r.eventLagP50Ms} p99 ${r.eventLagP99Ms} ms  in flight ≤ ${r.maxInFlight} (pairs ${r.pairs})${r.pairWaits ? ` (${r.pairWaits} waited for a pair)` : ''}  ` +
             `outside load ${r.cpuCores.otherProcesses} cores  ${r.holdsTargets ? 'holds' : 'does not hold'} the targets\n`,
         );
       }

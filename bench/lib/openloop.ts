@@ -138,7 +138,7 @@ export interface OpenLoopOptions {
   pollMs: number;
   recorder: DueRecorder;
   /** Called when the warm-up's arrivals are all out and the measured window starts. */
-  onMeasureStart?: () => void | Promise<void>;
+  onMeasureStart?: () => void;
   onTick?: (s: OpenLoopProgress) => void;
 }
 
@@ -173,6 +173,9 @@ export async function runOpenLoop(o: OpenLoopOptions) {
   let failed = 0;
   let inFlight = 0;
   let maxInFlight = 0;
+  let running = 0;
+  let maxRunning = 0;
+  let arrived = 0;
   let pairWaits = 0;
   let retiredPairs = 0;
   const acquire = (): Promise<Pair | null> => {
@@ -187,21 +190,23 @@ export async function runOpenLoop(o: OpenLoopOptions) {
     if (w) w(p);
     else free.push(p);
   };
-  const progress = (arrived: number) => o.onTick?.({ arrived, done, failed, inFlight, waitingForPair: waiters.length });
+  const progress = () => o.onTick?.({ arrived, done, failed, inFlight, waitingForPair: waiters.length });
 
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const t0 = performance.now() + 50;
   const measureFrom = t0 + warmupArrivals * interval;
   const measureTo = t0 + total * interval;
-  const running: Promise<void>[] = [];
+  const lessons: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
     const due = t0 + i * interval;
-    if (i === warmupArrivals) await o.onMeasureStart?.();
+    // Not awaited: the arrivals keep their schedule while the caller takes its "before" readings.
+    if (i === warmupArrivals) o.onMeasureStart?.();
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
     const measured = i >= warmupArrivals;
-    running.push(
+    arrived++;
+    lessons.push(
       (async () => {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
@@ -213,6 +218,8 @@ export async function runOpenLoop(o: OpenLoopOptions) {
           inFlight--;
           return;
         }
+        running++;
+        maxRunning = Math.max(maxRunning, running);
         const chain = new Chain(due, measured ? o.recorder : null);
         if (measured) firstSendLagMs.push(performance.now() - due);
         let ok = false;
@@ -231,17 +238,18 @@ export async function runOpenLoop(o: OpenLoopOptions) {
           if (errors.length < 20) errors.push((err as Error).message.slice(0, 500));
         } finally {
           inFlight--;
+          running--;
           // A failed lesson may leave a live booking behind that blocks the pair for its hour:
           // take the pair out rather than fail every later lesson given to it.
           if (ok) release(pair);
           else if (++retiredPairs >= o.pairs.length) for (const w of waiters.splice(0)) w(null);
-          progress(i + 1);
+          progress();
         }
       })(),
     );
-    progress(i + 1);
+    progress();
   }
-  await Promise.all(running);
+  await Promise.all(lessons);
   const finishedAt = performance.now();
   loopDelay.disable();
   const windowSeconds = (measureTo - measureFrom) / 1000;
@@ -263,7 +271,10 @@ export async function runOpenLoop(o: OpenLoopOptions) {
     firstSendLagMs: summarize(firstSendLagMs),
     benchEventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
     pairs: o.pairs.length,
+    /** Most lessons arrived and not finished at once, those waiting for a pair included. */
     maxInFlight,
+    /** Most lessons holding a pair at once (≤ pairs). */
+    maxRunning,
     /** Arrivals that found every pair busy (the safety bound was hit) and waited. */
     pairWaits,
     retiredPairs,
