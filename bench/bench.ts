@@ -9,7 +9,12 @@
  *  3. drives BENCH_LIFECYCLES full lessons through the gateway, BENCH_CONCURRENCY at a time
  *     (search, book, accept, pay on the sandbox checkout, confirmed, start/join/end, escrow
  *     released), with per-route HTTP latencies and the services' event lag;
- *  4. puts BENCH_BACKLOG due escrows into the payments schema at once and times the release job
+ *  4. open loop (phase openloop): lessons arrive at BENCH_RATE per second whatever the answers,
+ *     every request timed from when it was due (no coordinated omission); BENCH_RATE_SWEEP tries
+ *     several rates and reports the highest that holds the latency targets;
+ *  5. the top-of-the-hour burst (phase burst): BENCH_BURST_LESSONS confirmed lessons start at the
+ *     same instant; both parties call status, the tutor starts, the student joins;
+ *  6. puts BENCH_BACKLOG due escrows into the payments schema at once and times the release job
  *     draining them, then verifies every escrow was released exactly once and the ledger is exact.
  * Prints a summary and writes bench/results/latest.json. See docs/performance.md.
  */
@@ -465,7 +470,10 @@ async function main() {
       const b = config.burst;
       recorder = poolRecorder;
       log(`burst: registering ${2 * b.lessons} users (${b.lessons} tutor/student pairs, one lesson each; scrypt) …`);
-      const reg = await registerPairs(ctx, b.lessons, b.seedConcurrency, `${ctx.runId}-burst`);
+      const regRecorder = new LatencyRecorder();
+      recorder = regRecorder;
+      const regTicker = setInterval(() => log(`  ${regRecorder.count} requests answered (registrations, then profiles)`), 10_000);
+      const reg = await registerPairs(ctx, b.lessons, b.seedConcurrency, `${ctx.runId}-burst`).finally(() => clearInterval(regTicker));
       log(`burst: registered in ${reg.registerSeconds.toFixed(1)} s, profiles in ${reg.profileSeconds.toFixed(1)} s`);
       // Every lesson starts at the same instant: the top of the minute at least leadSeconds away,
       // so seeding and draining are done before it.
@@ -473,8 +481,9 @@ async function main() {
       const startsAt = new Date(startsAtMs);
       const seedRecorder = new LatencyRecorder();
       recorder = seedRecorder;
+      const seedTicker = setInterval(() => log(`  ${seedRecorder.count} requests answered`), 10_000);
       log(`burst: seeding ${b.lessons} confirmed lessons starting at ${startsAt.toISOString()} through the API (book, accept, pay, confirmed; ${b.seedConcurrency} at a time) …`);
-      const seeded = await seedConfirmedLessons(ctx, reg.pairs, startsAt, b.seedConcurrency, config.pollMs);
+      const seeded = await seedConfirmedLessons(ctx, reg.pairs, startsAt, b.seedConcurrency, config.pollMs).finally(() => clearInterval(seedTicker));
       log(`burst: ${seeded.lessons.length} confirmed, ${seeded.failed} failed in ${seeded.seconds.toFixed(1)} s; waiting for every event to be consumed …`);
       if (seeded.errors.length) log(`first seeding errors:\n  ${seeded.errors.slice(0, 5).join('\n  ')}`);
       const tDrain = performance.now();
@@ -515,6 +524,7 @@ async function main() {
         seedFailed: seeded.failed,
         seedErrors: seeded.errors,
         registerSeconds: r3(reg.registerSeconds),
+        registrationHttp: regRecorder.summary().routes,
         seedSeconds: r3(seeded.seconds),
         seedHttp: seedRecorder.summary().all,
         seedDrained: seedDrain.drained,
