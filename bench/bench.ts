@@ -723,6 +723,10 @@ async function main() {
       process.stdout.write(`  event lag p50 ${burst.eventLag.p50Ms} ms p99 ${burst.eventLag.p99Ms} ms; failures ${JSON.stringify(burst.failuresByRouteStatusCode)}\n`);
     }
     process.stdout.write(`written: bench/results/latest.json\n`);
+  } catch (err) {
+    // Say what went wrong before stopping the platform, which can itself fail noisily.
+    log(`failed: ${(err as Error).stack ?? String(err)}`);
+    throw err;
   } finally {
     await stop();
   }
