@@ -487,7 +487,7 @@ async function main() {
       log(`burst: ${seeded.lessons.length} confirmed, ${seeded.failed} failed in ${seeded.seconds.toFixed(1)} s; waiting for every event to be consumed …`);
       if (seeded.errors.length) log(`first seeding errors:\n  ${seeded.errors.slice(0, 5).join('\n  ')}`);
       const tDrain = performance.now();
-      const seedDrain = await waitForDrain(platform, config.drainTimeoutSeconds * 1000, (m) => log(`  ${m}`));
+      const seedDrain = await waitForDrain(platform, pgStats, config.drainTimeoutSeconds * 1000, (m) => log(`  ${m}`));
       log(`burst: events ${seedDrain.drained ? 'drained' : 'NOT drained'} in ${((performance.now() - tDrain) / 1000).toFixed(1)} s`);
       const untilStart = startsAtMs - Date.now();
       if (untilStart > 0) log(`burst: waiting ${(untilStart / 1000).toFixed(1)} s for the lessons' start …`);
@@ -510,11 +510,11 @@ async function main() {
       const run = await runBurst({ api: gatewayApi, lessons: seeded.lessons, at, spreadSeconds: b.spreadSeconds, clientConcurrency: b.clientConcurrency, recorder: rec }).finally(() => clearInterval(ticker));
       const cpuUse = cpu.stop();
       log(`burst: ${run.done} lessons done, ${run.failed} failed in ${run.seconds.toFixed(1)} s; waiting for the burst's events to be consumed …`);
-      const drain = await waitForDrain(platform, config.drainTimeoutSeconds * 1000, (m) => log(`  ${m}`));
+      const drain = await waitForDrain(platform, pgStats, config.drainTimeoutSeconds * 1000, (m) => log(`  ${m}`));
       const after = await scrapeAll(platform);
       const lag = histogramReport(before, after, 'event_lag_seconds');
       const http = rec.summary();
-      const verification = await verifyBurst(platform.db.url, seeded.lessons.map((l) => l.bookingId));
+      const verification = await verifyBurst(pgStats, seeded.lessons.map((l) => l.bookingId));
       const route = (r: string) => http.routes[r] ?? null;
       results.burst = {
         method:
@@ -598,7 +598,7 @@ async function main() {
       // bookings and notifications consume them, notifications emits notification.created.
       log('backlog: waiting for the released events to be published and consumed …');
       const tDrain = performance.now();
-      const drain = await waitForDrain(platform, config.drainTimeoutSeconds * 1000, (m) => log(`  ${m}`));
+      const drain = await waitForDrain(platform, pgStats, config.drainTimeoutSeconds * 1000, (m) => log(`  ${m}`));
       const drainSeconds = (performance.now() - tDrain) / 1000;
       log(`backlog: events ${drain.drained ? 'drained' : 'NOT drained'} ${drainSeconds.toFixed(1)} s after the last release (${(backlogSeconds + drainSeconds).toFixed(1)} s after due)`);
 
@@ -733,9 +733,8 @@ async function main() {
 }
 
 /** Waits until the payments and notifications outboxes are published and every events queue is empty. */
-async function waitForDrain(platform: Platform, timeoutMs: number, progress: (m: string) => void) {
-  const db = new Client({ connectionString: platform.db.url, application_name: 'bench-drain' });
-  await db.connect();
+async function waitForDrain(platform: Platform, db: Client, timeoutMs: number, progress: (m: string) => void) {
+  // `db` is the bench's open connection: the shared server may have none left to give a new one.
   const conn = await connect(process.env.TEST_AMQP_URL as string);
   // A missing queue closes the channel that asked (404): one short-lived channel per check.
   const depth = async (queue: string): Promise<number | null> => {
@@ -780,7 +779,6 @@ async function waitForDrain(platform: Platform, timeoutMs: number, progress: (m:
     return { drained: false, ...last };
   } finally {
     await conn.close().catch(() => undefined);
-    await db.end();
   }
 }
 

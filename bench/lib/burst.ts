@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { auth, ok, waitFor, type TutorhubClient } from '../../tools/journey/api-client';
 import { accept, book, bookingStatus, pay, type JourneyContext } from '../../tools/journey/lesson-journey';
 import { Chain, DueRecorder } from './due';
@@ -137,21 +137,15 @@ export async function runBurst(o: BurstOptions) {
 }
 
 /** What sessions holds after the burst: sessions active, and attendance rows (both parties joined). */
-export async function verifyBurst(dbUrl: string, bookingIds: string[]) {
-  const db = new Client({ connectionString: dbUrl, application_name: 'bench-burst-verify' });
-  await db.connect();
-  try {
-    const { rows } = await db.query(
-      `SELECT count(DISTINCT s.booking_id)::int AS sessions,
-              count(DISTINCT s.booking_id) FILTER (WHERE s.status = 'active')::int AS active,
-              count(a.*)::int AS attendance
-         FROM sessions.sessions s LEFT JOIN sessions.session_attendance a ON a.session_id = s.id
-        WHERE s.booking_id = ANY($1::uuid[])`,
-      [bookingIds],
-    );
-    const r = rows[0] as { sessions: number; active: number; attendance: number };
-    return { lessons: bookingIds.length, ...r, ok: r.sessions === bookingIds.length && r.active === bookingIds.length && r.attendance === 2 * bookingIds.length };
-  } finally {
-    await db.end();
-  }
+export async function verifyBurst(db: Client, bookingIds: string[]) {
+  const { rows } = await db.query(
+    `SELECT count(DISTINCT s.booking_id)::int AS sessions,
+            count(DISTINCT s.booking_id) FILTER (WHERE s.status = 'active')::int AS active,
+            count(a.*)::int AS attendance
+       FROM sessions.sessions s LEFT JOIN sessions.session_attendance a ON a.session_id = s.id
+      WHERE s.booking_id = ANY($1::uuid[])`,
+    [bookingIds],
+  );
+  const r = rows[0] as { sessions: number; active: number; attendance: number };
+  return { lessons: bookingIds.length, ...r, ok: r.sessions === bookingIds.length && r.active === bookingIds.length && r.attendance === 2 * bookingIds.length };
 }
