@@ -9,7 +9,12 @@
  *  3. drives BENCH_LIFECYCLES full lessons through the gateway, BENCH_CONCURRENCY at a time
  *     (search, book, accept, pay on the sandbox checkout, confirmed, start/join/end, escrow
  *     released), with per-route HTTP latencies and the services' event lag;
- *  4. puts BENCH_BACKLOG due escrows into the payments schema at once and times the release job
+ *  4. open loop (phase openloop): lessons arrive at BENCH_RATE per second whatever the answers,
+ *     every request timed from when it was due (no coordinated omission); BENCH_RATE_SWEEP tries
+ *     several rates and reports the highest that holds the latency targets;
+ *  5. the top-of-the-hour burst (phase burst): BENCH_BURST_LESSONS confirmed lessons start at the
+ *     same instant; both parties call status, the tutor starts, the student joins;
+ *  6. puts BENCH_BACKLOG due escrows into the payments schema at once and times the release job
  *     draining them, then verifies every escrow was released exactly once and the ledger is exact.
  * Prints a summary and writes bench/results/latest.json. See docs/performance.md.
  */
@@ -20,9 +25,12 @@ import { Client } from 'pg';
 import { createTutorhubClient } from '../tools/journey/api-client';
 import type { JourneyContext } from '../tools/journey/lesson-journey';
 import { seedDueEscrows, syntheticTutors, verifyBacklog } from './lib/backlog';
+import { runBurst, seedConfirmedLessons, verifyBurst } from './lib/burst';
 import { postgresCeiling, rabbitCeiling, type PgCeiling, type RabbitCeiling } from './lib/ceilings';
+import { DueRecorder, isGatewayRoute } from './lib/due';
 import { newRunId, registerPairs, runLifecycles, stepSummary, type Pair } from './lib/lifecycles';
 import { addBuckets, bucketCount, counterSum, diffBuckets, histogramBuckets, histogramQuantile, scrape, type Buckets, type Sample } from './lib/metrics';
+import { runOpenLoop } from './lib/openloop';
 import { findAppPids, loadPlatformModule, ROOT, type AppName, type Platform } from './lib/platform';
 import { CpuMeter, machineInfo, pidsByComm, round, rssMb } from './lib/proc';
 import { LatencyRecorder, summarize } from './lib/stats';
@@ -37,7 +45,22 @@ const int = (name: string, def: number) => {
   return n;
 };
 
-const phases = new Set((process.env.BENCH_PHASES ?? 'ceilings,lifecycles,backlog').split(',').map((s) => s.trim()));
+const rateList = (name: string) =>
+  (process.env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const n = Number(s);
+      if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must list positive numbers (got ${s})`);
+      return n;
+    });
+// Open loop: BENCH_RATE_SWEEP=5,10,20,40 runs each rate in turn; BENCH_RATE=<r> runs one. Setting
+// either without BENCH_PHASES runs the ceilings and the open loop only.
+const rates = rateList('BENCH_RATE_SWEEP').length ? rateList('BENCH_RATE_SWEEP') : rateList('BENCH_RATE').length ? rateList('BENCH_RATE') : [20];
+const defaultPhases = process.env.BENCH_RATE || process.env.BENCH_RATE_SWEEP ? 'ceilings,openloop' : 'ceilings,lifecycles,backlog';
+const phases = new Set((process.env.BENCH_PHASES || defaultPhases).split(',').map((s) => s.trim()));
+const burstLessons = int('BENCH_BURST_LESSONS', 1000);
 const config = {
   lifecycles: int('BENCH_LIFECYCLES', 600),
   concurrency: Math.max(1, int('BENCH_CONCURRENCY', 50)),
@@ -52,6 +75,20 @@ const config = {
   postgresCeilingClients: (process.env.BENCH_PG_CLIENTS ?? '1,4,16').split(',').map(Number).filter((n) => n > 0),
   idleSettleSeconds: int('BENCH_IDLE_SETTLE_SECONDS', 5),
   drainTimeoutSeconds: int('BENCH_DRAIN_TIMEOUT_SECONDS', 300),
+  openLoop: {
+    rates,
+    seconds: int('BENCH_RATE_SECONDS', 30),
+    warmupSeconds: int('BENCH_RATE_WARMUP_SECONDS', 5),
+    // A pair runs one lesson at a time: the pairs bound lessons in flight (a safety, reported if hit).
+    pairs: Math.max(1, int('BENCH_RATE_PAIRS', Math.max(10, Math.ceil(4 * Math.max(...rates))))),
+  },
+  burst: {
+    lessons: burstLessons,
+    spreadSeconds: int('BENCH_BURST_SPREAD_S', 0),
+    clientConcurrency: int('BENCH_BURST_CLIENT_CONCURRENCY', 500),
+    seedConcurrency: Math.max(1, int('BENCH_BURST_SEED_CONCURRENCY', 50)),
+    leadSeconds: int('BENCH_BURST_LEAD_SECONDS', Math.max(120, Math.ceil(0.3 * burstLessons))),
+  },
   phases: [...phases],
 };
 if (config.warmupLifecycles < 0) config.warmupLifecycles = config.concurrency;
@@ -63,6 +100,9 @@ const appOverrides: Record<string, string> = {
   RATE_LIMIT_PER_MINUTE: '1000000',
   // The release follows the session's end at the next tick of the job (see docs/performance.md).
   ESCROW_RELEASE_DELAY_HOURS: config.releaseDelayHours,
+  // The design's start window (docs/design.md §4), not the e2e harness' 6 s: the burst's calls
+  // come up to a minute or more after the lessons' start.
+  SESSION_START_LATE_MINUTES: '15',
   ESCROW_RELEASE_CRON: '* * * * * *',
   ESCROW_RELEASE_BATCH_SIZE: String(config.releaseBatchSize),
   PLATFORM_FEE_BPS: String(config.platformFeeBps),
@@ -75,7 +115,7 @@ const appOverrides: Record<string, string> = {
 
 const SERVICES = ['gateway', 'bookings', 'sessions', 'payments', 'notifications'] as const;
 const APPS: AppName[] = ['gateway', 'bookings', 'sessions', 'payments', 'notifications', 'chapa-sandbox'];
-const GOALS = { lifecyclesPerSecond: 100, httpP99Ms: 100, eventLagP99Ms: 50, backlogSeconds: 20, idleRssMb: 150 };
+const GOALS = { lifecyclesPerSecond: 100, httpP99Ms: 100, eventLagP99Ms: 50, backlogSeconds: 20, idleRssMb: 150, openLoopRate: 20, burstP99Ms: 200 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
@@ -336,6 +376,187 @@ async function main() {
       if (run.stats.errors.length) log(`first errors:\n  ${run.stats.errors.slice(0, 5).join('\n  ')}`);
     }
 
+    // ---- open loop ----
+    const gatewayApi = createTutorhubClient({ baseUrl: platform.urls.gateway });
+    if (phases.has('openloop')) {
+      const ol = config.openLoop;
+      const olPairs = pairs.slice(0, ol.pairs);
+      if (olPairs.length < ol.pairs) {
+        const need = ol.pairs - olPairs.length;
+        recorder = poolRecorder;
+        log(`open loop: registering ${2 * need} more users (${need} pairs; scrypt) …`);
+        const reg = await registerPairs(ctx, need, 50, `${ctx.runId}-ol`);
+        olPairs.push(...reg.pairs);
+        log(`open loop: registered in ${reg.registerSeconds.toFixed(1)} s, profiles in ${reg.profileSeconds.toFixed(1)} s`);
+      }
+      const runs: Array<Record<string, unknown>> = [];
+      for (const rate of ol.rates) {
+        const rec = new DueRecorder();
+        const cpu = new CpuMeter(cpuGroups);
+        let beforeReading: Promise<Record<string, Sample[]>> | null = null;
+        let state = { arrived: 0, done: 0, failed: 0, inFlight: 0, waitingForPair: 0 };
+        let lastMark = rec.mark();
+        log(`open loop: ${rate} lessons/s for ${ol.seconds} s after ${ol.warmupSeconds} s of warm-up, ${olPairs.length} pairs …`);
+        const ticker = setInterval(() => {
+          cpu.sample();
+          const s = summarize(rec.since(lastMark));
+          lastMark = rec.mark();
+          log(
+            `  ${String(state.arrived).padStart(5)} arrived, ${state.done} done, ${state.failed} failed, ${state.inFlight} in flight, ${state.waitingForPair} waiting for a pair | ` +
+              `http ${s.count} req/s from due p50 ${s.p50Ms ?? '-'} ms p99 ${s.p99Ms ?? '-'} ms`,
+          );
+        }, 1000);
+        const run = await runOpenLoop({
+          api: gatewayApi,
+          sandboxUrl: platform.urls['chapa-sandbox'],
+          pairs: olPairs,
+          rate,
+          warmupSeconds: ol.warmupSeconds,
+          seconds: ol.seconds,
+          pollMs: config.pollMs,
+          recorder: rec,
+          onMeasureStart: () => {
+            beforeReading = scrapeAll(platform);
+            cpu.start();
+          },
+          onTick: (s) => (state = s),
+        }).finally(() => clearInterval(ticker));
+        const cpuUse = cpu.stop();
+        await sleep(2000);
+        const before = await (beforeReading as Promise<Record<string, Sample[]>> | null);
+        const after = await scrapeAll(platform);
+        const lag = before ? histogramReport(before, after, 'event_lag_seconds') : null;
+        const http = rec.summary(isGatewayRoute);
+        const holds = http.all.p99Ms !== null && http.all.p99Ms <= GOALS.httpP99Ms && lag?.p99Ms !== null && lag?.p99Ms !== undefined && lag.p99Ms <= GOALS.eventLagP99Ms && run.failed === 0;
+        runs.push({
+          ...run,
+          offeredPerSecond: rate,
+          achievedPerSecond: r1(run.achievedPerSecond),
+          drainSeconds: r3(run.drainSeconds),
+          benchEventLoopDelayMs: { p50: r1(run.benchEventLoopDelayMs.p50), p99: r1(run.benchEventLoopDelayMs.p99), max: r1(run.benchEventLoopDelayMs.max) },
+          holdsTargets: holds,
+          httpP50Ms: http.all.p50Ms,
+          httpP99Ms: http.all.p99Ms,
+          eventLagP50Ms: lag?.p50Ms ?? null,
+          eventLagP99Ms: lag?.p99Ms ?? null,
+          http,
+          failuresByRouteStatusCode: rec.failuresByKey(),
+          eventLag: lag,
+          cpuCores: cpuUse,
+          loadAverageAfter: machineInfo().loadAverageAtStart,
+        });
+        log(
+          `open loop ${rate}/s: achieved ${run.achievedPerSecond.toFixed(1)}/s, ${run.done} done, ${run.failed} failed; http from due p50 ${http.all.p50Ms} ms p99 ${http.all.p99Ms} ms ` +
+            `(from send p99 ${http.all.fromSendP99Ms} ms); event lag p50 ${lag?.p50Ms} ms p99 ${lag?.p99Ms} ms; in flight ≤ ${run.maxInFlight}, ≤ ${run.maxRunning} of ${run.pairs} pairs busy` +
+            `${run.pairWaits ? `, ${run.pairWaits} arrivals waited for a pair` : ''}; outside load ${cpuUse.otherProcesses} cores; targets ${holds ? 'held' : 'not held'}`,
+        );
+        if (run.errors.length) log(`first errors:\n  ${run.errors.slice(0, 5).join('\n  ')}`);
+      }
+      const holding = runs.filter((r) => r.holdsTargets).map((r) => r.offeredPerSecond as number);
+      results.openLoop = {
+        method:
+          'lessons arrive at a fixed rate (lesson i at t0 + i/rate), whatever the answers; each request is timed from when it was due: the first of a lesson at its arrival, each next one at the previous answer plus any deliberate wait (poll interval, Retry-After); http covers the gateway routes (the Chapa sandbox is listed per route but not in the totals)',
+        targets: { httpP99Ms: GOALS.httpP99Ms, eventLagP99Ms: GOALS.eventLagP99Ms, alsoRequires: 'no failed lesson' },
+        highestRateHoldingTargets: holding.length ? Math.max(...holding) : null,
+        pairs: olPairs.length,
+        seconds: ol.seconds,
+        warmupSeconds: ol.warmupSeconds,
+        runs,
+      };
+    }
+
+    // ---- top-of-the-hour burst ----
+    if (phases.has('burst') && config.burst.lessons > 0) {
+      const b = config.burst;
+      recorder = poolRecorder;
+      log(`burst: registering ${2 * b.lessons} users (${b.lessons} tutor/student pairs, one lesson each; scrypt) …`);
+      const regRecorder = new LatencyRecorder();
+      recorder = regRecorder;
+      const regTicker = setInterval(() => log(`  ${regRecorder.count} requests answered (registrations, then profiles)`), 10_000);
+      const reg = await registerPairs(ctx, b.lessons, b.seedConcurrency, `${ctx.runId}-burst`).finally(() => clearInterval(regTicker));
+      log(`burst: registered in ${reg.registerSeconds.toFixed(1)} s, profiles in ${reg.profileSeconds.toFixed(1)} s`);
+      // Every lesson starts at the same instant: the top of the minute at least leadSeconds away,
+      // so seeding and draining are done before it.
+      const startsAtMs = Math.ceil((Date.now() + b.leadSeconds * 1000) / 60_000) * 60_000;
+      const startsAt = new Date(startsAtMs);
+      const seedRecorder = new LatencyRecorder();
+      recorder = seedRecorder;
+      const seedTicker = setInterval(() => log(`  ${seedRecorder.count} requests answered`), 10_000);
+      log(`burst: seeding ${b.lessons} confirmed lessons starting at ${startsAt.toISOString()} through the API (book, accept, pay, confirmed; ${b.seedConcurrency} at a time) …`);
+      const seeded = await seedConfirmedLessons(ctx, reg.pairs, startsAt, b.seedConcurrency, config.pollMs).finally(() => clearInterval(seedTicker));
+      log(`burst: ${seeded.lessons.length} confirmed, ${seeded.failed} failed in ${seeded.seconds.toFixed(1)} s; waiting for every event to be consumed …`);
+      if (seeded.errors.length) log(`first seeding errors:\n  ${seeded.errors.slice(0, 5).join('\n  ')}`);
+      const tDrain = performance.now();
+      const seedDrain = await waitForDrain(platform, pgStats, config.drainTimeoutSeconds * 1000, (m) => log(`  ${m}`));
+      log(`burst: events ${seedDrain.drained ? 'drained' : 'NOT drained'} in ${((performance.now() - tDrain) / 1000).toFixed(1)} s`);
+      const untilStart = startsAtMs - Date.now();
+      if (untilStart > 0) log(`burst: waiting ${(untilStart / 1000).toFixed(1)} s for the lessons' start …`);
+      else log(`burst: WARNING the lessons started ${(-untilStart / 1000).toFixed(1)} s ago (seeding took longer than BENCH_BURST_LEAD_SECONDS=${b.leadSeconds}); firing now`);
+      // The start instant on the monotonic clock the chains use.
+      const at = performance.now() + Math.max(0, untilStart);
+      await sleep(Math.max(0, untilStart - 2000));
+      const before = await scrapeAll(platform);
+      const cpu = new CpuMeter(cpuGroups);
+      cpu.start();
+      const rec = new DueRecorder();
+      let lastMark = rec.mark();
+      const ticker = setInterval(() => {
+        cpu.sample();
+        const s = summarize(rec.since(lastMark));
+        lastMark = rec.mark();
+        log(`  burst: ${rec.count} requests answered | ${s.count} in the last second, from due p50 ${s.p50Ms ?? '-'} ms p99 ${s.p99Ms ?? '-'} ms`);
+      }, 1000);
+      log(`burst: ${seeded.lessons.length} lessons × (status, start/join, status) for both parties, spread over ${b.spreadSeconds} s, ≤ ${b.clientConcurrency || '∞'} requests in flight …`);
+      const run = await runBurst({ api: gatewayApi, lessons: seeded.lessons, at, spreadSeconds: b.spreadSeconds, clientConcurrency: b.clientConcurrency, recorder: rec }).finally(() => clearInterval(ticker));
+      const cpuUse = cpu.stop();
+      log(`burst: ${run.done} lessons done, ${run.failed} failed in ${run.seconds.toFixed(1)} s; waiting for the burst's events to be consumed …`);
+      const drain = await waitForDrain(platform, pgStats, config.drainTimeoutSeconds * 1000, (m) => log(`  ${m}`));
+      const after = await scrapeAll(platform);
+      const lag = histogramReport(before, after, 'event_lag_seconds');
+      const http = rec.summary();
+      const verification = await verifyBurst(pgStats, seeded.lessons.map((l) => l.bookingId));
+      const route = (r: string) => http.routes[r] ?? null;
+      results.burst = {
+        method:
+          'N confirmed lessons (seeded through the API before the clock) start at the same instant; at that instant (or spread over BENCH_BURST_SPREAD_S) both parties call status, the tutor starts, the student joins once the start has answered, both call status again; each request timed from when it was due (first: the lesson start; next: the previous answer of that party)',
+        lessons: b.lessons,
+        seeded: seeded.lessons.length,
+        seedFailed: seeded.failed,
+        seedErrors: seeded.errors,
+        registerSeconds: r3(reg.registerSeconds),
+        registrationHttp: regRecorder.summary().routes,
+        seedSeconds: r3(seeded.seconds),
+        seedHttp: seedRecorder.summary().all,
+        seedDrained: seedDrain.drained,
+        startsAt: startsAt.toISOString(),
+        spreadSeconds: b.spreadSeconds,
+        clientConcurrency: b.clientConcurrency,
+        firedLateByMs: r1(run.firedLateByMs),
+        done: run.done,
+        failed: run.failed,
+        seconds: r3(run.seconds),
+        lessonMsFromDue: run.lessonMsFromDue,
+        status: route('GET /api/sessions/{bookingId}/status'),
+        start: route('POST /api/sessions/{bookingId}/start'),
+        join: route('POST /api/sessions/{bookingId}/join'),
+        http,
+        failuresByRouteStatusCode: rec.failuresByKey(),
+        eventualConsistencyRetries: run.eventualConsistencyRetries,
+        errors: run.errors,
+        eventLag: lag,
+        downstream: drain,
+        verification,
+        cpuCores: cpuUse,
+        loadAverageAfter: machineInfo().loadAverageAtStart,
+      };
+      log(
+        `burst: start p50 ${route('POST /api/sessions/{bookingId}/start')?.p50Ms} p99 ${route('POST /api/sessions/{bookingId}/start')?.p99Ms} ms, ` +
+          `join p50 ${route('POST /api/sessions/{bookingId}/join')?.p50Ms} p99 ${route('POST /api/sessions/{bookingId}/join')?.p99Ms} ms, ` +
+          `status p99 ${route('GET /api/sessions/{bookingId}/status')?.p99Ms} ms; event lag p99 ${lag.p99Ms} ms; outside load ${cpuUse.otherProcesses} cores; verification ${verification.ok ? 'OK' : 'FAILED'} ${JSON.stringify(verification)}`,
+      );
+      if (run.errors.length) log(`first errors:\n  ${run.errors.slice(0, 5).join('\n  ')}`);
+    }
+
     // ---- release backlog ----
     let releasesPerSecond: number | null = null;
     let backlogSeconds: number | null = null;
@@ -377,7 +598,7 @@ async function main() {
       // bookings and notifications consume them, notifications emits notification.created.
       log('backlog: waiting for the released events to be published and consumed …');
       const tDrain = performance.now();
-      const drain = await waitForDrain(platform, config.drainTimeoutSeconds * 1000, (m) => log(`  ${m}`));
+      const drain = await waitForDrain(platform, pgStats, config.drainTimeoutSeconds * 1000, (m) => log(`  ${m}`));
       const drainSeconds = (performance.now() - tDrain) / 1000;
       log(`backlog: events ${drain.drained ? 'drained' : 'NOT drained'} ${drainSeconds.toFixed(1)} s after the last release (${(backlogSeconds + drainSeconds).toFixed(1)} s after due)`);
 
@@ -415,6 +636,21 @@ async function main() {
       { goal: `${config.backlog} due escrows released in <= ${GOALS.backlogSeconds} s`, measured: r1(backlogSeconds), met: backlogSeconds !== null && backlogSeconds <= GOALS.backlogSeconds },
       { goal: `each app's idle RSS <= ${GOALS.idleRssMb} MB`, measured: idleMax, met: idleOk },
     ];
+    const openLoop = results.openLoop as
+      | { highestRateHoldingTargets: number | null; runs: Array<{ offeredPerSecond: number; achievedPerSecond: number | null; done: number; failed: number; httpP50Ms: number | null; httpP99Ms: number | null; eventLagP50Ms: number | null; eventLagP99Ms: number | null; maxInFlight: number; pairs: number; pairWaits: number; holdsTargets: boolean; cpuCores: Record<string, number> }> }
+      | undefined;
+    if (openLoop) {
+      const best = openLoop.highestRateHoldingTargets;
+      goals.push({ goal: `open loop holds HTTP p99 <= ${GOALS.httpP99Ms} ms, lag p99 <= ${GOALS.eventLagP99Ms} ms at >= ${GOALS.openLoopRate}/s`, measured: best, met: best !== null && best >= GOALS.openLoopRate });
+    }
+    type RouteFigures = { p50Ms: number | null; p99Ms: number | null; count: number } | null;
+    const burst = results.burst as { lessons: number; seeded: number; done: number; failed: number; seconds: number | null; status: RouteFigures; start: RouteFigures; join: RouteFigures; eventLag: { p50Ms: number | null; p99Ms: number | null }; failuresByRouteStatusCode: Record<string, number>; cpuCores: Record<string, number>; firedLateByMs: number | null; verification: { ok: boolean } } | undefined;
+    if (burst) {
+      for (const r of ['start', 'join'] as const) {
+        const p99 = burst[r]?.p99Ms ?? null;
+        goals.push({ goal: `burst of ${burst.lessons}: ${r} p99 <= ${GOALS.burstP99Ms} ms`, measured: p99, met: p99 !== null && p99 <= GOALS.burstP99Ms });
+      }
+    }
     const http = (results.lifecycles as { http?: { routes: Record<string, { p50Ms: number | null; p99Ms: number | null }> } } | undefined)?.http;
     const out = {
       benchVersion: 1,
@@ -428,6 +664,7 @@ async function main() {
       httpP99Ms: httpAll?.p99Ms ?? null,
       http: http ? Object.fromEntries(Object.entries(http.routes).map(([route, s]) => [route, { p50Ms: s.p50Ms, p99Ms: s.p99Ms }])) : {},
       eventLagP99Ms: eventLag?.p99Ms ?? null,
+      highestRateHoldingTargets: openLoop?.highestRateHoldingTargets ?? null,
       eventLagMethod: 'event_lag_seconds histograms of every service (envelope occurredAt, set at outbox write, to the consumer transaction committing), bucket deltas over the lifecycle phase summed across services, p99 by linear interpolation inside the bucket',
       releasesPerSecond: r1(releasesPerSecond),
       postgresCommitsPerSecond: pgCeiling,
@@ -464,16 +701,40 @@ async function main() {
       process.stdout.write('HTTP per route (lifecycle phase):\n');
       for (const [route, s] of Object.entries(http.routes)) process.stdout.write(`  ${route.padEnd(40)} p50 ${String(s.p50Ms).padStart(7)} ms  p99 ${String(s.p99Ms).padStart(7)} ms\n`);
     }
+    if (openLoop) {
+      process.stdout.write('open loop (latency from due; event lag from the /metrics histograms):\n');
+      for (const r of openLoop.runs) {
+        process.stdout.write(
+          `  offered ${String(r.offeredPerSecond).padStart(5)}/s achieved ${String(r.achievedPerSecond).padStart(5)}/s  ${r.done} done ${r.failed} failed  ` +
+            `http p50 ${r.httpP50Ms} p99 ${r.httpP99Ms} ms  lag p50 ${r.eventLagP50Ms} p99 ${r.eventLagP99Ms} ms  in flight ≤ ${r.maxInFlight} (pairs ${r.pairs})${r.pairWaits ? ` (${r.pairWaits} waited for a pair)` : ''}  ` +
+            `outside load ${r.cpuCores.otherProcesses} cores  ${r.holdsTargets ? 'holds' : 'does not hold'} the targets\n`,
+        );
+      }
+      process.stdout.write(`  highest rate holding both targets: ${openLoop.highestRateHoldingTargets ?? 'none of those tried'}\n`);
+    }
+    if (burst) {
+      process.stdout.write(
+        `burst: ${burst.seeded}/${burst.lessons} lessons seeded, ${burst.done} done, ${burst.failed} failed in ${burst.seconds} s (fired ${burst.firedLateByMs} ms after the start); outside load ${burst.cpuCores.otherProcesses} cores; verification ${burst.verification.ok ? 'OK' : 'FAILED'}\n`,
+      );
+      for (const r of ['status', 'start', 'join'] as const) {
+        const f = burst[r];
+        process.stdout.write(`  ${r.padEnd(7)} ${String(f?.count ?? 0).padStart(6)} requests  p50 ${String(f?.p50Ms ?? '-').padStart(7)} ms  p99 ${String(f?.p99Ms ?? '-').padStart(7)} ms (from due)\n`);
+      }
+      process.stdout.write(`  event lag p50 ${burst.eventLag.p50Ms} ms p99 ${burst.eventLag.p99Ms} ms; failures ${JSON.stringify(burst.failuresByRouteStatusCode)}\n`);
+    }
     process.stdout.write(`written: bench/results/latest.json\n`);
+  } catch (err) {
+    // Say what went wrong before stopping the platform, which can itself fail noisily.
+    log(`failed: ${(err as Error).stack ?? String(err)}`);
+    throw err;
   } finally {
     await stop();
   }
 }
 
 /** Waits until the payments and notifications outboxes are published and every events queue is empty. */
-async function waitForDrain(platform: Platform, timeoutMs: number, progress: (m: string) => void) {
-  const db = new Client({ connectionString: platform.db.url, application_name: 'bench-drain' });
-  await db.connect();
+async function waitForDrain(platform: Platform, db: Client, timeoutMs: number, progress: (m: string) => void) {
+  // `db` is the bench's open connection: the shared server may have none left to give a new one.
   const conn = await connect(process.env.TEST_AMQP_URL as string);
   // A missing queue closes the channel that asked (404): one short-lived channel per check.
   const depth = async (queue: string): Promise<number | null> => {
@@ -518,7 +779,6 @@ async function waitForDrain(platform: Platform, timeoutMs: number, progress: (m:
     return { drained: false, ...last };
   } finally {
     await conn.close().catch(() => undefined);
-    await db.end();
   }
 }
 

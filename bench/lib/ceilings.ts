@@ -20,13 +20,23 @@ export async function postgresCeiling(databaseUrl: string, clients: number, seco
   await admin.connect();
   try {
     await admin.query(`CREATE TABLE public.${table} (id bigserial PRIMARY KEY, client int NOT NULL, payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`);
-    const conns = await Promise.all(
+    // The server's connections are shared with everyone on the machine: when one of these fails
+    // ("too many clients"), close the ones that did connect, or they outlive the run and the
+    // database drop at the end terminates them under the bench's feet.
+    const attempts = await Promise.allSettled(
       Array.from({ length: clients }, async () => {
         const c = new Client({ connectionString: databaseUrl, application_name: 'bench-ceiling' });
+        c.on('error', () => undefined);
         await c.connect();
         return c;
       }),
     );
+    const conns = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+    const refused = attempts.find((a): a is PromiseRejectedResult => a.status === 'rejected');
+    if (refused) {
+      await Promise.all(conns.map((c) => c.end().catch(() => undefined)));
+      throw refused.reason;
+    }
     const payload = 'x'.repeat(100);
     const started = performance.now();
     const deadline = started + seconds * 1000;
