@@ -2004,6 +2004,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     Chapa_webhook: {
@@ -2283,6 +2293,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -2471,6 +2483,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -2556,6 +2570,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -2675,6 +2691,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -2803,6 +2821,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -2951,6 +2971,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -3043,6 +3065,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -3195,6 +3219,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -3343,6 +3369,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -3489,6 +3517,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -3661,6 +3691,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -3845,6 +3877,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -3960,6 +3994,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -4095,6 +4131,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -4196,6 +4234,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -4301,6 +4341,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -4448,6 +4490,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -4558,6 +4602,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -4724,6 +4770,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -4836,6 +4884,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -4941,6 +4991,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -5050,6 +5102,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -5151,6 +5205,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -5341,6 +5397,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -5446,6 +5504,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -5590,6 +5650,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -5760,6 +5822,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -5932,6 +5996,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -6116,6 +6182,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -6280,6 +6348,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -6432,6 +6502,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -6610,6 +6682,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -6790,6 +6864,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -6901,6 +6977,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -7083,6 +7161,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -7198,6 +7278,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -7352,6 +7434,8 @@ export interface operations {
              *     `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -7463,6 +7547,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -7634,6 +7720,8 @@ export interface operations {
              *     `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -7731,6 +7819,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -7909,6 +7999,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -8088,6 +8180,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -8199,6 +8293,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -8375,6 +8471,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -8555,6 +8653,8 @@ export interface operations {
              *     `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -8654,6 +8754,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     Auth_login: {
@@ -8739,6 +8849,16 @@ export interface operations {
             };
             /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds. */
+            503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -8844,6 +8964,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     Auth_logout: {
@@ -8912,6 +9042,16 @@ export interface operations {
             };
             /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds. */
+            503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -8989,7 +9129,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `upstream.unavailable`: A downstream service is unavailable. */
+            /**
+             * @description `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
+             */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
