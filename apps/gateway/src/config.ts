@@ -100,14 +100,14 @@ export const configSchema = z.object({
      */
     GATEWAY_MAX_IN_FLIGHT: env.int(256, 1, 100000),
     GATEWAY_MAX_QUEUE: env.int(512, 0, 100000),
-    GATEWAY_MAX_QUEUE_WAIT_MS: env.int(2000, 1, 60000),
+    GATEWAY_MAX_QUEUE_WAIT_MS: env.int(2000, 1, 600000),
     /**
      * The same for the scrypt work of register and login, which is CPU-bound: default half the
      * cores (at least 1, at most libuv's thread pool of 4). Set it to the container's CPU limit.
      */
     PASSWORD_HASH_CONCURRENCY: env.int(defaultPasswordHashConcurrency(), 1, 64),
     PASSWORD_HASH_MAX_QUEUE: env.int(16, 0, 10000),
-    PASSWORD_HASH_MAX_QUEUE_WAIT_MS: env.int(3000, 1, 60000),
+    PASSWORD_HASH_MAX_QUEUE_WAIT_MS: env.int(3000, 1, 600000),
     /** SSE heartbeat comment interval (keeps proxies from closing idle streams). */
     SSE_HEARTBEAT_MS: env.int(25000, 1000, 300000),
   });
