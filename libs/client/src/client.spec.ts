@@ -89,11 +89,11 @@ describe('the generated API client', () => {
       expect(seen).toHaveLength(3);
       expect(new Set(seen.map((s) => s.body))).toEqual(new Set([JSON.stringify(register)]));
       expect(seen.every((s) => s.key === null)).toBe(true);
-      // Retry-After, plus up to half as much again (jitter).
+      // Retry-After, plus up to a quarter more (jitter).
       expect(waits[0]).toBeGreaterThanOrEqual(2000);
-      expect(waits[0]).toBeLessThanOrEqual(3000);
+      expect(waits[0]).toBeLessThanOrEqual(2500);
       expect(waits[1]).toBeGreaterThanOrEqual(1000);
-      expect(waits[1]).toBeLessThanOrEqual(1500);
+      expect(waits[1]).toBeLessThanOrEqual(1250);
     });
 
     it('retries another 503 only when that is safe: an idempotent method or an Idempotency-Key', async () => {

@@ -32,10 +32,10 @@ export interface TutorhubClientOptions {
   /** Another fetch (tests, instrumentation); defaults to the global one. */
   fetch?: (request: Request) => Promise<Response>;
   /**
-   * How many times a `503` with `Retry-After` is sent again, after the time it says (plus up to
-   * half as much again, so shed callers do not all come back at once). Only when a retry is safe:
-   * the gateway did not start the request (`gateway.overloaded`, ADR 0017), or the method is
-   * idempotent, or the request carries an `Idempotency-Key`. Default 3; 0 turns it off.
+   * How many times a `503` with `Retry-After` is sent again, after the time it says (plus up to a
+   * quarter more, so callers told the same second do not all come back at once). Only when a
+   * retry is safe: the gateway did not start the request (`gateway.overloaded`, ADR 0017), or the
+   * method is idempotent, or the request carries an `Idempotency-Key`. Default 5; 0 turns it off.
    */
   retries?: number;
   /** The longest single wait before a retry. Default 30 000 ms. */
@@ -70,7 +70,7 @@ async function safeToRetry(request: Request, response: Response): Promise<boolea
 /** `fetch` that sends a request again after a `503` + `Retry-After` while that is safe. */
 function retryingFetch(o: TutorhubClientOptions): (request: Request) => Promise<Response> {
   const send = o.fetch ?? ((request: Request) => fetch(request));
-  const retries = o.retries ?? 3;
+  const retries = o.retries ?? 5;
   const maxDelay = o.maxRetryDelayMs ?? 30_000;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   return async (request) => {
@@ -81,7 +81,7 @@ function retryingFetch(o: TutorhubClientOptions): (request: Request) => Promise<
       const wait = retryAfterMs(response.headers.get('retry-after'));
       if (wait === undefined || !(await safeToRetry(request, response))) return response;
       await response.body?.cancel().catch(() => undefined);
-      await sleep(Math.min(maxDelay, wait * (1 + Math.random() / 2)));
+      await sleep(Math.min(maxDelay, wait * (1 + Math.random() / 4)));
     }
   };
 }

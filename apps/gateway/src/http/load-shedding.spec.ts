@@ -40,6 +40,19 @@ describe('ConcurrencyLimiter', () => {
     expect(l.inFlight).toBe(0);
   });
 
+  it('tells the callers of a burst to come back at staggered times, later and later, within 1–30 s', async () => {
+    const l = limiter(1, 0);
+    const held = await l.acquire();
+    const waits: number[] = [];
+    for (let i = 0; i < 400; i++) waits.push((await refusal(l.acquire())).retryAfterSeconds);
+    expect(waits[0]).toBeGreaterThanOrEqual(1);
+    for (let i = 1; i < waits.length; i++) expect(waits[i]).toBeGreaterThanOrEqual(waits[i - 1]!);
+    // One slot frees every ~100 ms (the starting guess): the 400th caller comes back much later than the first, at the cap.
+    expect(waits.at(-1)).toBeGreaterThan(waits[0]!);
+    expect(waits.at(-1)).toBe(MAX_RETRY_AFTER_SECONDS);
+    held();
+  });
+
   it('sheds a request that waited longer than maxWaitMs', async () => {
     const l = limiter(1, 5, 10);
     const held = await l.acquire();

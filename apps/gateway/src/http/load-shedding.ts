@@ -61,14 +61,16 @@ interface Waiter {
 
 /**
  * A counting semaphore with a bounded FIFO queue. Waiters are handed a slot directly when one
- * frees (no thundering herd, no overtaking). The time slots are held is averaged (EWMA) to say
- * how long a shed caller should wait before trying again.
+ * frees (no thundering herd, no overtaking). The time slots are held is averaged (EWMA) to tell
+ * each shed caller when to come back (see nextRetryAfterSeconds).
  */
 export class ConcurrencyLimiter {
   private active = 0;
   private readonly waiting: Waiter[] = [];
   /** Mean time a slot is held, in ms (starts at a guess of 100 ms; then learnt). */
   private holdMs = 100;
+  /** The latest time (performance.now()) a shed caller was told to come back at. */
+  private retryHorizon = 0;
 
   constructor(readonly options: LimiterOptions) {}
 
@@ -113,15 +115,28 @@ export class ConcurrencyLimiter {
     });
   }
 
-  /** Seconds until a request sent again would likely find room: the queue's drain time, 1–30 s. */
-  retryAfterSeconds(): number {
-    const drainMs = ((this.waiting.length + 1) / this.options.limit) * this.holdMs;
-    return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(drainMs / 1000)));
+  /**
+   * When a shed caller should come back, in seconds (1–30). One slot frees every
+   * holdMs / limit on average. Each shed caller is given a time one slot later than the one
+   * before it, like a ticket, so the callers of a burst come back spread over the time the work
+   * will take, instead of all at once into a queue that can take only a few of them. The tickets
+   * aim at the middle of the queue (half its span earlier than the slot itself): callers are late
+   * or early by the whole-second rounding and their jitter, and the queue absorbs that either
+   * way, so a slot does not stand idle waiting for a caller that is still sleeping.
+   */
+  private nextRetryAfterSeconds(): number {
+    const now = performance.now();
+    const spacing = this.holdMs / this.options.limit;
+    const lead = Math.min(this.options.maxQueue * spacing, this.options.maxWaitMs) / 2;
+    const earliest = now + (this.waiting.length + 1) * spacing - lead;
+    const at = Math.min(now + MAX_RETRY_AFTER_SECONDS * 1000, Math.max(earliest, this.retryHorizon + spacing));
+    this.retryHorizon = at;
+    return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.round((at - now) / 1000)));
   }
 
   private refuse(reason: ShedReason): Overloaded {
     shed.inc({ limiter: this.options.name, reason });
-    return new Overloaded(this.options.name, reason, this.retryAfterSeconds());
+    return new Overloaded(this.options.name, reason, this.nextRetryAfterSeconds());
   }
 
   private take(): void {
