@@ -67,6 +67,7 @@ const config = {
   warmupLifecycles: process.env.BENCH_WARMUP ? int('BENCH_WARMUP', 0) : -1,
   pollMs: int('BENCH_POLL_MS', 200),
   backlog: int('BENCH_BACKLOG', 100_000),
+  registrations: Math.max(1, int('BENCH_REGISTRATIONS', 100)),
   backlogTutors: Math.max(1, int('BENCH_BACKLOG_TUTORS', 1000)),
   releaseBatchSize: int('ESCROW_RELEASE_BATCH_SIZE', 1000),
   releaseDelayHours: process.env.BENCH_RELEASE_DELAY_HOURS ?? '0',
@@ -121,6 +122,65 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
 const r1 = (n: number | null | undefined) => (n === null || n === undefined || !Number.isFinite(n) ? null : round(n, 1));
 const r3 = (n: number | null | undefined) => (n === null || n === undefined || !Number.isFinite(n) ? null : round(n, 3));
+
+/**
+ * `n` registrations sent at once, twice. First each sent once (no retry): latency and status of
+ * every answer, how many were shed (503 gateway.overloaded), and meanwhile the latency of
+ * `GET /health/ready` and `GET /api` probed every 100 ms (what a saturated gateway still
+ * answers). Then `n` more through the client's default retries (Retry-After): the time until
+ * each account exists.
+ */
+async function registrationBurst(gateway: string, n: number) {
+  const body = (tag: string, i: number) => ({ email: `burst.${tag}.${i}.${newRunId()}@example.com`, password: 'correct horse battery staple', fullName: `Burst ${i}`, role: 'student' as const });
+  const probes = { health: new LatencyRecorder(), api: new LatencyRecorder() };
+  let probing = true;
+  const probe = async (rec: LatencyRecorder, path: string) => {
+    while (probing) {
+      const t = performance.now();
+      const res = await fetch(`${gateway}${path}`).catch(() => null);
+      await res?.arrayBuffer();
+      rec.record(path, performance.now() - t, res?.status ?? 0);
+      await sleep(100);
+    }
+  };
+  const probers = [probe(probes.health, '/health/ready'), probe(probes.api, '/api')];
+  const once = createTutorhubClient({ baseUrl: gateway, retries: 0 });
+  const single = new LatencyRecorder();
+  log(`registration burst: ${n} at once, each sent once …`);
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const t = performance.now();
+      const a = await once.POST('/api/auth/register', { body: body('once', i) });
+      single.record('POST /api/auth/register', performance.now() - t, a.response.status);
+    }),
+  );
+  const onceSeconds = (performance.now() - t0) / 1000;
+  probing = false;
+  await Promise.all(probers);
+  const first = single.summary().all;
+  log(`  ${n} in ${onceSeconds.toFixed(1)} s: ${JSON.stringify(first.statuses)}, p50 ${first.p50Ms} ms, p99 ${first.p99Ms} ms`);
+
+  log(`registration burst: ${n} at once through the client's retries …`);
+  const retrying = createTutorhubClient({ baseUrl: gateway });
+  const until = new LatencyRecorder();
+  const t1 = performance.now();
+  await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const t = performance.now();
+      const a = await retrying.POST('/api/auth/register', { body: body('retry', i) });
+      until.record('POST /api/auth/register', performance.now() - t, a.response.status);
+    }),
+  );
+  const retrySeconds = (performance.now() - t1) / 1000;
+  const all = until.summary().all;
+  log(`  ${n} in ${retrySeconds.toFixed(1)} s: ${JSON.stringify(all.statuses)}, p50 ${all.p50Ms} ms, p99 ${all.p99Ms} ms`);
+  return {
+    n,
+    once: { seconds: r3(onceSeconds), ...first, probes: { healthReady: probes.health.summary().all, apiIndex: probes.api.summary().all } },
+    withRetries: { seconds: r3(retrySeconds), ...all },
+  };
+}
 
 async function scrapeAll(platform: Platform): Promise<Record<string, Sample[]>> {
   const entries = await Promise.all(SERVICES.map(async (s) => [s, await scrape(platform.urls[s])] as const));
@@ -258,6 +318,11 @@ async function main() {
       rabbitmq: () => pidsByComm((c) => c === 'beam.smp'),
       bench: () => [process.pid],
     };
+
+    // ---- a burst of registrations (scrypt; overload shedding, ADR 0017) ----
+    if (phases.has('registration')) {
+      results.registration = await registrationBurst(platform.urls.gateway, config.registrations);
+    }
 
     // ---- lifecycles ----
     let pairs: Pair[] = [];

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { env, sharedConfigShape } from '@tutorhub/platform';
 
@@ -22,6 +23,14 @@ function isTrustProxyAddress(entry: string): boolean {
   // A prefix length, or a dotted netmask for IPv4 (as Express's proxy-addr takes).
   if (/^\d{1,3}$/.test(prefix)) return Number(prefix) <= (family === 4 ? 32 : 128);
   return family === 4 && isIP(prefix) === 4;
+}
+
+/**
+ * The default of PASSWORD_HASH_CONCURRENCY: half the cores (rounded up, at least 1), and no
+ * more than libuv's thread pool, where node:crypto's scrypt runs (UV_THREADPOOL_SIZE, 4).
+ */
+export function defaultPasswordHashConcurrency(cores = availableParallelism(), threadPool = Number(process.env.UV_THREADPOOL_SIZE) || 4): number {
+  return Math.max(1, Math.min(Math.ceil(cores / 2), threadPool));
 }
 
 export const configSchema = z.object({
@@ -83,6 +92,22 @@ export const configSchema = z.object({
      * upgraded at the next login.
      */
     PASSWORD_SCRYPT_LOG_N: env.int(16, 10, 20),
+    /**
+     * Overload shedding (ADR 0017): at most GATEWAY_MAX_IN_FLIGHT /api requests are worked on at
+     * once, GATEWAY_MAX_QUEUE more wait (each at most GATEWAY_MAX_QUEUE_WAIT_MS); beyond that a
+     * request is answered 503 `gateway.overloaded` with Retry-After before any of its work starts.
+     * Probes, /metrics, the Chapa webhook and callback and the notification stream are not counted.
+     */
+    GATEWAY_MAX_IN_FLIGHT: env.int(256, 1, 100000),
+    GATEWAY_MAX_QUEUE: env.int(512, 0, 100000),
+    GATEWAY_MAX_QUEUE_WAIT_MS: env.int(2000, 1, 600000),
+    /**
+     * The same for the scrypt work of register and login, which is CPU-bound: default half the
+     * cores (at least 1, at most libuv's thread pool of 4). Set it to the container's CPU limit.
+     */
+    PASSWORD_HASH_CONCURRENCY: env.int(defaultPasswordHashConcurrency(), 1, 64),
+    PASSWORD_HASH_MAX_QUEUE: env.int(16, 0, 10000),
+    PASSWORD_HASH_MAX_QUEUE_WAIT_MS: env.int(3000, 1, 600000),
     /** SSE heartbeat comment interval (keeps proxies from closing idle streams). */
     SSE_HEARTBEAT_MS: env.int(25000, 1000, 300000),
   });

@@ -31,13 +31,63 @@ export interface TutorhubClientOptions {
   idempotencyKeys?: boolean;
   /** Another fetch (tests, instrumentation); defaults to the global one. */
   fetch?: (request: Request) => Promise<Response>;
+  /**
+   * How many times a `503` with `Retry-After` is sent again, after the time it says (plus up to a
+   * quarter more, so callers told the same second do not all come back at once). Only when a
+   * retry is safe: the gateway did not start the request (`gateway.overloaded`, ADR 0017), or the
+   * method is idempotent, or the request carries an `Idempotency-Key`. Default 5; 0 turns it off.
+   */
+  retries?: number;
+  /** The longest single wait before a retry. Default 30 000 ms. */
+  maxRetryDelayMs?: number;
+  /** How to wait (tests); defaults to setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The method and URL of each answer's request, for error messages. */
 const REQUESTS = new WeakMap<Response, { method: string; url: string }>();
 
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/** Milliseconds a `Retry-After` (seconds or an HTTP date) asks for, or undefined. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Whether sending this again cannot do the work twice (see `TutorhubClientOptions.retries`). */
+async function safeToRetry(request: Request, response: Response): Promise<boolean> {
+  if (IDEMPOTENT_METHODS.has(request.method) || request.headers.has('idempotency-key')) return true;
+  const problem = (await response
+    .clone()
+    .json()
+    .catch(() => null)) as { code?: unknown } | null;
+  return problem?.code === 'gateway.overloaded';
+}
+
+/** `fetch` that sends a request again after a `503` + `Retry-After` while that is safe. */
+function retryingFetch(o: TutorhubClientOptions): (request: Request) => Promise<Response> {
+  const send = o.fetch ?? ((request: Request) => fetch(request));
+  const retries = o.retries ?? 5;
+  const maxDelay = o.maxRetryDelayMs ?? 30_000;
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  return async (request) => {
+    for (let attempt = 0; ; attempt++) {
+      // Each attempt sends a copy: a body can be read once.
+      const response = await send(attempt < retries ? request.clone() : request);
+      if (response.status !== 503 || attempt >= retries) return response;
+      const wait = retryAfterMs(response.headers.get('retry-after'));
+      if (wait === undefined || !(await safeToRetry(request, response))) return response;
+      await response.body?.cancel().catch(() => undefined);
+      await sleep(Math.min(maxDelay, wait * (1 + Math.random() / 4)));
+    }
+  };
+}
+
 export function createTutorhubClient(o: TutorhubClientOptions): TutorhubClient {
-  const client = createClient<paths>({ baseUrl: o.baseUrl.replace(/\/+$/, ''), headers: { accept: 'application/json' }, ...(o.fetch ? { fetch: o.fetch } : {}) });
+  const client = createClient<paths>({ baseUrl: o.baseUrl.replace(/\/+$/, ''), headers: { accept: 'application/json' }, fetch: retryingFetch(o) });
   const started = new Map<string, number>();
   const middleware: Middleware = {
     onRequest({ request, id }) {

@@ -2004,6 +2004,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     Chapa_webhook: {
@@ -2283,6 +2293,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -2489,6 +2501,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -2574,6 +2588,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -2693,6 +2709,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -2821,6 +2839,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -2969,6 +2989,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -3061,6 +3083,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -3213,6 +3237,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -3361,6 +3387,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -3507,6 +3535,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -3679,6 +3709,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -3863,6 +3895,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -3978,6 +4012,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -4113,6 +4149,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -4214,6 +4252,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -4319,6 +4359,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -4466,6 +4508,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -4576,6 +4620,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -4742,6 +4788,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -4854,6 +4902,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -4959,6 +5009,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -5068,6 +5120,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -5169,6 +5223,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -5359,6 +5415,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -5464,6 +5522,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -5608,6 +5668,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -5778,6 +5840,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -5950,6 +6014,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -6134,6 +6200,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -6298,6 +6366,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -6450,6 +6520,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -6628,6 +6700,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -6808,6 +6882,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -6919,6 +6995,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -7101,6 +7179,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -7216,6 +7296,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -7370,6 +7452,8 @@ export interface operations {
              *     `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -7481,6 +7565,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -7652,6 +7738,8 @@ export interface operations {
              *     `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -7749,6 +7837,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -7927,6 +8017,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -8106,6 +8198,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -8217,6 +8311,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -8393,6 +8489,8 @@ export interface operations {
              * @description `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -8573,6 +8671,8 @@ export interface operations {
              *     `upstream.timeout`: A downstream service did not answer in time.
              *
              *     `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
              */
             503: {
                 headers: {
@@ -8672,6 +8772,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     Auth_login: {
@@ -8757,6 +8867,16 @@ export interface operations {
             };
             /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds. */
+            503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -8862,6 +8982,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     Auth_logout: {
@@ -8930,6 +9060,16 @@ export interface operations {
             };
             /** @description `internal_error`: Unexpected error; no details are disclosed. */
             500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds. */
+            503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -9007,7 +9147,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `upstream.unavailable`: A downstream service is unavailable. */
+            /**
+             * @description `upstream.unavailable`: A downstream service is unavailable.
+             *
+             *     `gateway.overloaded`: The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.
+             */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];

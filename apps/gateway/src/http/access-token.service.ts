@@ -40,14 +40,19 @@ export const tokenRevoked = () => new AppError(401, 'auth.token_revoked', 'The s
  */
 @Injectable()
 export class AccessTokenService {
-  private readonly key: Uint8Array;
+  /**
+   * The HMAC key, imported once: given raw bytes, jose imports a WebCrypto key on every sign and
+   * verify (≈ 50–100 µs of each authenticated request). JWT_SECRET is fixed for the process's
+   * life (no rotation), so one import serves them all.
+   */
+  private readonly key: Promise<CryptoKey>;
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
     private readonly clock: Clock,
     @Inject(DataSource) private readonly ds: DataSource,
   ) {
-    this.key = new TextEncoder().encode(config.JWT_SECRET);
+    this.key = crypto.subtle.importKey('raw', new TextEncoder().encode(config.JWT_SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   }
 
   async issue(actor: Actor, sessionId: string): Promise<IssuedAccessToken> {
@@ -62,7 +67,7 @@ export class AccessTokenService {
       .setJti(jti)
       .setIssuedAt(now)
       .setExpirationTime(exp)
-      .sign(this.key);
+      .sign(await this.key);
     return { token, expiresAt: new Date(exp * 1000), jti };
   }
 
@@ -96,7 +101,7 @@ export class AccessTokenService {
   private async verifySignature(token: string): Promise<VerifiedAccessToken> {
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, this.key, {
+      ({ payload } = await jwtVerify(token, await this.key, {
         algorithms: [ALG],
         issuer: this.config.JWT_ISSUER,
         audience: this.config.JWT_AUDIENCE,

@@ -8,6 +8,7 @@ import { trustProxyEntries, type GatewayConfig } from '../config';
 import type { AuthenticatedRequest } from './auth.decorators';
 import { AllowedMethods } from './allowed-methods';
 import { API_PREFIX, RAW_BODY_PATHS } from './constants';
+import { LoadShedding } from './load-shedding';
 import { setupOpenApi } from './openapi';
 
 
@@ -25,7 +26,7 @@ export function trustProxySetting(value: string): false | string[] {
 
 /**
  * HTTP setup of the gateway, applied by `createServiceApp` (production and tests alike):
- * proxy trust, security headers, JSON-only bodies with a size limit (raw bytes on webhook
+ * proxy trust, security headers, the in-flight limit (load shedding), JSON-only bodies with a size limit (raw bytes on webhook
  * routes), the `/api` prefix (health and metrics stay at the root) and OpenAPI at /docs.
  * Errors raised here (413, 400 malformed JSON, 415) go through the ProblemFilter.
  */
@@ -37,6 +38,8 @@ export function configureGatewayHttp(app: NestExpressApplication, config: Gatewa
   // Known path, wrong method: 405 with Allow (the map is read from the router at start).
   const allowedMethods = app.get(AllowedMethods).middleware();
   app.use(allowedMethods);
+  // Before the body is read: a shed request costs next to nothing (ADR 0017).
+  app.use(app.get(LoadShedding).middleware());
   app.use(requireJsonBody);
   for (const path of RAW_BODY_PATHS) app.use(path, raw({ type: () => true, limit: config.BODY_LIMIT }));
   // Registered before Nest's default parser, which then stays out (it checks by name).

@@ -8,12 +8,13 @@ import { AllowedMethods } from './allowed-methods';
 import { AuthGuard } from './auth.guard';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyStore } from './idempotency.store';
+import { CostClassInterceptor, LoadShedding } from './load-shedding';
 import { NoBodyInterceptor } from './no-body.interceptor';
 import { GatewayThrottlerGuard, throttlerOptions } from './throttling';
 
 /**
- * The gateway's HTTP core: access tokens, the global guards, the no-body and idempotency
- * interceptors, and the allowed-methods map (405).
+ * The gateway's HTTP core: access tokens, the global guards, the no-body, idempotency and
+ * cost-class (password work) interceptors, the allowed-methods map (405) and load shedding.
  * APP_GUARD providers run in the order listed: authentication first, so that the global rate
  * limit can count per user.
  */
@@ -29,7 +30,10 @@ import { GatewayThrottlerGuard, throttlerOptions } from './throttling';
     // Before idempotency: a refused body is never recorded as an answer.
     { provide: APP_INTERCEPTOR, useClass: NoBodyInterceptor },
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+    // Innermost: a replayed answer takes no slot, and a shed request (503) is never stored.
+    LoadShedding,
+    { provide: APP_INTERCEPTOR, useClass: CostClassInterceptor },
   ],
-  exports: [AccessTokenService, AllowedMethods, IdempotencyStore],
+  exports: [AccessTokenService, AllowedMethods, IdempotencyStore, LoadShedding],
 })
 export class GatewayHttpModule {}

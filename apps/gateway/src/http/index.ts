@@ -15,3 +15,4 @@ export * from './validation-messages';
 export * from './api-index.controller';
 export * from './schema-names';
 export * from './forwards';
+export * from './load-shedding';

@@ -5,6 +5,7 @@ import { HealthController, MetricsController } from '@tutorhub/service';
 import { X_PUBLIC, X_QUERY_TOKEN, X_ROLES } from './auth.decorators';
 import { X_RPC } from './forwards';
 import { RAW_BODY_PATHS } from './constants';
+import { isNeverShed } from './load-shedding';
 import { zodComponentSchemas, type JsonSchema } from './zod';
 
 export const OPENAPI_JSON_PATH = '/docs/openapi.json';
@@ -80,6 +81,10 @@ const GATEWAY_PROBLEMS = {
   'upstream.error': { code: 'upstream.error', description: 'A downstream service failed.' },
   'upstream.timeout': { code: 'upstream.timeout', description: 'A downstream service did not answer in time.' },
   'upstream.unavailable': { code: 'upstream.unavailable', description: 'A downstream service is unavailable.' },
+  'gateway.overloaded': {
+    code: 'gateway.overloaded',
+    description: 'The gateway is saturated and did not start this request (ADR 0017): send it again, POSTs included, after Retry-After seconds.',
+  },
 } satisfies Record<string, RouteProblem>;
 
 /** Problems the gateway itself answers on particular routes (identity is the gateway's own). */
@@ -264,6 +269,8 @@ function finalise(document: OpenAPIObject): OpenAPIObject {
       }
       // The session check of every authenticated request reads the gateway's database (ADR 0015).
       if (!isPublic && path.startsWith('/api/')) add(503, g['upstream.unavailable']);
+      // Load shedding (ADR 0017): every /api route but the webhooks and the stream.
+      if (path.startsWith('/api') && !isNeverShed(path)) add(503, g['gateway.overloaded']);
       if (method === 'post' && !isPublic) {
         op.parameters = [
           ...(op.parameters ?? []).filter((p) => !(p.in === 'header' && p.name?.toLowerCase() === 'idempotency-key')),

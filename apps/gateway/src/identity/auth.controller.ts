@@ -13,7 +13,7 @@ import {
   type RegisterInput,
 } from '@tutorhub/contracts';
 import { AppError } from '@tutorhub/platform';
-import { ApiZodResponse, AuthRateLimit, CurrentActor, Public, ZodBody } from '../http';
+import { ApiZodResponse, AuthRateLimit, CurrentActor, PasswordWork, Public, ZodBody } from '../http';
 import { GetMe } from './get-me/get-me';
 import { LogIn } from './log-in/log-in';
 import { LogOut } from './log-out/log-out';
@@ -34,6 +34,7 @@ export class AuthController {
 
   @Public()
   @Post('register')
+  @PasswordWork()
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Create a student or tutor account and log in', description: 'Passwords: 10 to 200 characters. 409 `auth.email_taken` if the email is in use.' })
   @ApiZodResponse(authSessionSchema, { status: 201, description: 'The account and a new session.' })
@@ -43,6 +44,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
+  @PasswordWork()
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
