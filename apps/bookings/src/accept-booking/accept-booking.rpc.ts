@@ -4,7 +4,6 @@ import { bookingsRpc, type Booking } from '@tutorhub/contracts';
 import { OnRpc, OutboxService, type RpcContext } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
 import { assertAcceptDeadline } from '../domain/accept-rules';
-import { requireRole } from '../shared/access';
 import { BookingStore, parties, slot } from '../stores/booking.store';
 
 /**
@@ -22,8 +21,7 @@ export class AcceptBookingRpc {
   ) {}
 
   @OnRpc(bookingsRpc.accept)
-  async accept({ actor, data: { bookingId } }: RpcContext<typeof bookingsRpc.accept>): Promise<Booking> {
-    const tutor = requireRole(actor, 'tutor');
+  async accept({ actor: tutor, data: { bookingId } }: RpcContext<typeof bookingsRpc.accept>): Promise<Booking> {
     return this.ds.transaction(async (em) => {
       const booking = await this.store.lockOwnTutorBooking(em, tutor, bookingId);
       const now = this.clock.now();

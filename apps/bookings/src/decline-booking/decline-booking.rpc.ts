@@ -3,7 +3,6 @@ import { DataSource } from 'typeorm';
 import { bookingsRpc, type Booking } from '@tutorhub/contracts';
 import { OnRpc, OutboxService, type RpcContext } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
-import { requireRole } from '../shared/access';
 import { BookingStore, parties } from '../stores/booking.store';
 
 /** The tutor declines a request: under the row lock, like accept (a race is a 409 `booking.invalid_transition`). */
@@ -17,8 +16,7 @@ export class DeclineBookingRpc {
   ) {}
 
   @OnRpc(bookingsRpc.decline)
-  async decline({ actor, data: input }: RpcContext<typeof bookingsRpc.decline>): Promise<Booking> {
-    const tutor = requireRole(actor, 'tutor');
+  async decline({ actor: tutor, data: input }: RpcContext<typeof bookingsRpc.decline>): Promise<Booking> {
     const reason = input.reason ? input.reason : null;
     return this.ds.transaction(async (em) => {
       const booking = await this.store.lockOwnTutorBooking(em, tutor, input.bookingId);

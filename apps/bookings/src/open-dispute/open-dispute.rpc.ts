@@ -5,7 +5,7 @@ import { bookingsRpc, type DisputeResult } from '@tutorhub/contracts';
 import { OnRpc, OutboxService, type RpcContext } from '@tutorhub/messaging';
 import { AppError, Clock } from '@tutorhub/platform';
 import { openDispute } from '../domain/dispute-rules';
-import { bookingNotFound, requireRole } from '../shared/access';
+import { bookingNotFound } from '../shared/access';
 import { BookingStore, parties } from '../stores/booking.store';
 import { DisputeStore } from '../stores/dispute.store';
 
@@ -28,8 +28,7 @@ export class OpenDisputeRpc {
   ) {}
 
   @OnRpc(bookingsRpc.dispute)
-  async open({ actor, data: input }: RpcContext<typeof bookingsRpc.dispute>): Promise<DisputeResult> {
-    const student = requireRole(actor, 'student');
+  async open({ actor: student, data: input }: RpcContext<typeof bookingsRpc.dispute>): Promise<DisputeResult> {
     return this.ds.transaction(async (em) => {
       const booking = await this.store.lock(em, input.bookingId);
       if (!booking || booking.studentId !== student.userId) throw bookingNotFound();

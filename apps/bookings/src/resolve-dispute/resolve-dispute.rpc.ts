@@ -4,7 +4,7 @@ import { bookingsRpc, type DisputeResult } from '@tutorhub/contracts';
 import { OnRpc, OutboxService, ReadYourWrites, type RpcContext } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
 import { endDisputeAction, resolveDispute, validateDisputeResolution } from '../domain/dispute-rules';
-import { bookingNotFound, disputeNotFound, requireRole } from '../shared/access';
+import { bookingNotFound, disputeNotFound } from '../shared/access';
 import { BookingStore, parties } from '../stores/booking.store';
 import { DisputeStore } from '../stores/dispute.store';
 
@@ -23,8 +23,7 @@ export class ResolveDisputeRpc {
   ) {}
 
   @OnRpc(bookingsRpc.disputesResolve)
-  async resolve({ actor, data: input }: RpcContext<typeof bookingsRpc.disputesResolve>): Promise<DisputeResult> {
-    const admin = requireRole(actor, 'admin');
+  async resolve({ actor: admin, data: input }: RpcContext<typeof bookingsRpc.disputesResolve>): Promise<DisputeResult> {
     // Resolving needs payments' confirmation of the freeze: wait for it, bounded (read-your-writes).
     const awaitingFreeze = await DisputeStore.bookingAwaitingFreeze(this.ds.manager, input.disputeId);
     if (awaitingFreeze) {

@@ -6,7 +6,7 @@ import { OnRpc, OutboxService, type RpcContext } from '@tutorhub/messaging';
 import { PG, pgCode } from '@tutorhub/persistence';
 import { AppError, Clock } from '@tutorhub/platform';
 import { assertCanReview, validateReview } from '../domain/review-rules';
-import { bookingNotFound, partyOf, requireRole } from '../shared/access';
+import { bookingNotFound, partyOf } from '../shared/access';
 import { BookingStore, parties } from '../stores/booking.store';
 import { ReviewStore } from '../stores/review.store';
 import { TutorProfileStore } from '../stores/tutor-profile.store';
@@ -26,8 +26,7 @@ export class ReviewBookingRpc {
   ) {}
 
   @OnRpc(bookingsRpc.review)
-  async review({ actor, data: input }: RpcContext<typeof bookingsRpc.review>): Promise<ReviewResult> {
-    const caller = requireRole(actor, ['student', 'tutor']);
+  async review({ actor: caller, data: input }: RpcContext<typeof bookingsRpc.review>): Promise<ReviewResult> {
     try {
       return await this.ds.transaction(async (em) => {
         const booking = await this.store.lock(em, input.bookingId);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { bookingsRpc, type Booking, type Page } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { bookingNotFound, canSee, requireActor } from '../shared/access';
+import { bookingNotFound, canSee } from '../shared/access';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage } from '../shared/cursor';
 import { BookingStore } from '../stores/booking.store';
 
@@ -16,8 +16,7 @@ export class ViewBookingsRpc {
 
   /** The caller's bookings (an admin: everyone's), latest lesson first. */
   @OnRpc(bookingsRpc.list)
-  async list({ actor, data: input }: RpcContext<typeof bookingsRpc.list>): Promise<Page<Booking>> {
-    const caller = requireActor(actor);
+  async list({ actor: caller, data: input }: RpcContext<typeof bookingsRpc.list>): Promise<Page<Booking>> {
     const limit = input.limit ?? DEFAULT_PAGE_SIZE;
     const rows = await this.store.list(this.ds.manager, {
       studentId: caller.role === 'student' ? caller.userId : undefined,
@@ -30,8 +29,7 @@ export class ViewBookingsRpc {
   }
 
   @OnRpc(bookingsRpc.get)
-  async get({ actor, data: { bookingId } }: RpcContext<typeof bookingsRpc.get>): Promise<Booking> {
-    const caller = requireActor(actor);
+  async get({ actor: caller, data: { bookingId } }: RpcContext<typeof bookingsRpc.get>): Promise<Booking> {
     const booking = await this.store.view(this.ds.manager, bookingId);
     if (!booking || !canSee(caller, booking)) throw bookingNotFound();
     return booking;
