@@ -5,9 +5,9 @@ import { OutboxService } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
 import { ProcessRefunds } from '../process-refunds/process-refunds';
 import { minor } from '../shared/db';
-import { EscrowTransitions } from '../shared/escrow-transitions';
+import { EscrowTransitions, settleThenRefundSoon, type SettleInput } from '../shared/escrow-transitions';
 import { lockBookingIfKnown } from '../stores/booking.store';
-import { lockEscrowByBooking, type EscrowRow } from '../stores/escrow.store';
+import { lockEscrowByBooking } from '../stores/escrow.store';
 
 /**
  * A dispute freezes the escrow, and its resolution settles it. Driven by `dispute-escrow.events.ts`,
@@ -99,13 +99,13 @@ export class DisputeEscrow {
       await this.escrows.ignore(em, escrow, `resolve:${d.outcome}`, source, { disputeId: d.disputeId, reason: 'escrow not frozen' });
       return;
     }
-    if (d.outcome === 'release') await this.settle(em, escrow, 'release', 0, 'dispute_release', source);
-    else if (d.outcome === 'refund') await this.settle(em, escrow, 'refund', 10000, 'dispute_refund', source);
-    else await this.settle(em, escrow, 'split', d.refundBasisPoints, 'dispute_split', source);
-  }
-
-  private async settle(em: EntityManager, escrow: EscrowRow, action: 'release' | 'refund' | 'split', bps: number, reason: string, source: string) {
-    const applied = await this.escrows.settle(em, escrow, { action, refundBps: bps, reason, now: this.clock.now(), source });
-    if (applied) this.refunds.kickSoon();
+    const now = this.clock.now();
+    const settlement: SettleInput =
+      d.outcome === 'release'
+        ? { action: 'release', refundBps: 0, reason: 'dispute_release', now, source }
+        : d.outcome === 'refund'
+          ? { action: 'refund', refundBps: 10000, reason: 'dispute_refund', now, source }
+          : { action: 'split', refundBps: d.refundBasisPoints, reason: 'dispute_split', now, source };
+    await settleThenRefundSoon(this.escrows, this.refunds, em, escrow, settlement);
   }
 }
