@@ -35,16 +35,7 @@ export class DisputeEscrow {
     const detail = { disputeId: d.disputeId };
     const parties = { bookingId: d.bookingId, studentId: d.studentId, tutorId: d.tutorId, disputeId: d.disputeId };
     if (!escrow) {
-      await this.escrows.audit(em, {
-        bookingId: d.bookingId,
-        escrowId: null,
-        action: 'freeze',
-        outcome: 'ignored',
-        fromStatus: null,
-        toStatus: null,
-        source: 'bookings.dispute.opened',
-        detail: { ...detail, reason: 'no escrow for this booking' },
-      });
+      await this.escrows.ignoreWithoutEscrow(em, d.bookingId, 'freeze', 'bookings.dispute.opened', detail);
       await this.outbox.add(em, 'payments.escrow.freeze_rejected.v1', { ...parties, escrowId: null, escrowStatus: 'none', reason: 'no_escrow' });
       return;
     }
@@ -81,16 +72,7 @@ export class DisputeEscrow {
     const escrow = await lockEscrowByBooking(em, d.bookingId);
     const source = 'bookings.dispute.resolved';
     if (!escrow) {
-      await this.escrows.audit(em, {
-        bookingId: d.bookingId,
-        escrowId: null,
-        action: `resolve:${d.outcome}`,
-        outcome: 'ignored',
-        fromStatus: null,
-        toStatus: null,
-        source,
-        detail: { disputeId: d.disputeId, reason: 'no escrow for this booking' },
-      });
+      await this.escrows.ignoreWithoutEscrow(em, d.bookingId, `resolve:${d.outcome}`, source, { disputeId: d.disputeId });
       return;
     }
     // Bookings resolves only a dispute whose freeze we confirmed, so the escrow is frozen; any

@@ -60,16 +60,7 @@ export class SettleAfterLesson {
     const escrow = await lockEscrowByBooking(em, d.bookingId);
     const source = 'sessions.session.ended';
     if (!escrow) {
-      await this.escrows.audit(em, {
-        bookingId: d.bookingId,
-        escrowId: null,
-        action: 'session_ended',
-        outcome: 'ignored',
-        fromStatus: null,
-        toStatus: null,
-        source,
-        detail: { reason: 'no escrow for this booking' },
-      });
+      await this.escrows.ignoreWithoutEscrow(em, d.bookingId, 'session_ended', source, {});
       return;
     }
     // docs/design.md §4: starting counts as joining; a party who never joined is absent. Tutor absent

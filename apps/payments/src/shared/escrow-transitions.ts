@@ -310,6 +310,20 @@ export class EscrowTransitions {
     await this.audit(em, { ...this.auditBase(escrow, action, source), outcome: 'ignored', toStatus: null, detail });
   }
 
+  /** Records an event about a booking that has no escrow (never paid, or not yet): nothing to change. */
+  async ignoreWithoutEscrow(em: EntityManager, bookingId: string, action: string, source: string, detail: Record<string, unknown>): Promise<void> {
+    await this.audit(em, {
+      bookingId,
+      escrowId: null,
+      action,
+      outcome: 'ignored',
+      fromStatus: null,
+      toStatus: null,
+      source,
+      detail: { ...detail, reason: 'no escrow for this booking' },
+    });
+  }
+
   private auditBase(escrow: EscrowRow, action: string, source: string): AuditInput {
     return { bookingId: escrow.booking_id, escrowId: escrow.id, action, outcome: 'applied', fromStatus: escrow.status, toStatus: null, source };
   }
