@@ -3,14 +3,13 @@ import {
   acceptedBooking,
   admin,
   balance,
+  harnessPerFile,
   initiate,
   jobs,
-  ledgerInvariants,
   payFor,
   paymentView,
   publish,
   sandboxStore,
-  startHarness,
   tutor,
   wallet,
   type Harness,
@@ -22,15 +21,7 @@ jest.setTimeout(60_000);
 
 let h: Harness;
 
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
-afterEach(async () => {
-  await ledgerInvariants(h.ds);
-});
+harnessPerFile((started) => (h = started));
 
 async function endSession(b: TestBooking, o: { tutorJoined?: boolean; studentJoined?: boolean; endedAt?: Date } = {}) {
   const endedAt = o.endedAt ?? b.endsAt;

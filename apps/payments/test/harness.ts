@@ -174,6 +174,26 @@ export async function startHarness(
   return h;
 }
 
+/**
+ * The usual setup of a file: one harness for all its tests, closed after them, and the ledger's
+ * invariants checked after every test. `set` receives the harness once it started:
+ * `let h: Harness; harnessPerFile((started) => (h = started));`.
+ */
+export function harnessPerFile(set: (h: Harness) => void): void {
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness();
+    set(started);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  afterEach(async () => {
+    if (!started) throw new Error('the payments harness did not start');
+    await ledgerInvariants(started.ds);
+  });
+}
+
 export const student = (): Actor => ({ userId: randomUUID(), role: 'student' });
 export const tutor = (): Actor => ({ userId: randomUUID(), role: 'tutor' });
 export const admin = (): Actor => ({ userId: randomUUID(), role: 'admin' });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expireSamples } from '@tutorhub/platform';
-import { acceptedBooking, eventually, jobs, ledgerInvariants, payFor, paymentView, publish, startHarness, type Harness, type TestBooking } from './harness';
+import { acceptedBooking, eventually, harnessPerFile, jobs, payFor, paymentView, publish, type Harness, type TestBooking } from './harness';
 
 // The gauges behind the payments alerts and dashboard panels (docs/operations.md, "Alerts and
 // runbooks"), read from the service's real /metrics endpoint.
@@ -9,15 +9,7 @@ jest.setTimeout(60_000);
 
 let h: Harness;
 
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
-afterEach(async () => {
-  await ledgerInvariants(h.ds);
-});
+harnessPerFile((started) => (h = started));
 
 /** The value of one series on /metrics, read afresh (sampled gauges are otherwise cached). */
 async function metric(name: string, labels: Record<string, string> = {}): Promise<number | undefined> {

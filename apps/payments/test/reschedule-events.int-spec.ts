@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { balance, initiate, ledgerInvariants, payFor, paymentView, publish, startHarness, student, tutor, type Harness, type TestBooking } from './harness';
+import { balance, harnessPerFile, initiate, payFor, paymentView, publish, student, tutor, type Harness, type TestBooking } from './harness';
 
 /**
  * Reschedule (issue 16) as payments hears it: the read model's times follow the newest slot
@@ -10,15 +10,7 @@ jest.setTimeout(60_000);
 
 let h: Harness;
 
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
-afterEach(async () => {
-  await ledgerInvariants(h.ds);
-});
+harnessPerFile((started) => (h = started));
 
 const HOUR = 3_600_000;
 
