@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { expireSamples } from '@tutorhub/platform';
-import { acceptedBooking, eventually, harnessPerFile, jobs, payFor, paymentView, publish, type Harness, type TestBooking } from './harness';
+import { acceptedBooking, eventually, harnessPerFile, jobs, payFor, paymentView, sessionEnded, type Harness } from './harness';
 
 // The gauges behind the payments alerts and dashboard panels (docs/operations.md, "Alerts and
 // runbooks"), read from the service's real /metrics endpoint.
@@ -25,22 +24,6 @@ async function metric(name: string, labels: Record<string, string> = {}): Promis
   return undefined;
 }
 
-async function endSession(b: TestBooking) {
-  await publish(h, 'sessions.session.ended.v1', {
-    sessionId: randomUUID(),
-    bookingId: b.bookingId,
-    studentId: b.student.userId,
-    tutorId: b.tutor.userId,
-    endedBy: 'system',
-    startedAt: b.startsAt.toISOString(),
-    endedAt: b.endsAt.toISOString(),
-    durationSeconds: 3600,
-    scheduledDurationSeconds: 3600,
-    attendance: { studentJoinedAt: b.startsAt.toISOString(), tutorJoinedAt: b.startsAt.toISOString() },
-    absentParty: null,
-  });
-}
-
 describe('payments metrics', () => {
   it('shows money held in escrow, an escrow due but not released with its age, and the amount released', async () => {
     expect(await metric('payments_escrow_due_unreleased_oldest_seconds')).toBe(0);
@@ -52,7 +35,7 @@ describe('payments metrics', () => {
     await eventually(async () => (await paymentView(h, b.bookingId, b.student)).escrow?.status === 'held');
     expect(await metric('payments_escrow_held_minor', { currency: 'ETB' })).toBe(150000);
 
-    await endSession(b);
+    await sessionEnded(h, b);
     expect((await paymentView(h, b.bookingId, b.student)).escrow?.status).toBe('release_scheduled');
     // Scheduled, not yet due: nothing is late.
     expect(await metric('payments_escrow_due_unreleased')).toBe(0);

@@ -1,5 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { balance, harnessPerFile, initiate, payFor, paymentView, publish, student, tutor, type Harness, type TestBooking } from './harness';
+import {
+  balance,
+  harnessPerFile,
+  initiate,
+  payFor,
+  paymentView,
+  publish,
+  publishAccepted,
+  student,
+  tutor,
+  type Harness,
+  type TestBooking,
+} from './harness';
 
 /**
  * Reschedule (issue 16) as payments hears it: the read model's times follow the newest slot
@@ -18,16 +30,7 @@ function booking(): TestBooking {
   const startsAt = new Date(h.clock.now().getTime() + 48 * HOUR);
   return { bookingId: randomUUID(), student: student(), tutor: tutor(), price: { amountMinor: 150000, currency: 'ETB' }, startsAt, endsAt: new Date(startsAt.getTime() + HOUR) };
 }
-const accepted = (b: TestBooking) =>
-  publish(h, 'bookings.booking.accepted.v1', {
-    bookingId: b.bookingId,
-    studentId: b.student.userId,
-    tutorId: b.tutor.userId,
-    subject: 'Mathematics',
-    startsAt: b.startsAt.toISOString(),
-    endsAt: b.endsAt.toISOString(),
-    price: b.price,
-  });
+const accepted = (b: TestBooking) => publishAccepted(h, b);
 const rescheduled = (b: TestBooking, shiftHours: number, slotSequence: number, status: 'accepted' | 'confirmed' | 'requested' = 'accepted') =>
   publish(h, 'bookings.booking.rescheduled.v1', {
     bookingId: b.bookingId,
