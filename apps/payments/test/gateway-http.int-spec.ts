@@ -3,19 +3,7 @@ import type { Actor } from '@tutorhub/contracts';
 import { accessTokenFor, startGatewayProcess, startServiceProcess, type AppProcess } from '@tutorhub/testing';
 // The real gateway runs as its own process on the same database and broker namespace, so these
 // requests go HTTP → gateway → RPC → payments → Chapa sandbox for real.
-import {
-  acceptedBooking,
-  admin,
-  checkout,
-  jobs,
-  ledgerInvariants,
-  sandboxStore,
-  sessionEnded,
-  startHarness,
-  student,
-  tutor,
-  type Harness,
-} from './harness';
+import { acceptedBooking, admin, checkout, jobs, ledgerInvariants, sandboxStore, sessionEnded, startHarness, student, tutor, type Harness } from './harness';
 
 jest.setTimeout(60_000);
 

@@ -1,17 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  balance,
-  harnessPerFile,
-  initiate,
-  payFor,
-  paymentView,
-  publish,
-  publishAccepted,
-  student,
-  tutor,
-  type Harness,
-  type TestBooking,
-} from './harness';
+import { balance, harnessPerFile, initiate, payFor, paymentView, publish, publishAccepted, student, tutor, type Harness, type TestBooking } from './harness';
 
 /**
  * Reschedule (issue 16) as payments hears it: the read model's times follow the newest slot
