@@ -10,13 +10,12 @@ import {
   balance,
   checkout,
   eventually,
+  harnessPerFile,
   initiate,
   jobs,
-  ledgerInvariants,
   payFor,
   paymentView,
   sandboxStore,
-  startHarness,
   tutor,
   wallet,
   WEBHOOK_SECRET,
@@ -34,14 +33,8 @@ let h: Harness;
 const CBE = 946;
 const HOUR = 3_600_000;
 
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+harnessPerFile((started) => (h = started));
 afterEach(async () => {
-  await ledgerInvariants(h.ds);
   await assertMoneyInvariants(h.svc.db.url);
 });
 

@@ -3,12 +3,11 @@ import { register } from 'prom-client';
 import {
   acceptedBooking,
   checkout,
+  harnessPerFile,
   initiate,
   jobs,
-  ledgerInvariants,
   paymentView,
   sandboxStore,
-  startHarness,
   WEBHOOK_SECRET,
   type Harness,
   type TestBooking,
@@ -18,15 +17,7 @@ jest.setTimeout(60_000);
 
 let h: Harness;
 
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
-afterEach(async () => {
-  await ledgerInvariants(h.ds);
-});
+harnessPerFile((started) => (h = started));
 
 const sign = (body: string, secret = WEBHOOK_SECRET) => createHmac('sha256', secret).update(body).digest('hex');
 

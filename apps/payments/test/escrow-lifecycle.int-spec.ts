@@ -3,14 +3,14 @@ import {
   acceptedBooking,
   admin,
   balance,
+  harnessPerFile,
   initiate,
   jobs,
-  ledgerInvariants,
   payFor,
   paymentView,
   publish,
   sandboxStore,
-  startHarness,
+  sessionEnded,
   tutor,
   wallet,
   type Harness,
@@ -22,36 +22,7 @@ jest.setTimeout(60_000);
 
 let h: Harness;
 
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
-afterEach(async () => {
-  await ledgerInvariants(h.ds);
-});
-
-async function endSession(b: TestBooking, o: { tutorJoined?: boolean; studentJoined?: boolean; endedAt?: Date } = {}) {
-  const endedAt = o.endedAt ?? b.endsAt;
-  const startedAt = new Date(b.startsAt.getTime());
-  await publish(h, 'sessions.session.ended.v1', {
-    sessionId: randomUUID(),
-    bookingId: b.bookingId,
-    studentId: b.student.userId,
-    tutorId: b.tutor.userId,
-    endedBy: 'system',
-    startedAt: startedAt.toISOString(),
-    endedAt: endedAt.toISOString(),
-    durationSeconds: Math.round((endedAt.getTime() - startedAt.getTime()) / 1000),
-    scheduledDurationSeconds: 3600,
-    attendance: {
-      studentJoinedAt: o.studentJoined === false ? null : startedAt.toISOString(),
-      tutorJoinedAt: o.tutorJoined === false ? null : startedAt.toISOString(),
-    },
-    absentParty: o.tutorJoined === false ? (o.studentJoined === false ? 'both' : 'tutor') : o.studentJoined === false ? 'student' : null,
-  });
-}
+harnessPerFile((started) => (h = started));
 
 /**
  * Bookings' cancellation event. `refundBasisPoints` is bookings' quote only: payments decides from
@@ -138,7 +109,7 @@ describe('cancellation refunds (docs/design.md §3 tiers, decided by payments fr
     const t = tutor();
     const b = await acceptedBooking(h, { tutor: t });
     await payFor(h, b);
-    await endSession(b);
+    await sessionEnded(h, b);
     await cancel(b, { hoursAhead: 0.01, by: 'tutor' });
     expect((await paymentView(h, b.bookingId, b.student)).escrow).toMatchObject({ status: 'release_scheduled', refundAmount: null });
     expect(await balance(h, 'refunds_payable', b.bookingId)).toBe(0);
@@ -194,7 +165,7 @@ describe('attendance (docs/design.md §4)', () => {
     const t = tutor();
     const b = await acceptedBooking(h, { tutor: t });
     await payFor(h, b);
-    await endSession(b, { tutorJoined: false });
+    await sessionEnded(h, b, { tutorJoined: false });
     const view = await paymentView(h, b.bookingId, b.student);
     expect(view.escrow).toMatchObject({ status: 'refunded', refundAmount: { amountMinor: 150000 } });
     expect(view.payment?.status).toBe('refunded');
@@ -204,7 +175,7 @@ describe('attendance (docs/design.md §4)', () => {
   it('pays the tutor when only the student was absent', async () => {
     const b = await acceptedBooking(h);
     await payFor(h, b);
-    await endSession(b, { studentJoined: false });
+    await sessionEnded(h, b, { studentJoined: false });
     expect((await paymentView(h, b.bookingId, b.student)).escrow?.status).toBe('release_scheduled');
   });
 
@@ -250,7 +221,7 @@ describe('attendance (docs/design.md §4)', () => {
     await payFor(h, b);
     await publish(h, 'bookings.booking.no_show.v1', { bookingId: b.bookingId, studentId: b.student.userId, tutorId: b.tutor.userId, absentParty: 'both' });
     expect((await paymentView(h, b.bookingId, b.student)).escrow).toMatchObject({ status: 'refunded', refundAmount: { amountMinor: 150000 } });
-    await endSession(b);
+    await sessionEnded(h, b);
     expect((await paymentView(h, b.bookingId, b.student)).escrow?.status).toBe('refunded');
   });
 });
@@ -259,7 +230,7 @@ describe('disputes', () => {
   async function disputed(): Promise<{ b: TestBooking; disputeId: string }> {
     const b = await acceptedBooking(h);
     await payFor(h, b);
-    await endSession(b);
+    await sessionEnded(h, b);
     const disputeId = randomUUID();
     await publish(h, 'bookings.dispute.opened.v1', {
       disputeId,
@@ -326,7 +297,7 @@ describe('disputes', () => {
   it('never settles from a resolution that reaches an escrow its dispute did not freeze', async () => {
     const b = await acceptedBooking(h);
     await payFor(h, b);
-    await endSession(b);
+    await sessionEnded(h, b);
     await resolve(b, randomUUID(), 'refund', 10000);
     expect((await paymentView(h, b.bookingId, b.student)).escrow?.status).toBe('release_scheduled');
     expect(await balance(h, 'refunds_payable', b.bookingId)).toBe(0);
@@ -372,7 +343,7 @@ describe('admin', () => {
     const before = await h.rpc.call<Record<string, Record<string, { count: number; amountMinor: number }>>>('payments', 'payments.admin.escrow_stats', {}, { actor: a });
     const usd = await acceptedBooking(h, { price: { amountMinor: 2500, currency: 'USD' } });
     await payFor(h, usd);
-    await endSession(usd);
+    await sessionEnded(h, usd);
     h.clock.set(new Date(usd.endsAt.getTime() + 25 * HOUR));
     const after = await h.rpc.call<Record<string, Record<string, { count: number; amountMinor: number }>>>('payments', 'payments.admin.escrow_stats', {}, { actor: a });
     expect(after.releaseScheduled.USD.count).toBe(before.releaseScheduled.USD.count + 1);

@@ -3,7 +3,7 @@ import type { Actor } from '@tutorhub/contracts';
 import { accessTokenFor, startGatewayProcess, startServiceProcess, type AppProcess } from '@tutorhub/testing';
 // The real gateway runs as its own process on the same database and broker namespace, so these
 // requests go HTTP → gateway → RPC → payments → Chapa sandbox for real.
-import { acceptedBooking, admin, checkout, jobs, ledgerInvariants, publish, sandboxStore, startHarness, student, tutor, type Harness } from './harness';
+import { acceptedBooking, admin, checkout, jobs, ledgerInvariants, sandboxStore, sessionEnded, startHarness, student, tutor, type Harness } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -119,19 +119,7 @@ it('lets the student release the escrow of a lesson that took place at once, and
   await checkout(h, p.body.txRef);
   const early = await call(`/api/sessions/${b.bookingId}/release-escrow`, b.student, { method: 'POST' });
   expect(early.body).toMatchObject({ status: 409, code: 'escrow.lesson_not_ended' });
-  await publish(h, 'sessions.session.ended.v1', {
-    sessionId: randomUUID(),
-    bookingId: b.bookingId,
-    studentId: b.student.userId,
-    tutorId: t.userId,
-    endedBy: t.userId,
-    startedAt: b.startsAt.toISOString(),
-    endedAt: b.endsAt.toISOString(),
-    durationSeconds: 3600,
-    scheduledDurationSeconds: 3600,
-    attendance: { studentJoinedAt: b.startsAt.toISOString(), tutorJoinedAt: b.startsAt.toISOString() },
-    absentParty: null,
-  });
+  await sessionEnded(h, b, { endedBy: t.userId });
   expect((await call(`/api/sessions/${b.bookingId}/release-escrow`, t, { method: 'POST' })).status).toBe(403);
   expect((await call(`/api/sessions/${b.bookingId}/release-escrow`, b.student, { method: 'POST', json: { reason: 'x' } })).status).toBe(400);
   const released = await call(`/api/sessions/${b.bookingId}/release-escrow`, b.student, { method: 'POST' });

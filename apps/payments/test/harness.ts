@@ -174,6 +174,26 @@ export async function startHarness(
   return h;
 }
 
+/**
+ * The usual setup of a file: one harness for all its tests, closed after them, and the ledger's
+ * invariants checked after every test. `set` receives the harness once it started:
+ * `let h: Harness; harnessPerFile((started) => (h = started));`.
+ */
+export function harnessPerFile(set: (h: Harness) => void): void {
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness();
+    set(started);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  afterEach(async () => {
+    if (!started) throw new Error('the payments harness did not start');
+    await ledgerInvariants(started.ds);
+  });
+}
+
 export const student = (): Actor => ({ userId: randomUUID(), role: 'student' });
 export const tutor = (): Actor => ({ userId: randomUUID(), role: 'tutor' });
 export const admin = (): Actor => ({ userId: randomUUID(), role: 'admin' });
@@ -223,7 +243,13 @@ export async function acceptedBooking(
     endsAt: new Date(0),
   };
   b.endsAt = new Date(b.startsAt.getTime() + 3_600_000);
-  await publish(h, 'bookings.booking.accepted.v1', {
+  await publishAccepted(h, b);
+  return b;
+}
+
+/** Bookings' `booking.accepted` for `b` (what payments learns the price and the slot from). */
+export function publishAccepted(h: Harness, b: TestBooking): Promise<string> {
+  return publish(h, 'bookings.booking.accepted.v1', {
     bookingId: b.bookingId,
     studentId: b.student.userId,
     tutorId: b.tutor.userId,
@@ -232,7 +258,36 @@ export async function acceptedBooking(
     endsAt: b.endsAt.toISOString(),
     price: b.price,
   });
-  return b;
+}
+
+/**
+ * Sessions' `session.ended` for `b`: started on time, ended at the booking's end (or `endedAt`),
+ * both parties there unless `tutorJoined`/`studentJoined` is false; ended by the system unless
+ * `endedBy` names someone.
+ */
+export async function sessionEnded(
+  h: Harness,
+  b: TestBooking,
+  o: { tutorJoined?: boolean; studentJoined?: boolean; endedAt?: Date; endedBy?: string } = {},
+): Promise<void> {
+  const endedAt = o.endedAt ?? b.endsAt;
+  const startedAt = new Date(b.startsAt.getTime());
+  await publish(h, 'sessions.session.ended.v1', {
+    sessionId: randomUUID(),
+    bookingId: b.bookingId,
+    studentId: b.student.userId,
+    tutorId: b.tutor.userId,
+    endedBy: o.endedBy ?? 'system',
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationSeconds: Math.round((endedAt.getTime() - startedAt.getTime()) / 1000),
+    scheduledDurationSeconds: 3600,
+    attendance: {
+      studentJoinedAt: o.studentJoined === false ? null : startedAt.toISOString(),
+      tutorJoinedAt: o.tutorJoined === false ? null : startedAt.toISOString(),
+    },
+    absentParty: o.tutorJoined === false ? (o.studentJoined === false ? 'both' : 'tutor') : o.studentJoined === false ? 'student' : null,
+  });
 }
 
 export interface Initiated {

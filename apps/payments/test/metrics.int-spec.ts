@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { expireSamples } from '@tutorhub/platform';
-import { acceptedBooking, eventually, jobs, ledgerInvariants, payFor, paymentView, publish, startHarness, type Harness, type TestBooking } from './harness';
+import { acceptedBooking, eventually, harnessPerFile, jobs, payFor, paymentView, sessionEnded, type Harness } from './harness';
 
 // The gauges behind the payments alerts and dashboard panels (docs/operations.md, "Alerts and
 // runbooks"), read from the service's real /metrics endpoint.
@@ -9,15 +8,7 @@ jest.setTimeout(60_000);
 
 let h: Harness;
 
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
-afterEach(async () => {
-  await ledgerInvariants(h.ds);
-});
+harnessPerFile((started) => (h = started));
 
 /** The value of one series on /metrics, read afresh (sampled gauges are otherwise cached). */
 async function metric(name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
@@ -33,22 +24,6 @@ async function metric(name: string, labels: Record<string, string> = {}): Promis
   return undefined;
 }
 
-async function endSession(b: TestBooking) {
-  await publish(h, 'sessions.session.ended.v1', {
-    sessionId: randomUUID(),
-    bookingId: b.bookingId,
-    studentId: b.student.userId,
-    tutorId: b.tutor.userId,
-    endedBy: 'system',
-    startedAt: b.startsAt.toISOString(),
-    endedAt: b.endsAt.toISOString(),
-    durationSeconds: 3600,
-    scheduledDurationSeconds: 3600,
-    attendance: { studentJoinedAt: b.startsAt.toISOString(), tutorJoinedAt: b.startsAt.toISOString() },
-    absentParty: null,
-  });
-}
-
 describe('payments metrics', () => {
   it('shows money held in escrow, an escrow due but not released with its age, and the amount released', async () => {
     expect(await metric('payments_escrow_due_unreleased_oldest_seconds')).toBe(0);
@@ -60,7 +35,7 @@ describe('payments metrics', () => {
     await eventually(async () => (await paymentView(h, b.bookingId, b.student)).escrow?.status === 'held');
     expect(await metric('payments_escrow_held_minor', { currency: 'ETB' })).toBe(150000);
 
-    await endSession(b);
+    await sessionEnded(h, b);
     expect((await paymentView(h, b.bookingId, b.student)).escrow?.status).toBe('release_scheduled');
     // Scheduled, not yet due: nothing is late.
     expect(await metric('payments_escrow_due_unreleased')).toBe(0);

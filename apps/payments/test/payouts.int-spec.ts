@@ -1,33 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '@tutorhub/contracts';
-import {
-  acceptedBooking,
-  admin,
-  balance,
-  eventually,
-  ledgerInvariants,
-  payFor,
-  startHarness,
-  student,
-  tutor,
-  wallet,
-  type Harness,
-} from './harness';
+import { acceptedBooking, admin, balance, eventually, harnessPerFile, payFor, student, tutor, wallet, type Harness } from './harness';
 
 jest.setTimeout(60_000);
 
 let h: Harness;
 const CBE = 946; // a bank id from the sandbox's GET /v1/banks
 
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
-afterEach(async () => {
-  await ledgerInvariants(h.ds);
-});
+harnessPerFile((started) => (h = started));
 
 /** A tutor whose wallet holds 127 500 ETB (one 1 500 ETB lesson, released, less 15 %). */
 async function fundedTutor(): Promise<Actor> {

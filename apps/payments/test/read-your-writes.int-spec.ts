@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OwnerBooking } from '@tutorhub/contracts';
 import { publishEvents } from '@tutorhub/testing';
-import { ledgerInvariants, paymentView, startHarness, student, tutor, type Harness, type Initiated } from './harness';
+import { harnessPerFile, paymentView, student, tutor, type Harness, type Initiated } from './harness';
 
 /**
  * Read-your-writes (issue 13, ADR 0006): the student pays right after the tutor accepted, while
@@ -12,15 +12,7 @@ jest.setTimeout(60_000);
 
 let h: Harness;
 
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
-afterEach(async () => {
-  await ledgerInvariants(h.ds);
-});
+harnessPerFile((started) => (h = started));
 
 function aBooking() {
   const s = student();

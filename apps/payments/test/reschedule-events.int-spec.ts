@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { balance, initiate, ledgerInvariants, payFor, paymentView, publish, startHarness, student, tutor, type Harness, type TestBooking } from './harness';
+import { balance, harnessPerFile, initiate, payFor, paymentView, publish, publishAccepted, student, tutor, type Harness, type TestBooking } from './harness';
 
 /**
  * Reschedule (issue 16) as payments hears it: the read model's times follow the newest slot
@@ -10,15 +10,7 @@ jest.setTimeout(60_000);
 
 let h: Harness;
 
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
-afterEach(async () => {
-  await ledgerInvariants(h.ds);
-});
+harnessPerFile((started) => (h = started));
 
 const HOUR = 3_600_000;
 
@@ -26,16 +18,7 @@ function booking(): TestBooking {
   const startsAt = new Date(h.clock.now().getTime() + 48 * HOUR);
   return { bookingId: randomUUID(), student: student(), tutor: tutor(), price: { amountMinor: 150000, currency: 'ETB' }, startsAt, endsAt: new Date(startsAt.getTime() + HOUR) };
 }
-const accepted = (b: TestBooking) =>
-  publish(h, 'bookings.booking.accepted.v1', {
-    bookingId: b.bookingId,
-    studentId: b.student.userId,
-    tutorId: b.tutor.userId,
-    subject: 'Mathematics',
-    startsAt: b.startsAt.toISOString(),
-    endsAt: b.endsAt.toISOString(),
-    price: b.price,
-  });
+const accepted = (b: TestBooking) => publishAccepted(h, b);
 const rescheduled = (b: TestBooking, shiftHours: number, slotSequence: number, status: 'accepted' | 'confirmed' | 'requested' = 'accepted') =>
   publish(h, 'bookings.booking.rescheduled.v1', {
     bookingId: b.bookingId,

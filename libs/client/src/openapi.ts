@@ -1657,10 +1657,6 @@ export interface components {
              */
             expiresAt: string;
         };
-        SessionEndBody: {
-            notes?: string;
-            sessionNotes?: string;
-        };
         SessionEndResponse: {
             session: components["schemas"]["SessionView"];
             /**
@@ -1668,6 +1664,10 @@ export interface components {
              * @example 2027-01-15T09:00:00Z
              */
             serverTime: string;
+        };
+        SessionEndBody: {
+            notes?: string;
+            sessionNotes?: string;
         };
         SessionStatusResponse: {
             canStart: boolean;

@@ -1,41 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { bookingsRpc, type Booking } from '@tutorhub/contracts';
-import { OnRpc, OutboxService, type RpcContext } from '@tutorhub/messaging';
-import { Clock } from '@tutorhub/platform';
-import { assertAcceptDeadline } from '../domain/accept-rules';
-import { requireRole } from '../shared/access';
-import { BookingStore, parties, slot } from '../stores/booking.store';
+import { OnRpc, type RpcContext } from '@tutorhub/messaging';
+import { AcceptBooking } from './accept-booking';
 
-/**
- * The tutor accepts a request by its accept deadline (domain/accept-rules.ts). One transaction
- * that locks the booking row first, so a concurrent decline, cancel or expiry is applied before
- * or after it and the second one is a 409 `booking.invalid_transition`.
- */
 @Injectable()
 export class AcceptBookingRpc {
-  constructor(
-    private readonly ds: DataSource,
-    private readonly clock: Clock,
-    private readonly outbox: OutboxService,
-    private readonly store: BookingStore,
-  ) {}
+  constructor(private readonly acceptBooking: AcceptBooking) {}
 
+  /** The booking's tutor accepts the request (rules in accept-booking.ts). */
   @OnRpc(bookingsRpc.accept)
-  async accept({ actor, data: { bookingId } }: RpcContext<typeof bookingsRpc.accept>): Promise<Booking> {
-    const tutor = requireRole(actor, 'tutor');
-    return this.ds.transaction(async (em) => {
-      const booking = await this.store.lockOwnTutorBooking(em, tutor, bookingId);
-      const now = this.clock.now();
-      assertAcceptDeadline(booking, now);
-      const accepted = await this.store.transition(em, booking, 'accept', { acceptedAt: now });
-      await this.outbox.add(em, 'bookings.booking.accepted.v1', {
-        ...parties(accepted),
-        ...slot(accepted),
-        price: { amountMinor: accepted.priceMinor, currency: accepted.currency },
-        slotSequence: accepted.slotSequence,
-      });
-      return this.store.viewInTransaction(em, bookingId);
-    });
+  async accept({ actor: tutor, data: { bookingId } }: RpcContext<typeof bookingsRpc.accept>): Promise<Booking> {
+    return this.acceptBooking.accept(tutor, bookingId);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { bookingsRpc, type RescheduleResult } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireRole } from '../shared/access';
 import { AcceptReschedule } from './accept-reschedule';
 
 @Injectable()
@@ -10,8 +9,7 @@ export class AcceptRescheduleRpc {
 
   /** The participant who did not propose (checked in the use case, under the booking's row lock). */
   @OnRpc(bookingsRpc.rescheduleAccept)
-  async accept({ actor, data: { bookingId } }: RpcContext<typeof bookingsRpc.rescheduleAccept>): Promise<RescheduleResult> {
-    const caller = requireRole(actor, ['student', 'tutor']);
+  async accept({ actor: caller, data: { bookingId } }: RpcContext<typeof bookingsRpc.rescheduleAccept>): Promise<RescheduleResult> {
     return this.acceptReschedule.accept(caller, bookingId);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { bookingsRpc, type CreatedTimeOff } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireRole } from '../shared/access';
 import { AddTimeOff } from './add-time-off';
 
 @Injectable()
@@ -10,8 +9,7 @@ export class AddTimeOffRpc {
 
   /** A tutor adds time off to their own calendar (rules in add-time-off.ts). */
   @OnRpc(bookingsRpc.timeOffCreate)
-  async createTimeOff({ actor, data: input }: RpcContext<typeof bookingsRpc.timeOffCreate>): Promise<CreatedTimeOff> {
-    const tutor = requireRole(actor, 'tutor');
+  async createTimeOff({ actor: tutor, data: input }: RpcContext<typeof bookingsRpc.timeOffCreate>): Promise<CreatedTimeOff> {
     return this.addTimeOff.add(tutor, input);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { bookingsRpc, type RescheduleResult } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireRole } from '../shared/access';
 import { DeclineReschedule } from './decline-reschedule';
 
 @Injectable()
@@ -10,8 +9,7 @@ export class DeclineRescheduleRpc {
 
   /** The participant who did not propose (checked in the use case, under the booking's row lock). */
   @OnRpc(bookingsRpc.rescheduleDecline)
-  async decline({ actor, data: { bookingId } }: RpcContext<typeof bookingsRpc.rescheduleDecline>): Promise<RescheduleResult> {
-    const caller = requireRole(actor, ['student', 'tutor']);
+  async decline({ actor: caller, data: { bookingId } }: RpcContext<typeof bookingsRpc.rescheduleDecline>): Promise<RescheduleResult> {
     return this.declineReschedule.decline(caller, bookingId);
   }
 }

@@ -1,21 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { bookingsRpc, type Dispute, type Page } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireRole } from '../shared/access';
-import { DEFAULT_PAGE_SIZE, decodeCursor, toPage } from '../shared/cursor';
-import { DisputeStore, toDispute } from '../stores/dispute.store';
+import { ListDisputes } from './list-disputes';
 
-/** The admins' dispute queue, newest first. */
 @Injectable()
 export class ListDisputesRpc {
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly listDisputes: ListDisputes) {}
 
+  /** The admins' dispute queue, newest first (list-disputes.ts). */
   @OnRpc(bookingsRpc.disputesList)
-  async list({ actor, data: input }: RpcContext<typeof bookingsRpc.disputesList>): Promise<Page<Dispute>> {
-    requireRole(actor, 'admin');
-    const limit = input.limit ?? DEFAULT_PAGE_SIZE;
-    const rows = await DisputeStore.list(this.ds.manager, { status: input.status, after: decodeCursor(input.cursor), limit });
-    return toPage(rows, limit, (r) => ({ at: r.opened_at, id: r.id }), toDispute);
+  async list({ data: input }: RpcContext<typeof bookingsRpc.disputesList>): Promise<Page<Dispute>> {
+    return this.listDisputes.list(input);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { bookingsRpc, type Slots } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireActor } from '../shared/access';
 import { ListSlots } from './list-slots';
 
 @Injectable()
@@ -10,8 +9,7 @@ export class ListSlotsRpc {
 
   /** Anyone signed in (rules in list-slots.ts). */
   @OnRpc(bookingsRpc.slots)
-  async slots({ actor, data: input }: RpcContext<typeof bookingsRpc.slots>): Promise<Slots> {
-    requireActor(actor);
+  async slots({ data: input }: RpcContext<typeof bookingsRpc.slots>): Promise<Slots> {
     return this.listSlots.slots(input);
   }
 }

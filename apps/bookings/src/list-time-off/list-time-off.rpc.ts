@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { bookingsRpc, type Page, type TimeOff } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireRole } from '../shared/access';
 import { ListTimeOff } from './list-time-off';
 
 @Injectable()
@@ -9,8 +8,7 @@ export class ListTimeOffRpc {
   constructor(private readonly timeOff: ListTimeOff) {}
 
   @OnRpc(bookingsRpc.timeOffList)
-  async listTimeOff({ actor, data: input }: RpcContext<typeof bookingsRpc.timeOffList>): Promise<Page<TimeOff>> {
-    const tutor = requireRole(actor, 'tutor');
+  async listTimeOff({ actor: tutor, data: input }: RpcContext<typeof bookingsRpc.timeOffList>): Promise<Page<TimeOff>> {
     return this.timeOff.list(tutor, input);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { bookingsRpc, type TutorProfile } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireRole } from '../shared/access';
 import { PublishTutorProfile } from './publish-tutor-profile';
 
 @Injectable()
@@ -10,8 +9,7 @@ export class PublishTutorProfileRpc {
 
   /** A tutor creates or replaces their own profile (publish-tutor-profile.ts). */
   @OnRpc(bookingsRpc.tutorsUpsertMe)
-  async upsertMe({ actor, data: input }: RpcContext<typeof bookingsRpc.tutorsUpsertMe>): Promise<TutorProfile> {
-    const tutor = requireRole(actor, 'tutor');
+  async upsertMe({ actor: tutor, data: input }: RpcContext<typeof bookingsRpc.tutorsUpsertMe>): Promise<TutorProfile> {
     return this.publishTutorProfile.publish(tutor, input);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { bookingsRpc } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireRole } from '../shared/access';
 import { RemoveTimeOff } from './remove-time-off';
 
 @Injectable()
@@ -9,8 +8,7 @@ export class RemoveTimeOffRpc {
   constructor(private readonly removeTimeOff: RemoveTimeOff) {}
 
   @OnRpc(bookingsRpc.timeOffDelete)
-  async deleteTimeOff({ actor, data: { timeOffId } }: RpcContext<typeof bookingsRpc.timeOffDelete>): Promise<{ deleted: true }> {
-    const tutor = requireRole(actor, 'tutor');
+  async deleteTimeOff({ actor: tutor, data: { timeOffId } }: RpcContext<typeof bookingsRpc.timeOffDelete>): Promise<{ deleted: true }> {
     return this.removeTimeOff.remove(tutor, timeOffId);
   }
 }

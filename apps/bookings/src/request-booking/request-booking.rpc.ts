@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { bookingsRpc, type Booking } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireRole } from '../shared/access';
 import { RequestBooking } from './request-booking';
 
 @Injectable()
@@ -10,8 +9,7 @@ export class RequestBookingRpc {
 
   /** A student requests a lesson (rules in request-booking.ts). */
   @OnRpc(bookingsRpc.create)
-  async create({ actor, data: input }: RpcContext<typeof bookingsRpc.create>): Promise<Booking> {
-    const student = requireRole(actor, 'student');
+  async create({ actor: student, data: input }: RpcContext<typeof bookingsRpc.create>): Promise<Booking> {
     return this.requestBooking.request(student, input);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { bookingsRpc, type Page, type TutorProfile } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireActor } from '../shared/access';
 import { SearchTutors } from './search-tutors';
 
 @Injectable()
@@ -9,8 +8,7 @@ export class SearchTutorsRpc {
   constructor(private readonly searchTutors: SearchTutors) {}
 
   @OnRpc(bookingsRpc.tutorsSearch)
-  async search({ actor, data: input }: RpcContext<typeof bookingsRpc.tutorsSearch>): Promise<Page<TutorProfile>> {
-    requireActor(actor);
+  async search({ data: input }: RpcContext<typeof bookingsRpc.tutorsSearch>): Promise<Page<TutorProfile>> {
     return this.searchTutors.search(input);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { bookingsRpc, type Availability } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireRole } from '../shared/access';
 import { SetAvailability } from './set-availability';
 
 @Injectable()
@@ -10,8 +9,7 @@ export class SetAvailabilityRpc {
 
   /** A tutor replaces their own weekly hours (rules in set-availability.ts). */
   @OnRpc(bookingsRpc.availabilitySetMe)
-  async setMe({ actor, data: input }: RpcContext<typeof bookingsRpc.availabilitySetMe>): Promise<Availability> {
-    const tutor = requireRole(actor, 'tutor');
+  async setMe({ actor: tutor, data: input }: RpcContext<typeof bookingsRpc.availabilitySetMe>): Promise<Availability> {
     return this.setAvailability.set(tutor, input);
   }
 }

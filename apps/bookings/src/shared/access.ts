@@ -1,13 +1,8 @@
 import type { Actor } from '@tutorhub/contracts';
-import { actorChecks, AppError } from '@tutorhub/platform';
+import { AppError } from '@tutorhub/platform';
 
-/**
- * The gateway authenticates; a pattern reached without an actor is refused outright. A wrong
- * role is a 403 (same code as the gateway's role guard), checked before anything is looked up.
- */
-export const { requireActor, requireRole } = actorChecks({
-  unauthenticated: { code: 'auth.unauthenticated', message: 'This call needs an authenticated user.' },
-});
+// The caller's role is checked by `@OnRpc(def)` against the definition's roles (401/403) before
+// a handler runs; what stays here is the per-object access: who may see which booking.
 
 export const bookingNotFound = () => new AppError(404, 'booking.not_found', 'No such booking.');
 export const tutorNotFound = () => new AppError(404, 'tutor.not_found', 'No such tutor.');

@@ -378,23 +378,11 @@ export class BookingStore {
   }
 }
 
-/** The columns of a new request (`insertRequested`). */
-export interface NewBooking {
-  id: string;
-  studentId: string;
-  tutorId: string;
-  subject: string;
-  note: string | null;
-  priceMinor: number;
-  currency: Currency;
-  startsAt: Date;
-  endsAt: Date;
-  durationMinutes: number;
-  acceptDeadline: Date;
-  paymentDeadline: Date;
-  idempotencyKey: string | null;
-  createdAt: Date;
-}
+/** The columns of a new request (`insertRequested`): the booking's own fields, before any change. */
+export type NewBooking = Pick<
+  BookingRecord,
+  'id' | 'studentId' | 'tutorId' | 'subject' | 'note' | 'priceMinor' | 'currency' | 'startsAt' | 'endsAt' | 'durationMinutes' | 'acceptDeadline' | 'paymentDeadline'
+> & { idempotencyKey: string | null; createdAt: Date };
 
 /** The ids every booking event carries. */
 export function parties(b: Pick<BookingRecord, 'id' | 'studentId' | 'tutorId'>) {

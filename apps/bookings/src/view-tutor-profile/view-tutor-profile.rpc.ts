@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { bookingsRpc, type TutorProfile } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireActor } from '../shared/access';
 import { ViewTutorProfile } from './view-tutor-profile';
 
 @Injectable()
@@ -9,8 +8,7 @@ export class ViewTutorProfileRpc {
   constructor(private readonly viewTutorProfile: ViewTutorProfile) {}
 
   @OnRpc(bookingsRpc.tutorsGet)
-  async get({ actor, data: { tutorId } }: RpcContext<typeof bookingsRpc.tutorsGet>): Promise<TutorProfile> {
-    requireActor(actor);
+  async get({ data: { tutorId } }: RpcContext<typeof bookingsRpc.tutorsGet>): Promise<TutorProfile> {
     return this.viewTutorProfile.get(tutorId);
   }
 }

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import {
   paymentsRpc,
@@ -13,14 +13,13 @@ import {
   type EscrowStats,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodParam, ZodValidationPipe, zodToOpenApi, Forwards } from '../http';
+import { ApiZodResponse, CurrentActor, Roles, ZodParam, Forwards } from '../http';
+import { OptionalZodBody } from './optional-body';
 
 /** `{reason?}` or no body. */
 const releaseBody = adminReleaseInputSchema.omit({ bookingId: true });
-const optionalReleaseBody = releaseBody.optional();
 /** `{refundBasisPoints?, reason?}` or no body (everything refunded). */
 const refundBody = adminRefundInputSchema.omit({ bookingId: true });
-const optionalRefundBody = refundBody.optional();
 
 const SETTLE_ERRORS = '404 escrow.not_found (no verified payment); 409 escrow.invalid_transition (already released or refunded).';
 
@@ -46,11 +45,10 @@ export class AdminEscrowController {
   @Forwards(paymentsRpc.adminRelease)
   @HttpCode(200)
   @ApiOperation({ summary: 'Release the escrow to the tutor now (less the platform fee)', description: SETTLE_ERRORS })
-  @ApiBody({ schema: zodToOpenApi(releaseBody, 'input') as never, required: false })
   @ApiZodResponse(bookingPaymentViewSchema)
   release(
     @ZodParam('bookingId', uuidSchema) bookingId: string,
-    @Body(new ZodValidationPipe(optionalReleaseBody)) body: z.output<typeof optionalReleaseBody>,
+    @OptionalZodBody(releaseBody) body: z.output<typeof releaseBody> | undefined,
     @CurrentActor() actor: Actor,
   ): Promise<BookingPaymentView> {
     return this.rpc.call(paymentsRpc.adminRelease, { ...body, bookingId }, { actor });
@@ -63,11 +61,10 @@ export class AdminEscrowController {
     summary: 'Refund the escrow to the student through Chapa (all of it, or `refundBasisPoints` of it)',
     description: `What is not refunded is released to the tutor less the fee. ${SETTLE_ERRORS}`,
   })
-  @ApiBody({ schema: zodToOpenApi(refundBody, 'input') as never, required: false })
   @ApiZodResponse(bookingPaymentViewSchema)
   refund(
     @ZodParam('bookingId', uuidSchema) bookingId: string,
-    @Body(new ZodValidationPipe(optionalRefundBody)) body: z.output<typeof optionalRefundBody>,
+    @OptionalZodBody(refundBody) body: z.output<typeof refundBody> | undefined,
     @CurrentActor() actor: Actor,
   ): Promise<BookingPaymentView> {
     return this.rpc.call(paymentsRpc.adminRefund, { ...body, bookingId }, { actor });

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import {
   paymentsRpc,
@@ -16,15 +16,14 @@ import {
   type AdminRefundView,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodParam, ZodQuery, ZodValidationPipe, zodToOpenApi, Forwards } from '../http';
+import { ApiZodResponse, CurrentActor, Roles, ZodParam, ZodQuery, Forwards } from '../http';
+import { OptionalZodBody } from './optional-body';
 
 /** Query strings may carry unrelated keys (cache busters): strip rather than refuse them. */
 const refundsQuery = z.object(adminRefundsListInputSchema.shape);
 /** `{reason?}` or no body. */
 const retryBody = adminRefundRetryInputSchema.omit({ refundId: true });
-const optionalRetryBody = retryBody.optional();
 const paymentRefundBody = adminPaymentRefundInputSchema.omit({ paymentId: true });
-const optionalPaymentRefundBody = paymentRefundBody.optional();
 
 /** Refunds that need an operator, and money that has no other way back (issue 13; docs/adr/0007). */
 @ApiTags('admin')
@@ -55,11 +54,10 @@ export class AdminRefundsController {
       'A `failed` refund is submitted to Chapa again under its unique reference (never twice: a copy Chapa already has is verified ' +
       'instead); a `needs_review` one is only verified again. 404 refund.not_found; 409 refund.not_retryable (any other status).',
   })
-  @ApiBody({ schema: zodToOpenApi(retryBody, 'input') as never, required: false })
   @ApiZodResponse(adminRefundViewSchema)
   retry(
     @ZodParam('refundId', uuidSchema) refundId: string,
-    @Body(new ZodValidationPipe(optionalRetryBody)) body: z.output<typeof optionalRetryBody>,
+    @OptionalZodBody(retryBody) body: z.output<typeof retryBody> | undefined,
     @CurrentActor() actor: Actor,
   ): Promise<AdminRefundView> {
     return this.rpc.call(paymentsRpc.adminRefundRetry, { ...body, refundId }, { actor });
@@ -75,11 +73,10 @@ export class AdminRefundsController {
       '`refunded`. 404 payment.not_found; 409 payment.not_refundable (not flagged, or already refunded), payment.nothing_received; ' +
       '503 chapa.unavailable.',
   })
-  @ApiBody({ schema: zodToOpenApi(paymentRefundBody, 'input') as never, required: false })
   @ApiZodResponse(adminPaymentRefundResultSchema)
   refundPayment(
     @ZodParam('paymentId', uuidSchema) paymentId: string,
-    @Body(new ZodValidationPipe(optionalPaymentRefundBody)) body: z.output<typeof optionalPaymentRefundBody>,
+    @OptionalZodBody(paymentRefundBody) body: z.output<typeof paymentRefundBody> | undefined,
     @CurrentActor() actor: Actor,
   ): Promise<AdminPaymentRefundResult> {
     return this.rpc.call(paymentsRpc.adminPaymentRefund, { ...body, paymentId }, { actor, timeoutMs: 40000 });

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, HttpCode, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import {
   bookingsRpc,
@@ -27,11 +27,11 @@ import {
   type ReviewResult,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodParam, ZodQuery, ZodValidationPipe, zodToOpenApi, Forwards } from '../http';
+import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodParam, ZodQuery, Forwards } from '../http';
+import { OptionalZodBody } from './optional-body';
 
 /** `{reason?}`, or no body at all. */
-const optionalReason = reasonBody.optional();
-type OptionalReason = z.output<typeof optionalReason>;
+type OptionalReason = z.output<typeof reasonBody> | undefined;
 
 /**
  * Bookings, reviews and disputes (docs/design.md §6), served by the bookings service, which authorises:
@@ -96,11 +96,10 @@ export class BookingsController {
   @HttpCode(200)
   @Roles('tutor')
   @ApiOperation({ summary: 'The booking’s tutor declines the request' })
-  @ApiBody({ schema: zodToOpenApi(reasonBody, 'input') as never, required: false })
   @ApiZodResponse(bookingSchema)
   decline(
     @ZodParam('id', uuidSchema) id: string,
-    @Body(new ZodValidationPipe(optionalReason)) body: OptionalReason,
+    @OptionalZodBody(reasonBody) body: OptionalReason,
     @CurrentActor() actor: Actor,
   ): Promise<Booking> {
     return this.rpc.call(bookingsRpc.decline, { bookingId: id, ...(body ?? {}) }, { actor });
@@ -118,11 +117,10 @@ export class BookingsController {
       'a booking still requested or accepted, or cancelled by the tutor or an admin, refunds 100 %. Payments decides the money from the same facts. ' +
       '409 booking.cancel_window_closed from `canStartFrom` on (the session decides then).',
   })
-  @ApiBody({ schema: zodToOpenApi(reasonBody, 'input') as never, required: false })
   @ApiZodResponse(bookingSchema)
   cancel(
     @ZodParam('id', uuidSchema) id: string,
-    @Body(new ZodValidationPipe(optionalReason)) body: OptionalReason,
+    @OptionalZodBody(reasonBody) body: OptionalReason,
     @CurrentActor() actor: Actor,
   ): Promise<Booking> {
     return this.rpc.call(bookingsRpc.cancel, { bookingId: id, ...(body ?? {}) }, { actor });

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import {
   paymentsRpc,
@@ -22,16 +22,14 @@ import {
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
 import { AppError } from '@tutorhub/platform';
-import { ApiZodResponse, CurrentActor, Forwards, Roles, ZodParam, ZodValidationPipe, zodToOpenApi } from '../http';
+import { ApiZodResponse, CurrentActor, Forwards, Roles, ZodParam } from '../http';
+import { OptionalZodBody } from './optional-body';
 import { withOwnerFallback } from './read-your-writes';
 
 type SessionsCall = (typeof sessionsRpc)[keyof typeof sessionsRpc];
 
 /** An admin's optional `{reason}` for a release. */
 const releaseBody = adminReleaseInputSchema.omit({ bookingId: true });
-
-/** `{notes?}`, or no body at all. */
-const endBody = sessionEndBodySchema.optional();
 
 /**
  * The video session of a booking (docs/design.md §6; the mobile app calls these exact paths). The
@@ -91,11 +89,10 @@ export class SessionsController {
     summary: 'End the session (ending an ended session answers the first end)',
     description: 'Optional body `{notes}` or, as the original app sends it, `{sessionNotes}`; an empty string means no notes.',
   })
-  @ApiBody({ schema: zodToOpenApi(sessionEndBodySchema, 'input') as never, required: false })
   @ApiZodResponse(sessionEndResponseSchema)
   end(
     @ZodParam('bookingId', uuidSchema) bookingId: string,
-    @Body(new ZodValidationPipe(endBody)) body: { notes?: string; sessionNotes?: string } | undefined,
+    @OptionalZodBody(sessionEndBodySchema) body: { notes?: string; sessionNotes?: string } | undefined,
     @CurrentActor() actor: Actor,
   ): Promise<SessionEndResponse> {
     const notes = sessionEndNotes(body);
@@ -114,11 +111,10 @@ export class SessionsController {
       'this ends the dispute window. 403 for a tutor; 404 escrow.not_found; 409 escrow.lesson_not_ended, escrow.frozen_by_dispute, ' +
       'escrow.already_settled (student) or escrow.invalid_transition (admin). An admin may give `{reason}`; the student sends no body.',
   })
-  @ApiBody({ schema: zodToOpenApi(releaseBody, 'input') as never, required: false })
   @ApiZodResponse(bookingPaymentViewSchema)
   releaseEscrow(
     @ZodParam('bookingId', uuidSchema) bookingId: string,
-    @Body(new ZodValidationPipe(releaseBody.optional())) body: z.output<typeof releaseBody> | undefined,
+    @OptionalZodBody(releaseBody) body: z.output<typeof releaseBody> | undefined,
     @CurrentActor() actor: Actor,
   ): Promise<BookingPaymentView> {
     if (actor.role === 'admin') return this.rpc.call(paymentsRpc.adminRelease, { ...body, bookingId }, { actor });

@@ -433,12 +433,7 @@ export class ChapaClient {
     if (reference) result.reference = reference;
     if (d.merchant_reference) result.merchantReference = d.merchant_reference;
     if (d.tx_ref) result.txRef = d.tx_ref;
-    if (d.currency && isChapaCurrency(d.currency.toUpperCase())) {
-      result.currency = d.currency.toUpperCase() as ChapaCurrency;
-      if (d.amount !== undefined && d.amount !== null) {
-        result.amountMinor = this.amount(operation, answer, d.amount, result.currency);
-      }
-    }
+    Object.assign(result, this.reportedMoney(operation, answer, d));
     return result;
   }
 
@@ -496,12 +491,7 @@ export class ChapaClient {
     if (d.account_name) result.accountName = d.account_name;
     if (d.account_number) result.accountNumber = d.account_number;
     if (d.bank_code) result.bankCode = d.bank_code;
-    if (d.currency && isChapaCurrency(d.currency.toUpperCase())) {
-      result.currency = d.currency.toUpperCase() as ChapaCurrency;
-      if (d.amount !== undefined && d.amount !== null) {
-        result.amountMinor = this.amount(operation, answer, d.amount, result.currency);
-      }
-    }
+    Object.assign(result, this.reportedMoney(operation, answer, d));
     return result;
   }
 
@@ -632,6 +622,22 @@ export class ChapaClient {
     const upper = value.toUpperCase();
     if (!isChapaCurrency(upper)) throw this.invalid(operation, answer, `unexpected currency ${JSON.stringify(value)}`);
     return upper;
+  }
+
+  /**
+   * The money a refund or transfer verify reports: its amount counts only in a currency we know,
+   * and a missing or unknown currency leaves both unset (not reported) rather than failing the
+   * answer; an amount that does not parse in a known currency is an invalid answer.
+   */
+  private reportedMoney(
+    operation: string,
+    answer: Answer,
+    d: { currency?: string | null; amount?: string | number | null },
+  ): { currency?: ChapaCurrency; amountMinor?: number } {
+    if (!d.currency || !isChapaCurrency(d.currency.toUpperCase())) return {};
+    const currency = d.currency.toUpperCase() as ChapaCurrency;
+    if (d.amount === undefined || d.amount === null) return { currency };
+    return { currency, amountMinor: this.amount(operation, answer, d.amount, currency) };
   }
 
   private amount(operation: string, answer: Answer, value: string | number, currency: ChapaCurrency): number {

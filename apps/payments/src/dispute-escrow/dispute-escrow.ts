@@ -5,9 +5,9 @@ import { OutboxService } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
 import { ProcessRefunds } from '../process-refunds/process-refunds';
 import { minor } from '../shared/db';
-import { EscrowTransitions } from '../shared/escrow-transitions';
+import { EscrowTransitions, settleThenRefundSoon, type SettleInput } from '../shared/escrow-transitions';
 import { lockBookingIfKnown } from '../stores/booking.store';
-import { lockEscrowByBooking, type EscrowRow } from '../stores/escrow.store';
+import { lockEscrowByBooking } from '../stores/escrow.store';
 
 /**
  * A dispute freezes the escrow, and its resolution settles it. Driven by `dispute-escrow.events.ts`,
@@ -35,16 +35,7 @@ export class DisputeEscrow {
     const detail = { disputeId: d.disputeId };
     const parties = { bookingId: d.bookingId, studentId: d.studentId, tutorId: d.tutorId, disputeId: d.disputeId };
     if (!escrow) {
-      await this.escrows.audit(em, {
-        bookingId: d.bookingId,
-        escrowId: null,
-        action: 'freeze',
-        outcome: 'ignored',
-        fromStatus: null,
-        toStatus: null,
-        source: 'bookings.dispute.opened',
-        detail: { ...detail, reason: 'no escrow for this booking' },
-      });
+      await this.escrows.ignoreWithoutEscrow(em, d.bookingId, 'freeze', 'bookings.dispute.opened', detail);
       await this.outbox.add(em, 'payments.escrow.freeze_rejected.v1', { ...parties, escrowId: null, escrowStatus: 'none', reason: 'no_escrow' });
       return;
     }
@@ -81,16 +72,7 @@ export class DisputeEscrow {
     const escrow = await lockEscrowByBooking(em, d.bookingId);
     const source = 'bookings.dispute.resolved';
     if (!escrow) {
-      await this.escrows.audit(em, {
-        bookingId: d.bookingId,
-        escrowId: null,
-        action: `resolve:${d.outcome}`,
-        outcome: 'ignored',
-        fromStatus: null,
-        toStatus: null,
-        source,
-        detail: { disputeId: d.disputeId, reason: 'no escrow for this booking' },
-      });
+      await this.escrows.ignoreWithoutEscrow(em, d.bookingId, `resolve:${d.outcome}`, source, { disputeId: d.disputeId });
       return;
     }
     // Bookings resolves only a dispute whose freeze we confirmed, so the escrow is frozen; any
@@ -99,13 +81,13 @@ export class DisputeEscrow {
       await this.escrows.ignore(em, escrow, `resolve:${d.outcome}`, source, { disputeId: d.disputeId, reason: 'escrow not frozen' });
       return;
     }
-    if (d.outcome === 'release') await this.settle(em, escrow, 'release', 0, 'dispute_release', source);
-    else if (d.outcome === 'refund') await this.settle(em, escrow, 'refund', 10000, 'dispute_refund', source);
-    else await this.settle(em, escrow, 'split', d.refundBasisPoints, 'dispute_split', source);
-  }
-
-  private async settle(em: EntityManager, escrow: EscrowRow, action: 'release' | 'refund' | 'split', bps: number, reason: string, source: string) {
-    const applied = await this.escrows.settle(em, escrow, { action, refundBps: bps, reason, now: this.clock.now(), source });
-    if (applied) this.refunds.kickSoon();
+    const now = this.clock.now();
+    const settlement: SettleInput =
+      d.outcome === 'release'
+        ? { action: 'release', refundBps: 0, reason: 'dispute_release', now, source }
+        : d.outcome === 'refund'
+          ? { action: 'refund', refundBps: 10000, reason: 'dispute_refund', now, source }
+          : { action: 'split', refundBps: d.refundBasisPoints, reason: 'dispute_split', now, source };
+    await settleThenRefundSoon(this.escrows, this.refunds, em, escrow, settlement);
   }
 }

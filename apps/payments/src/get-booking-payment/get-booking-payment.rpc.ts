@@ -3,7 +3,6 @@ import { DataSource } from 'typeorm';
 import { paymentsRpc, type BookingPaymentView } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
 import { AppError } from '@tutorhub/platform';
-import { requireActor } from '../shared/access';
 import { bookingParties } from '../stores/booking.store';
 import { bookingPaymentView } from './booking-payment-view';
 
@@ -12,8 +11,7 @@ export class GetBookingPaymentRpc {
   constructor(private readonly ds: DataSource) {}
 
   @OnRpc(paymentsRpc.bookingPaymentGet)
-  async get({ actor, data: { bookingId, owner } }: RpcContext<typeof paymentsRpc.bookingPaymentGet>): Promise<BookingPaymentView> {
-    const who = requireActor(actor);
+  async get({ actor: who, data: { bookingId, owner } }: RpcContext<typeof paymentsRpc.bookingPaymentGet>): Promise<BookingPaymentView> {
     // Who may look: our copy of the booking, or (read-your-writes, ADR 0006) the owner's booking
     // that the gateway passes when our copy has not caught up. Payment and escrow are our own data.
     const booking = (await bookingParties(this.ds, bookingId)) ?? (owner ? { student_id: owner.studentId, tutor_id: owner.tutorId } : undefined);

@@ -6,9 +6,9 @@ import { CONFIG } from '@tutorhub/service';
 import type { PaymentsConfig } from '../config';
 import { cancellationPolicyOf } from '../domain/cancellation-policy';
 import { ProcessRefunds } from '../process-refunds/process-refunds';
-import { EscrowTransitions } from '../shared/escrow-transitions';
+import { EscrowTransitions, settleThenRefundSoon } from '../shared/escrow-transitions';
 import { markBookingTerminal } from '../stores/booking.store';
-import { lockEscrowByBooking, type EscrowRow } from '../stores/escrow.store';
+import { lockEscrowByBooking } from '../stores/escrow.store';
 
 /**
  * WHERE A CANCELLATION'S REFUND SHARE IS DECIDED. A booking that will not take place: cancelled
@@ -59,7 +59,9 @@ export class RefundCancellation {
       await this.escrows.ignore(em, escrow, 'cancel', source, detail);
       return;
     }
-    await this.settle(em, escrow, refundBps, 'booking_cancelled', source);
+    await settleThenRefundSoon(this.escrows, this.refunds, em, escrow, {
+      action: 'split', refundBps, reason: 'booking_cancelled', now: this.clock.now(), source,
+    });
   }
 
   /** Bookings expired a booking that was paid (it saw the payment too late). */
@@ -83,12 +85,8 @@ export class RefundCancellation {
       await this.escrows.ignore(em, escrow, `refund:${reason}`, source, {});
       return;
     }
-    const applied = await this.escrows.settle(em, escrow, { action: 'refund', refundBps: 10000, reason, now: this.clock.now(), source });
-    if (applied) this.refunds.kickSoon();
-  }
-
-  private async settle(em: EntityManager, escrow: EscrowRow, bps: number, reason: string, source: string) {
-    const applied = await this.escrows.settle(em, escrow, { action: 'split', refundBps: bps, reason, now: this.clock.now(), source });
-    if (applied) this.refunds.kickSoon();
+    await settleThenRefundSoon(this.escrows, this.refunds, em, escrow, {
+      action: 'refund', refundBps: 10000, reason, now: this.clock.now(), source,
+    });
   }
 }

@@ -3,7 +3,6 @@ import { DataSource } from 'typeorm';
 import { paymentsRpc, type BookingPaymentView } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
 import { bookingPaymentView } from '../get-booking-payment/booking-payment-view';
-import { requireRole } from '../shared/access';
 import { ReleaseEarly } from './release-early';
 
 @Injectable()
@@ -14,8 +13,7 @@ export class ReleaseEarlyRpc {
   ) {}
 
   @OnRpc(paymentsRpc.studentRelease)
-  async release({ actor, data: { bookingId } }: RpcContext<typeof paymentsRpc.studentRelease>): Promise<BookingPaymentView> {
-    const student = requireRole(actor, 'student', 'escrow.forbidden_role');
+  async release({ actor: student, data: { bookingId } }: RpcContext<typeof paymentsRpc.studentRelease>): Promise<BookingPaymentView> {
     await this.releaseEarly.release(student.userId, bookingId);
     return bookingPaymentView(this.ds, bookingId);
   }

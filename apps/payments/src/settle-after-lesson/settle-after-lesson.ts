@@ -7,9 +7,9 @@ import type { PaymentsConfig } from '../config';
 import { cancellationPolicyOf } from '../domain/cancellation-policy';
 import { releaseAtAfter } from '../domain/release-time';
 import { ProcessRefunds } from '../process-refunds/process-refunds';
-import { EscrowTransitions } from '../shared/escrow-transitions';
+import { EscrowTransitions, settleThenRefundSoon } from '../shared/escrow-transitions';
 import { bookingStartsAt, lockBookingIfKnown, markBookingTerminal } from '../stores/booking.store';
-import { lockEscrowByBooking, type EscrowRow } from '../stores/escrow.store';
+import { lockEscrowByBooking } from '../stores/escrow.store';
 
 /**
  * What happened at the lesson decides the escrow: `session.ended` (attendance, abandonment) and
@@ -49,7 +49,9 @@ export class SettleAfterLesson {
       await this.escrows.scheduleRelease(em, escrow, this.releaseAt(now), now, source);
       return;
     }
-    await this.settle(em, escrow, 'refund', 10000, d.absentParty === 'both' ? 'no_show' : 'tutor_absent', source);
+    await settleThenRefundSoon(this.escrows, this.refunds, em, escrow, {
+      action: 'refund', refundBps: 10000, reason: d.absentParty === 'both' ? 'no_show' : 'tutor_absent', now: this.clock.now(), source,
+    });
   }
 
   /** The session ended: attendance and abandonment decide. */
@@ -58,16 +60,7 @@ export class SettleAfterLesson {
     const escrow = await lockEscrowByBooking(em, d.bookingId);
     const source = 'sessions.session.ended';
     if (!escrow) {
-      await this.escrows.audit(em, {
-        bookingId: d.bookingId,
-        escrowId: null,
-        action: 'session_ended',
-        outcome: 'ignored',
-        fromStatus: null,
-        toStatus: null,
-        source,
-        detail: { reason: 'no escrow for this booking' },
-      });
+      await this.escrows.ignoreWithoutEscrow(em, d.bookingId, 'session_ended', source, {});
       return;
     }
     // docs/design.md §4: starting counts as joining; a party who never joined is absent. Tutor absent
@@ -82,7 +75,9 @@ export class SettleAfterLesson {
     if (d.abandonedBy === 'tutor') {
       // docs/design.md §4: the tutor ended it before the student joined, in the start window: a tutor's
       // cancellation, so the student gets everything back.
-      await this.settle(em, escrow, 'refund', 10000, 'tutor_abandoned', source);
+      await settleThenRefundSoon(this.escrows, this.refunds, em, escrow, {
+        action: 'refund', refundBps: 10000, reason: 'tutor_abandoned', now: this.clock.now(), source,
+      });
       return;
     }
     if (d.abandonedBy === 'student') {
@@ -93,11 +88,15 @@ export class SettleAfterLesson {
         { cancelledBy: 'student', previousStatus: 'confirmed', startsAt, cancelledAt: new Date(d.endedAt) },
         this.cancellationPolicy,
       );
-      await this.settle(em, escrow, 'split', bps, 'student_abandoned', source);
+      await settleThenRefundSoon(this.escrows, this.refunds, em, escrow, {
+        action: 'split', refundBps: bps, reason: 'student_abandoned', now: this.clock.now(), source,
+      });
       return;
     }
     if (tutorAbsent) {
-      await this.settle(em, escrow, 'refund', 10000, studentAbsent ? 'no_show' : 'tutor_absent', source);
+      await settleThenRefundSoon(this.escrows, this.refunds, em, escrow, {
+        action: 'refund', refundBps: 10000, reason: studentAbsent ? 'no_show' : 'tutor_absent', now: this.clock.now(), source,
+      });
       return;
     }
     await this.escrows.scheduleRelease(em, escrow, this.releaseAt(new Date(d.endedAt)), this.clock.now(), source);
@@ -105,10 +104,5 @@ export class SettleAfterLesson {
 
   private releaseAt(from: Date): Date {
     return releaseAtAfter(from, this.config.ESCROW_RELEASE_DELAY_HOURS);
-  }
-
-  private async settle(em: EntityManager, escrow: EscrowRow, action: 'refund' | 'split', bps: number, reason: string, source: string) {
-    const applied = await this.escrows.settle(em, escrow, { action, refundBps: bps, reason, now: this.clock.now(), source });
-    if (applied) this.refunds.kickSoon();
   }
 }

@@ -25,6 +25,15 @@ import { minor } from './db';
 
 export type SettleAction = 'release' | 'refund' | 'split';
 
+/** How an escrow is settled: the action, the student's share for a split, and why / from where. */
+export interface SettleInput {
+  action: SettleAction;
+  refundBps?: number;
+  reason: string;
+  now: Date;
+  source: string;
+}
+
 export type { AuditInput };
 
 export type CapturedPayment = Pick<PaymentRow, 'id' | 'booking_id' | 'student_id' | 'tutor_id' | 'tx_ref' | 'amount_minor' | 'currency'>;
@@ -201,11 +210,7 @@ export class EscrowTransitions {
    * to Chapa by the refund processor. Returns false (recorded, ignored) when the state
    * machine refuses, e.g. it is already released or refunded.
    */
-  async settle(
-    em: EntityManager,
-    escrow: EscrowRow,
-    input: { action: SettleAction; refundBps?: number; reason: string; now: Date; source: string },
-  ): Promise<boolean> {
+  async settle(em: EntityManager, escrow: EscrowRow, input: SettleInput): Promise<boolean> {
     const { effective, split } = this.plan(escrow, input.action, input.refundBps);
     if (!(await this.allowed(em, escrow, effective, input.source, { reason: input.reason, refundBps: input.refundBps ?? null }))) {
       return false;
@@ -305,6 +310,20 @@ export class EscrowTransitions {
     await this.audit(em, { ...this.auditBase(escrow, action, source), outcome: 'ignored', toStatus: null, detail });
   }
 
+  /** Records an event about a booking that has no escrow (never paid, or not yet): nothing to change. */
+  async ignoreWithoutEscrow(em: EntityManager, bookingId: string, action: string, source: string, detail: Record<string, unknown>): Promise<void> {
+    await this.audit(em, {
+      bookingId,
+      escrowId: null,
+      action,
+      outcome: 'ignored',
+      fromStatus: null,
+      toStatus: null,
+      source,
+      detail: { ...detail, reason: 'no escrow for this booking' },
+    });
+  }
+
   private auditBase(escrow: EscrowRow, action: string, source: string): AuditInput {
     return { bookingId: escrow.booking_id, escrowId: escrow.id, action, outcome: 'applied', fromStatus: escrow.status, toStatus: null, source };
   }
@@ -312,4 +331,22 @@ export class EscrowTransitions {
   private base(escrow: EscrowRow) {
     return { escrowId: escrow.id, bookingId: escrow.booking_id, studentId: escrow.student_id, tutorId: escrow.tutor_id };
   }
+}
+
+/**
+ * Settles the escrow as an event decided it (a cancellation, the lesson's outcome, a dispute's
+ * resolution) and, when the state machine let it, asks the refund processor for a pass soon
+ * after the caller's transaction commits, so the student's share goes to Chapa without waiting
+ * for the cron. Returns whether it settled (false: recorded and ignored).
+ */
+export async function settleThenRefundSoon(
+  escrows: EscrowTransitions,
+  refunds: { kickSoon(): void },
+  em: EntityManager,
+  escrow: EscrowRow,
+  input: SettleInput,
+): Promise<boolean> {
+  const applied = await escrows.settle(em, escrow, input);
+  if (applied) refunds.kickSoon();
+  return applied;
 }

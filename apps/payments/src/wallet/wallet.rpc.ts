@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { paymentsRpc, type WalletView } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireRole } from '../shared/access';
 import { Wallet } from './wallet';
 
 @Injectable()
@@ -9,8 +8,7 @@ export class WalletRpc {
   constructor(private readonly wallet: Wallet) {}
 
   @OnRpc(paymentsRpc.walletGet)
-  async get({ actor, data: input }: RpcContext<typeof paymentsRpc.walletGet>): Promise<WalletView> {
-    const tutor = requireRole(actor, 'tutor', 'wallet.forbidden_role');
+  async get({ actor: tutor, data: input }: RpcContext<typeof paymentsRpc.walletGet>): Promise<WalletView> {
     return this.wallet.view(tutor.userId, input);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { paymentsRpc } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireRole } from '../shared/access';
 import { Payouts } from './payouts';
 
 @Injectable()
@@ -9,8 +8,7 @@ export class WithdrawRpc {
   constructor(private readonly payouts: Payouts) {}
 
   @OnRpc(paymentsRpc.walletWithdraw)
-  async withdraw({ actor, data: input }: RpcContext<typeof paymentsRpc.walletWithdraw>) {
-    const tutor = requireRole(actor, 'tutor', 'wallet.forbidden_role');
+  async withdraw({ actor: tutor, data: input }: RpcContext<typeof paymentsRpc.walletWithdraw>) {
     return this.payouts.withdraw(tutor, input);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sessionsRpc, type RpcOutput } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireActor } from '../shared/access';
 import { EndSession } from './end-session';
 
 /** `sessions.end`: `@OnRpc` has validated the input; hand on. */
@@ -11,6 +10,6 @@ export class EndSessionRpc {
 
   @OnRpc(sessionsRpc.end)
   end({ actor, data: input }: RpcContext<typeof sessionsRpc.end>): Promise<RpcOutput<typeof sessionsRpc.end>> {
-    return this.endSession.end(requireActor(actor), input.bookingId, input.notes, input.owner);
+    return this.endSession.end(actor, input.bookingId, input.notes, input.owner);
   }
 }

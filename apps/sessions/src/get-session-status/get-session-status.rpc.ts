@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sessionsRpc, type RpcOutput } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireActor } from '../shared/access';
 import { GetSessionStatus } from './get-session-status';
 
 /** `sessions.status`: `@OnRpc` has validated the input; hand on. */
@@ -11,6 +10,6 @@ export class GetSessionStatusRpc {
 
   @OnRpc(sessionsRpc.status)
   status({ actor, data: input }: RpcContext<typeof sessionsRpc.status>): Promise<RpcOutput<typeof sessionsRpc.status>> {
-    return this.getSessionStatus.status(requireActor(actor), input.bookingId, input.owner);
+    return this.getSessionStatus.status(actor, input.bookingId, input.owner);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sessionsRpc, type RpcOutput } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireActor } from '../shared/access';
 import { JoinSession } from './join-session';
 
 /** `sessions.join`: `@OnRpc` has validated the input; hand on. */
@@ -11,6 +10,6 @@ export class JoinSessionRpc {
 
   @OnRpc(sessionsRpc.join)
   join({ actor, data: input }: RpcContext<typeof sessionsRpc.join>): Promise<RpcOutput<typeof sessionsRpc.join>> {
-    return this.joinSession.join(requireActor(actor), input.bookingId, input.owner);
+    return this.joinSession.join(actor, input.bookingId, input.owner);
   }
 }

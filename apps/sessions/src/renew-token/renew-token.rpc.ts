@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sessionsRpc, type RpcOutput } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireActor } from '../shared/access';
 import { RenewToken } from './renew-token';
 
 /** `sessions.token`: `@OnRpc` has validated the input; hand on. */
@@ -11,6 +10,6 @@ export class RenewTokenRpc {
 
   @OnRpc(sessionsRpc.token)
   token({ actor, data: input }: RpcContext<typeof sessionsRpc.token>): Promise<RpcOutput<typeof sessionsRpc.token>> {
-    return this.renewToken.renew(requireActor(actor), input.bookingId, input.owner);
+    return this.renewToken.renew(actor, input.bookingId, input.owner);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sessionsRpc, type RpcOutput } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireActor } from '../shared/access';
 import { StartSession } from './start-session';
 
 /** `sessions.start`: `@OnRpc` has validated the input; hand on. */
@@ -11,6 +10,6 @@ export class StartSessionRpc {
 
   @OnRpc(sessionsRpc.start)
   start({ actor, data: input }: RpcContext<typeof sessionsRpc.start>): Promise<RpcOutput<typeof sessionsRpc.start>> {
-    return this.startSession.start(requireActor(actor), input.bookingId, input.owner);
+    return this.startSession.start(actor, input.bookingId, input.owner);
   }
 }
