@@ -1,4 +1,3 @@
-export * from './access';
 export * from './cancellation-policy';
 export * from './clock';
 export * from './config';

@@ -6,7 +6,6 @@ import {
 } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
 import { Clock } from '@tutorhub/platform';
-import { requireActor } from '../inbox/inbox.rpc';
 import { DeviceTokenStore } from '../stores/device-token.store';
 
 /** Devices a user may have registered at once; the least recently registered go first. */
@@ -24,7 +23,7 @@ export class DevicesRpc {
   /** A token identifies one app install: registering it again (even as another user) moves it. */
   @OnRpc(notificationsRpc.registerDevice)
   async register({ actor, data: input }: RpcContext<typeof notificationsRpc.registerDevice>): Promise<RegisterDeviceResult> {
-    const userId = requireActor(actor).userId;
+    const userId = actor.userId;
     const now = this.clock.now();
     await this.dataSource.transaction(async (em) => {
       await this.store.upsert(em, input.token, userId, input.platform, now);
@@ -36,7 +35,7 @@ export class DevicesRpc {
   /** Idempotent; only the caller's own token is removed. */
   @OnRpc(notificationsRpc.unregisterDevice)
   async unregister({ actor, data: input }: RpcContext<typeof notificationsRpc.unregisterDevice>): Promise<{ removed: boolean }> {
-    const userId = requireActor(actor).userId;
+    const userId = actor.userId;
     const removed = await this.store.removeOwn(this.dataSource.manager, input.token, userId);
     return { removed };
   }

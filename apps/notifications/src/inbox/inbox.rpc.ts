@@ -8,7 +8,7 @@ import {
   type UnreadCountResult,
 } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { actorChecks, AppError, Clock } from '@tutorhub/platform';
+import { AppError, Clock } from '@tutorhub/platform';
 import { NotificationStore, type NotificationRow } from '../stores/notification.store';
 import { decodeCursor, encodeCursor } from './cursor';
 
@@ -23,7 +23,7 @@ export class InboxRpc {
 
   @OnRpc(notificationsRpc.list)
   async list({ actor, data: input }: RpcContext<typeof notificationsRpc.list>): Promise<NotificationList> {
-    const userId = requireActor(actor).userId;
+    const userId = actor.userId;
     const before = input.cursor ? decodeCursor(input.cursor) : null;
     const rows = await this.store.page(this.dataSource.manager, userId, before, input.unreadOnly, input.limit + 1);
     const page = rows.slice(0, input.limit);
@@ -36,14 +36,14 @@ export class InboxRpc {
 
   @OnRpc(notificationsRpc.unreadCount)
   async unreadCount({ actor }: RpcContext<typeof notificationsRpc.unreadCount>): Promise<UnreadCountResult> {
-    const userId = requireActor(actor).userId;
+    const userId = actor.userId;
     return { unreadCount: await this.unread(userId) };
   }
 
   /** Idempotent: a notification read twice keeps the time it was first read. */
   @OnRpc(notificationsRpc.markRead)
   async markRead({ actor, data: { notificationId } }: RpcContext<typeof notificationsRpc.markRead>): Promise<NotificationItem> {
-    const userId = requireActor(actor).userId;
+    const userId = actor.userId;
     const row = await this.store.markRead(this.dataSource.manager, notificationId, userId, this.clock.now());
     if (!row) throw new AppError(404, 'notification.not_found', 'No such notification.');
     return toItem(row);
@@ -51,7 +51,7 @@ export class InboxRpc {
 
   @OnRpc(notificationsRpc.markAllRead)
   async markAllRead({ actor }: RpcContext<typeof notificationsRpc.markAllRead>): Promise<MarkAllReadResult> {
-    const userId = requireActor(actor).userId;
+    const userId = actor.userId;
     const updated = await this.store.markAllRead(this.dataSource.manager, userId, this.clock.now());
     return { updated, unreadCount: await this.unread(userId) };
   }
@@ -60,11 +60,6 @@ export class InboxRpc {
     return this.store.unreadCount(this.dataSource.manager, userId);
   }
 }
-
-/** Also used by the device patterns. The notifications API has always answered `unauthorized`. */
-export const { requireActor } = actorChecks({
-  unauthenticated: { code: 'unauthorized', message: 'Sign in to see your notifications.' },
-});
 
 function toItem(row: NotificationRow): NotificationItem {
   return {

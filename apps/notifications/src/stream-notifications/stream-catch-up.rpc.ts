@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { notificationsRpc, type StreamCatchUpResult } from '@tutorhub/contracts';
 import { OnRpc, type RpcContext } from '@tutorhub/messaging';
-import { requireActor } from '../inbox/inbox.rpc';
 import { NotificationStore } from '../stores/notification.store';
 
 /**
@@ -20,7 +19,7 @@ export class StreamCatchUpRpc {
 
   @OnRpc(notificationsRpc.streamCatchUp)
   async catchUp({ actor, data: input }: RpcContext<typeof notificationsRpc.streamCatchUp>): Promise<StreamCatchUpResult> {
-    const userId = requireActor(actor).userId;
+    const userId = actor.userId;
     const em = this.dataSource.manager;
     if (!input.after) return { items: [], last: await this.store.lastSeq(em, userId), more: false };
     const rows = await this.store.liveAfter(em, userId, input.after, input.limit + 1);
