@@ -36,6 +36,13 @@ export class ProbeHandlers {
   readonly failuresLeft = new Map<string, number>();
   /** Bookings whose handler should fail this many more times as if the database were restarting. */
   readonly databaseDownLeft = new Map<string, number>();
+  /**
+   * Bookings whose handler, after writing its effect, waits for this promise: it holds the
+   * consumer inside its transaction (a batch test lines deliveries up behind it, or cuts the
+   * connection under it). `entered` records that it got there.
+   */
+  readonly gates = new Map<string, Promise<void>>();
+  readonly entered = new Set<string>();
 
   private readonly logger = new Logger('Probe');
 
@@ -48,6 +55,11 @@ export class ProbeHandlers {
   async onCompleted(data: EventDataOf<'bookings.booking.completed.v1'>, { em, envelope }: EventContext) {
     this.logger.log(`event handled for booking ${data.bookingId}`);
     await em.query(`INSERT INTO probe.effects (event_id, booking_id) VALUES ($1, $2)`, [envelope.id, data.bookingId]);
+    const gate = this.gates.get(data.bookingId);
+    if (gate) {
+      this.entered.add(data.bookingId);
+      await gate;
+    }
     // Fail after writing, so a retry proves the failed attempt's writes were rolled back.
     const left = this.failuresLeft.get(data.bookingId) ?? 0;
     if (left > 0) {

@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
+import { context, trace, type Context, type Span } from '@opentelemetry/api';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { envelopeSchema, eventDefinition, type EventEnvelope } from '@tutorhub/contracts';
 import { counter, histogram, isTransientInfrastructureError, runWithContext } from '@tutorhub/platform';
+import { deferStatement, preparedQuery } from '@tutorhub/persistence';
 import type { AmqpConnection } from './amqp-connection';
 import type { DeliveryChaos } from './delivery-chaos';
 import type { DiscoveredHandler } from './handler-discovery';
@@ -13,6 +15,7 @@ import { SpanKind, extractTraceContext, failSpan, inSpan, messagingAttributes, s
 const consumed = counter('events_consumed_total', 'Events taken off the service queue, by outcome', ['service', 'type', 'outcome']);
 const handleSeconds = histogram('event_handle_seconds', 'Time to handle one event (transaction included)', ['service', 'type']);
 const lagSeconds = histogram('event_lag_seconds', 'From the event being written (occurredAt) to its handler committing', ['service'], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30]);
+const batchSizes = histogram('event_batch_size', 'Events handled per consumer transaction (1 = the single-event path)', ['service'], [1, 2, 4, 8, 16, 32, 64]);
 
 export interface ConsumerOptions {
   service: string;
@@ -27,11 +30,27 @@ export interface ConsumerOptions {
    * Undefined = no limit.
    */
   maxEventAgeMs?: number;
+  /**
+   * Up to this many deliveries that are ready together are handled in one transaction, each in
+   * its own savepoint (ADR 0019). 1 = one transaction per event. A lone delivery always takes
+   * the single-event path, so batching happens only when deliveries queue up.
+   */
+  batchSize?: number;
   /** TEST ONLY (delivery-chaos.ts): delays, reorders and duplicates deliveries. Never in production. */
   chaos?: DeliveryChaos;
 }
 
 class Malformed extends Error {}
+
+/** A delivery whose per-key turn has come, waiting for a worker (batched consumption). */
+interface Ready {
+  ch: Channel;
+  msg: ConsumeMessage;
+  envelope: EventEnvelope;
+  done: () => void;
+}
+
+type Outcome = 'handled' | 'duplicate';
 
 /** How long a message waits out a database outage in hand before the ordinary retry path applies. */
 const TRANSIENT_WAIT_MS = 10 * 60_000;
@@ -47,6 +66,8 @@ const TRANSIENT_WAIT_MS = 10 * 60_000;
  *   handler retried in place with backoff, without spending its delivery attempts.
  * Messages about the same booking (or user) are handled one at a time in arrival order, while
  * unrelated ones run concurrently up to the prefetch.
+ * - Under load (batchSize > 1), unrelated deliveries that are ready together share one
+ *   transaction, one savepoint each; a failing one keeps its own retry/dead-letter path (handleBatch).
  */
 export class EventConsumer {
   private readonly logger: Logger;
@@ -56,6 +77,10 @@ export class EventConsumer {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly chains = new Map<string, Promise<void>>();
   private stopping = false;
+  /** Batched consumption: deliveries whose turn has come, and the workers taking them. */
+  private readonly ready: Ready[] = [];
+  private workers = 0;
+  private startScheduled = false;
   lastHandledAt = 0;
 
   constructor(
@@ -126,12 +151,119 @@ export class EventConsumer {
   private inKeyOrder(ch: Channel, msg: ConsumeMessage, envelope: EventEnvelope): Promise<void> {
     const key = partitionKey(envelope);
     const previous = this.chains.get(key) ?? Promise.resolve();
-    const next = previous.then(() => this.handle(ch, msg, envelope));
+    const next = previous.then(() => (this.batchSize > 1 ? this.enqueue(ch, msg, envelope) : this.handle(ch, msg, envelope)));
     this.chains.set(key, next);
     void next.finally(() => {
       if (this.chains.get(key) === next) this.chains.delete(key);
     });
     return next;
+  }
+
+  private get batchSize(): number {
+    return Math.max(1, this.options.batchSize ?? 1);
+  }
+
+  /**
+   * Batched consumption (ADR 0019). A delivery joins `ready` when its key's turn comes, so one
+   * batch never holds two events about the same booking: their order stays one at a time, and a
+   * failing event cannot be overtaken by its successor. Workers are started on the next turn of
+   * the event loop, so all deliveries that arrived in one socket read are seen together; a lone
+   * one goes through the single-event path with no added wait. At most prefetch / batchSize
+   * workers run, so under load deliveries queue up and batches fill.
+   */
+  private enqueue(ch: Channel, msg: ConsumeMessage, envelope: EventEnvelope): Promise<void> {
+    return new Promise<void>((done) => {
+      this.ready.push({ ch, msg, envelope, done });
+      if (this.startScheduled) return;
+      this.startScheduled = true;
+      setImmediate(() => {
+        this.startScheduled = false;
+        const maxWorkers = Math.max(1, Math.ceil(this.options.prefetch / this.batchSize));
+        const wanted = Math.min(maxWorkers - this.workers, Math.ceil(this.ready.length / this.batchSize));
+        for (let i = 0; i < wanted; i++) void this.work();
+      });
+    });
+  }
+
+  private async work(): Promise<void> {
+    this.workers++;
+    try {
+      for (let items = this.ready.splice(0, this.batchSize); items.length > 0; items = this.ready.splice(0, this.batchSize)) {
+        if (items.length === 1) {
+          await this.handle(items[0].ch, items[0].msg, items[0].envelope).finally(items[0].done);
+          continue;
+        }
+        // Returns once the batch committed or failed; an event's follow-up (a retry's backoff,
+        // the single-event path) continues without holding up the next batch.
+        const followUps = await this.handleBatch(items);
+        followUps.forEach((p, i) => void p.finally(items[i].done));
+      }
+    } finally {
+      this.workers--;
+    }
+  }
+
+  /**
+   * Several events in one transaction, each in its own savepoint. An event whose handler
+   * throws is rolled back to its savepoint alone, and after the others commit it takes the
+   * step it would have taken alone: requeued after a backoff, or dead-lettered at the limit
+   * (its delivery count is the broker's). If the batch fails as a whole (the database, the
+   * commit), nothing was acked and every event takes the single-event path; the inbox absorbs
+   * any that did commit. Acks go out only after the commit.
+   */
+  private async handleBatch(items: Ready[]): Promise<Array<Promise<void>>> {
+    batchSizes.observe({ service: this.options.service }, items.length);
+    const started = process.hrtime.bigint();
+    const traced = items.map((item) => ({ item, ...this.eventSpan(item.msg, item.envelope) }));
+    const outcomes = new Map<Ready, Outcome>();
+    const failures = new Map<Ready, unknown>();
+    let committed = false;
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      const em = runner.manager;
+      let previous: string | undefined;
+      for (const [i, { item, span, producer }] of traced.entries()) {
+        const savepoint = `event_${i}`;
+        // Sent with the event's inbox insert, not in trips of their own (pipelined-transactions.ts).
+        if (previous) await deferStatement(em, `RELEASE SAVEPOINT ${previous}`);
+        await deferStatement(em, `SAVEPOINT ${savepoint}`);
+        previous = savepoint;
+        try {
+          const outcome = await context.with(trace.setSpan(producer, span), () =>
+            runWithContext({ correlationId: item.envelope.correlationId, causationId: item.envelope.id }, () => this.inboxAndHandler(em, item.envelope)),
+          );
+          outcomes.set(item, outcome);
+        } catch (err) {
+          // The database itself failing ends the batch; everything is retried on its own.
+          if (isTransientInfrastructureError(err)) throw err;
+          await em.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+          failures.set(item, err);
+        }
+      }
+      await runner.commitTransaction();
+      committed = true;
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      this.logger.warn(`batch of ${items.length} events failed as a whole (${(err as Error).message}); handling each on its own`);
+    } finally {
+      await runner.release().catch(() => undefined);
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return traced.map(async ({ item, span, producer }) => {
+      if (committed && failures.has(item)) {
+        // Its handler failed: rolled back alone, and the step it would have taken alone.
+        return this.finishSpan(span, () => this.failed(item.ch, item.msg, item.envelope, failures.get(item)));
+      }
+      const outcome = committed ? outcomes.get(item) : undefined;
+      if (!outcome) {
+        // The batch failed as a whole (the database, the commit): each event alone, on the
+        // single-event path, which waits a database outage out without spending attempts.
+        return this.finishSpan(span, () => context.with(trace.setSpan(producer, span), () => this.attempt(item.ch, item.msg, item.envelope)));
+      }
+      this.settled(item.ch, item.msg, item.envelope, outcome, seconds);
+      return this.finishSpan(span, async () => outcome);
+    });
   }
 
   private tooOld(envelope: EventEnvelope): boolean {
@@ -162,6 +294,15 @@ export class EventConsumer {
    * also its child, so the event's handling shows inside the trace of the request that caused it.
    */
   private handle(ch: Channel, msg: ConsumeMessage, envelope: EventEnvelope): Promise<void> {
+    const { span, producer } = this.eventSpan(msg, envelope);
+    return inSpan(span, producer, async () => {
+      const outcome = await this.attempt(ch, msg, envelope);
+      span.setAttribute('tutorhub.outcome', outcome);
+      if (outcome === 'retried' || outcome === 'dead_lettered') failSpan(span, new Error(`handler failed; ${outcome}`));
+    });
+  }
+
+  private eventSpan(msg: ConsumeMessage, envelope: EventEnvelope): { span: Span; producer: Context } {
     const producer = extractTraceContext(msg.properties.headers);
     const span = startSpan(
       `${envelope.type} process`,
@@ -175,11 +316,49 @@ export class EventConsumer {
       producer,
       producer,
     );
-    return inSpan(span, producer, async () => {
-      const outcome = await this.attempt(ch, msg, envelope);
+    return { span, producer };
+  }
+
+  private async finishSpan(span: Span, run: () => Promise<string>): Promise<void> {
+    try {
+      const outcome = await run();
       span.setAttribute('tutorhub.outcome', outcome);
       if (outcome === 'retried' || outcome === 'dead_lettered') failSpan(span, new Error(`handler failed; ${outcome}`));
-    });
+    } catch (err) {
+      failSpan(span, err);
+    } finally {
+      span.end();
+    }
+  }
+
+  /**
+   * The inbox insert, then the handler, on the caller's transaction. The same statement
+   * announces the event (delivered at commit) to requests waiting for it on any replica:
+   * read-your-writes (read-your-writes.ts). A prepared statement: it runs for every event.
+   */
+  private async inboxAndHandler(em: EntityManager, envelope: EventEnvelope): Promise<Outcome> {
+    const handler = this.handlers.get(envelope.type) as DiscoveredHandler;
+    const inserted = await preparedQuery(
+      em,
+      `inbox_${this.options.schema}`,
+      `WITH ins AS (
+         INSERT INTO "${this.options.schema}".inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING RETURNING event_id)
+       SELECT event_id, pg_notify($4, $5) FROM ins`,
+      [envelope.id, this.options.service, envelope.type, handledChannel(this.options.schema), readModelKey(envelope)],
+    );
+    if (inserted.length === 0) return 'duplicate';
+    await handler.invoke(envelope.data, { em, envelope });
+    return 'handled';
+  }
+
+  /** After the commit: ack, and the metrics of a handled (or duplicate) event. */
+  private settled(ch: Channel, msg: ConsumeMessage, envelope: EventEnvelope, outcome: Outcome, seconds: number): void {
+    this.safe(() => ch.ack(msg));
+    this.lastHandledAt = Date.now();
+    consumed.inc({ service: this.options.service, type: envelope.type, outcome });
+    handleSeconds.observe({ service: this.options.service, type: envelope.type }, seconds);
+    if (outcome === 'handled') lagSeconds.observe({ service: this.options.service }, Math.max(0, Date.now() - Date.parse(envelope.occurredAt)) / 1000);
   }
 
   private async attempt(ch: Channel, msg: ConsumeMessage, envelope: EventEnvelope): Promise<string> {
@@ -190,26 +369,9 @@ export class EventConsumer {
       const started = process.hrtime.bigint();
       try {
         const outcome = await runWithContext({ correlationId: envelope.correlationId, causationId: envelope.id }, () =>
-          this.dataSource.transaction(async (em) => {
-            // The same statement announces the event (delivered at commit) to requests waiting
-            // for it on any replica: read-your-writes (read-your-writes.ts).
-            const inserted: unknown[] = await em.query(
-              `WITH ins AS (
-                 INSERT INTO "${this.options.schema}".inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING RETURNING event_id)
-               SELECT event_id, pg_notify($4, $5) FROM ins`,
-              [envelope.id, this.options.service, envelope.type, handledChannel(this.options.schema), readModelKey(envelope)],
-            );
-            if (inserted.length === 0) return 'duplicate' as const;
-            await handler.invoke(envelope.data, { em, envelope });
-            return 'handled' as const;
-          }),
+          this.dataSource.transaction((em) => this.inboxAndHandler(em, envelope)),
         );
-        this.safe(() => ch.ack(msg));
-        this.lastHandledAt = Date.now();
-        consumed.inc({ service: this.options.service, type: envelope.type, outcome });
-        handleSeconds.observe({ service: this.options.service, type: envelope.type }, Number(process.hrtime.bigint() - started) / 1e9);
-        if (outcome === 'handled') lagSeconds.observe({ service: this.options.service }, Math.max(0, Date.now() - Date.parse(envelope.occurredAt)) / 1000);
+        this.settled(ch, msg, envelope, outcome, Number(process.hrtime.bigint() - started) / 1e9);
         return outcome;
       } catch (err) {
         if (isTransientInfrastructureError(err)) {
@@ -228,21 +390,29 @@ export class EventConsumer {
             continue;
           }
         }
-        const attempts = Number(msg.properties.headers?.['x-delivery-count'] ?? 0) + 1;
-        if (attempts >= this.options.maxAttempts) {
-          consumed.inc({ service: this.options.service, type: envelope.type, outcome: 'dead_lettered' });
-          this.logger.error(`${handler.name} failed ${attempts}x on ${envelope.type} ${envelope.id}; dead-lettering: ${(err as Error).stack ?? err}`);
-          this.safe(() => ch.nack(msg, false, false));
-          return 'dead_lettered';
-        } else {
-          consumed.inc({ service: this.options.service, type: envelope.type, outcome: 'retried' });
-          this.logger.warn(`${handler.name} failed on ${envelope.type} ${envelope.id} (attempt ${attempts}): ${(err as Error).message}`);
-          await new Promise((r) => setTimeout(r, this.options.retryDelayMs * attempts));
-          this.safe(() => ch.nack(msg, false, true));
-          return 'retried';
-        }
+        return this.failed(ch, msg, envelope, err);
       }
     }
+  }
+
+  /**
+   * A handler failure (not the database's): requeued after a backoff until `maxAttempts`
+   * deliveries, then dead-lettered. The same step whether the event ran alone or in a batch.
+   */
+  private async failed(ch: Channel, msg: ConsumeMessage, envelope: EventEnvelope, err: unknown): Promise<'retried' | 'dead_lettered'> {
+    const handler = this.handlers.get(envelope.type) as DiscoveredHandler;
+    const attempts = Number(msg.properties.headers?.['x-delivery-count'] ?? 0) + 1;
+    if (attempts >= this.options.maxAttempts) {
+      consumed.inc({ service: this.options.service, type: envelope.type, outcome: 'dead_lettered' });
+      this.logger.error(`${handler.name} failed ${attempts}x on ${envelope.type} ${envelope.id}; dead-lettering: ${(err as Error).stack ?? err}`);
+      this.safe(() => ch.nack(msg, false, false));
+      return 'dead_lettered';
+    }
+    consumed.inc({ service: this.options.service, type: envelope.type, outcome: 'retried' });
+    this.logger.warn(`${handler.name} failed on ${envelope.type} ${envelope.id} (attempt ${attempts}): ${(err as Error).message}`);
+    await new Promise((r) => setTimeout(r, this.options.retryDelayMs * attempts));
+    this.safe(() => ch.nack(msg, false, true));
+    return 'retried';
   }
 
   /** An ack on a channel that died is meaningless (the broker redelivers); never let it crash us. */

@@ -23,6 +23,10 @@ export interface MessagingOptions {
   databaseUrl: string;
   namespace: string;
   prefetch: number;
+  /** Events per consumer transaction when deliveries queue up (EVENT_BATCH_SIZE); 1 = one each. */
+  batchSize?: number;
+  /** How long the relay waits after a NOTIFY to publish more in one pass (OUTBOX_RELAY_COALESCE_MS). */
+  relayCoalesceMs?: number;
   maxAttempts?: number;
   retryDelayMs?: number;
   /** Events older than this are dead-lettered unhandled (their inbox id may be pruned). */
@@ -73,6 +77,7 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
       service: o.service,
       schema: o.schema,
       prefetch: o.prefetch,
+      batchSize: o.batchSize,
       maxAttempts: o.maxAttempts ?? 5,
       retryDelayMs: o.retryDelayMs ?? 200,
       maxEventAgeMs: o.maxEventAgeMs,
@@ -126,7 +131,7 @@ export class MessagingModule {
           provide: OutboxRelay,
           inject: [DataSource],
           useFactory: (ds: DataSource) =>
-            new OutboxRelay(ds, amqp, topology, { schema: options.schema, service: options.service, databaseUrl: options.databaseUrl }),
+            new OutboxRelay(ds, amqp, topology, { schema: options.schema, service: options.service, databaseUrl: options.databaseUrl, coalesceMs: options.relayCoalesceMs }),
         },
         { provide: RpcClient, useValue: new RpcClient(amqp, topology, options.rpcTimeoutMs ?? 5000, options.service) },
         {

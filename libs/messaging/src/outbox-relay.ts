@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { ROOT_CONTEXT, type Span } from '@opentelemetry/api';
-import { Client } from 'pg';
+import { Client, type Pool, type PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
-import { counter, gauge } from '@tutorhub/platform';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { counter, gauge, isTransientInfrastructureError } from '@tutorhub/platform';
 import type { AmqpConnection } from './amqp-connection';
 import type { Topology } from './topology';
 import { SpanKind, extractTraceContext, failSpan, injectTraceContext, messagingAttributes, startSpan, type TraceCarrier } from './tracing';
@@ -18,7 +19,11 @@ export interface RelayOptions {
   batchSize?: number;
   /** Fallback poll; LISTEN/NOTIFY normally wakes the relay at commit time. */
   pollIntervalMs?: number;
+  /** After a NOTIFY, wait this long so that one pass publishes what commits meanwhile (0 = at once). */
+  coalesceMs?: number;
 }
+
+type OutboxRow = { seq: string; id: string; type: string; envelope: unknown; trace_context: TraceCarrier | null };
 
 /**
  * Publishes committed outbox rows with publisher confirms, oldest first.
@@ -80,7 +85,13 @@ export class OutboxRelay {
         await this.drain();
         failures = 0;
         // A notification that arrived while draining means there may be rows we have not seen.
-        if (!this.wakeRequested) await this.sleep(this.options.pollIntervalMs ?? 1000);
+        if (!this.wakeRequested) {
+          const woken = await this.sleep(this.options.pollIntervalMs ?? 1000);
+          // Woken by a commit: give the transactions committing right behind it a moment, so
+          // that one pass (two round trips) carries all their events.
+          const coalesce = this.options.coalesceMs ?? 0;
+          if (woken && coalesce > 0 && this.running) await new Promise((r) => setTimeout(r, coalesce));
+        }
       } catch (err) {
         failures++;
         publishFailures.inc({ service: this.options.service });
@@ -99,56 +110,98 @@ export class OutboxRelay {
       return 0;
     }
     const limit = this.options.batchSize ?? 200;
-    return this.dataSource.transaction(async (em) => {
-      const [{ locked }] = await em.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [this.lockKey]);
-      if (!locked) return 0;
-      const rows: Array<{ seq: string; id: string; type: string; envelope: unknown; trace_context: TraceCarrier | null }> = await em.query(
-        `SELECT seq, id, type, envelope, trace_context FROM "${this.options.schema}".outbox
-          WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [limit],
-      );
+    // Straight on a pooled node-postgres client in pipeline mode (ADR 0019): BEGIN travels with
+    // the claim, and the mark travels with COMMIT, so a pass is two round trips, not five.
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
+    const client: PoolClient = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      const begin = client.query('BEGIN');
+      begin.catch(() => undefined);
+      let rows: OutboxRow[];
+      try {
+        // The advisory lock is an InitPlan, taken once before the scan; without it the scan is skipped.
+        rows = (
+          await client.query<OutboxRow>({
+            name: `outbox_claim_${this.options.schema}`,
+            text: `SELECT seq, id, type, envelope, trace_context FROM "${this.options.schema}".outbox
+                    WHERE published_at IS NULL AND (SELECT pg_try_advisory_xact_lock(hashtext($1)))
+                    ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED`,
+            values: [this.lockKey, limit],
+          })
+        ).rows;
+        await begin;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
       backlog.set({ service: this.options.service }, rows.length);
-      if (rows.length === 0) return 0;
-      const spans: Span[] = [];
-      for (const row of rows) {
-        const body = Buffer.from(typeof row.envelope === 'string' ? row.envelope : JSON.stringify(row.envelope));
-        const envelope = (typeof row.envelope === 'string' ? JSON.parse(row.envelope) : row.envelope) as {
-          correlationId?: string;
-        };
-        // The send span continues the trace of the work that wrote the row (stored context), and
-        // its own context goes out in the headers for the consumers.
-        const headers: Record<string, string> = {};
-        if (row.trace_context) {
-          const span = startSpan(`${row.type} send`, SpanKind.PRODUCER, messagingAttributes(this.options.service, this.topology.eventsExchange, 'send', { 'messaging.rabbitmq.destination.routing_key': row.type, 'messaging.message.id': row.id }), extractTraceContext(row.trace_context));
-          spans.push(span);
-          Object.assign(headers, injectTraceContext(span, ROOT_CONTEXT));
-        }
-        channel.publish(this.topology.eventsExchange, row.type, body, {
-          persistent: true,
-          contentType: 'application/json',
-          messageId: row.id,
-          type: row.type,
-          correlationId: envelope.correlationId,
-          appId: this.options.service,
-          headers,
-        });
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        return 0;
       }
       try {
-        await channel.waitForConfirms();
+        await this.publish(channel, rows);
       } catch (err) {
-        spans.forEach((s) => failSpan(s, err));
+        await client.query('ROLLBACK').catch(() => undefined);
         throw err;
-      } finally {
-        spans.forEach((s) => s.end());
       }
-      await em.query(
-        `UPDATE "${this.options.schema}".outbox SET published_at = now(), attempts = attempts + 1
-          WHERE seq = ANY($1::bigint[])`,
-        [rows.map((r) => r.seq)],
-      );
+      // COMMIT is written right behind the UPDATE. Should the UPDATE fail, Postgres answers the
+      // COMMIT of the aborted transaction with a rollback: the rows stay unpublished and go out
+      // again (the consumers' inbox absorbs the repeat), exactly as before.
+      const mark = client.query({
+        name: `outbox_mark_${this.options.schema}`,
+        text: `UPDATE "${this.options.schema}".outbox SET published_at = now(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])`,
+        values: [rows.map((r) => r.seq)],
+      });
+      const commit = client.query('COMMIT');
+      commit.catch(() => undefined);
+      await mark;
+      await commit;
       published.inc({ service: this.options.service }, rows.length);
       return rows.length;
-    });
+    } catch (err) {
+      // A client whose connection failed must not go back to the pool.
+      if (isTransientInfrastructureError(err)) broken = err as Error;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async publish(channel: NonNullable<AmqpConnection['publishChannel']>, rows: OutboxRow[]): Promise<void> {
+    const spans: Span[] = [];
+    for (const row of rows) {
+      const body = Buffer.from(typeof row.envelope === 'string' ? row.envelope : JSON.stringify(row.envelope));
+      const envelope = (typeof row.envelope === 'string' ? JSON.parse(row.envelope) : row.envelope) as {
+        correlationId?: string;
+      };
+      // The send span continues the trace of the work that wrote the row (stored context), and
+      // its own context goes out in the headers for the consumers.
+      const headers: Record<string, string> = {};
+      if (row.trace_context) {
+        const span = startSpan(`${row.type} send`, SpanKind.PRODUCER, messagingAttributes(this.options.service, this.topology.eventsExchange, 'send', { 'messaging.rabbitmq.destination.routing_key': row.type, 'messaging.message.id': row.id }), extractTraceContext(row.trace_context));
+        spans.push(span);
+        Object.assign(headers, injectTraceContext(span, ROOT_CONTEXT));
+      }
+      channel.publish(this.topology.eventsExchange, row.type, body, {
+        persistent: true,
+        contentType: 'application/json',
+        messageId: row.id,
+        type: row.type,
+        correlationId: envelope.correlationId,
+        appId: this.options.service,
+        headers,
+      });
+    }
+    try {
+      await channel.waitForConfirms();
+    } catch (err) {
+      spans.forEach((s) => failSpan(s, err));
+      throw err;
+    } finally {
+      spans.forEach((s) => s.end());
+    }
   }
 
   private async listen(): Promise<void> {
@@ -176,14 +229,16 @@ export class OutboxRelay {
     this.wake?.();
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Resolves true when woken (NOTIFY or stop), false when the time ran out. */
+  private sleep(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const timer = setTimeout(() => done(false), ms);
+      function done(woken = true) {
         clearTimeout(timer);
-        resolve();
+        resolve(woken);
       }
       this.wake = done;
     });
   }
 }
+

@@ -3,6 +3,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { EntityManager } from 'typeorm';
 import { eventDefinition, type EventDataOf, type EventEnvelope, type EventType } from '@tutorhub/contracts';
 import { currentContext } from '@tutorhub/platform';
+import { preparedQuery } from '@tutorhub/persistence';
 import { SpanKind, injectTraceContext, messagingAttributes, startSpan, subjectAttributes } from './tracing';
 
 /**
@@ -59,7 +60,10 @@ export class OutboxService {
     const span = startSpan(`${type} create`, SpanKind.PRODUCER, messagingAttributes(this.producer, type, 'create', attributes));
     const carrier = injectTraceContext(span);
     span.end();
-    await em.query(
+    // A prepared statement: it runs with nearly every state change (ADR 0019).
+    await preparedQuery(
+      em,
+      `outbox_insert_${this.schema}`,
       `INSERT INTO "${this.schema}".outbox (id, type, envelope, trace_context)
        SELECT id, $2, envelope, $4::jsonb FROM unnest($1::uuid[], $3::jsonb[]) AS x(id, envelope)`,
       [envelopes.map((e) => e.id), type, envelopes.map((e) => JSON.stringify(e)), Object.keys(carrier).length ? JSON.stringify(carrier) : null],

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
+import { installPipelinedTransactions } from './pipelined-transactions';
 
 export interface PersistenceOptions {
   url: string;
@@ -17,6 +18,7 @@ export interface PersistenceOptions {
  * through reviewed migrations, tracked in the schema's own `migrations` table.
  */
 export function dataSourceOptions(o: PersistenceOptions): DataSourceOptions {
+  installPipelinedTransactions();
   return {
     type: 'postgres',
     url: o.url,
@@ -34,6 +36,10 @@ export function dataSourceOptions(o: PersistenceOptions): DataSourceOptions {
     applicationName: o.applicationName ?? o.schema,
     extra: {
       max: o.poolSize ?? 10,
+      // node-postgres writes each query as soon as it is queued rather than after the previous
+      // answer, so a transaction's BEGIN travels with its first statement (pipelined-transactions.ts,
+      // ADR 0019). TypeORM awaits every statement, so nothing else changes order or timing.
+      pipeline: true,
       // Fail fast instead of queueing forever when the database is down or saturated.
       connectionTimeoutMillis: 5000,
       statement_timeout: 30000,

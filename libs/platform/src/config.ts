@@ -149,6 +149,16 @@ export const sharedConfigShape = {
     .regex(/^[a-z0-9_-]*$/, 'lowercase letters, digits, _ and - only')
     .default(''),
   AMQP_PREFETCH: env.int(32, 1, 1000),
+  /**
+   * Deliveries that are ready together are handled in one transaction, up to this many, each
+   * in its own savepoint (ADR 0019; docs/operations.md). 1 = one transaction per event.
+   */
+  EVENT_BATCH_SIZE: env.int(8, 1, 64),
+  /**
+   * After a NOTIFY wakes the outbox relay, it waits this long so that the events of transactions
+   * committing meanwhile go out in the same relay pass (ADR 0019). 0 = publish at once.
+   */
+  OUTBOX_RELAY_COALESCE_MS: env.int(0, 0, 1000),
   /** Run pending migrations at start. On by default outside production, where a Job runs them. */
   MIGRATE_ON_START: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   SHUTDOWN_TIMEOUT_MS: env.int(15000, 0, 600000),
@@ -220,6 +230,8 @@ export type SharedConfig = {
   AMQP_URLS?: string;
   AMQP_NAMESPACE: string;
   AMQP_PREFETCH: number;
+  EVENT_BATCH_SIZE: number;
+  OUTBOX_RELAY_COALESCE_MS: number;
   MIGRATE_ON_START?: string;
   SHUTDOWN_TIMEOUT_MS: number;
   JOBS_ENABLED: boolean;

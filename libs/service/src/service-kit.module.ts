@@ -72,6 +72,8 @@ export class ServiceKitModule {
           databaseUrl: config.DATABASE_URL,
           namespace: config.AMQP_NAMESPACE,
           prefetch: config.AMQP_PREFETCH,
+          batchSize: config.EVENT_BATCH_SIZE,
+          relayCoalesceMs: config.OUTBOX_RELAY_COALESCE_MS,
           rpcTimeoutMs: config.RPC_TIMEOUT_MS,
           shutdownTimeoutMs: Math.max(1000, config.SHUTDOWN_TIMEOUT_MS - 2000),
           relay: opts.relay,
