@@ -19,6 +19,8 @@ export const configSchema = z
     ESCROW_RELEASE_DELAY_HOURS: env.decimal(24),
     ESCROW_RELEASE_CRON: env.cron('0 * * * * *'),
     ESCROW_RELEASE_BATCH_SIZE: env.int(1000, 1, 100000),
+    /** Batches in flight per run of the release job, each on its own slice of tutors (issue 15). */
+    ESCROW_RELEASE_WORKERS: env.int(4, 1, 32),
     PLATFORM_FEE_BPS: env.int(1500, 0, 10000),
     /** Verifies payments still `initiated` after PAYMENT_RECONCILE_AFTER_MINUTES (lost webhooks). */
     PAYMENT_RECONCILE_CRON: env.cron('*/30 * * * * *'),
