@@ -69,7 +69,7 @@ const config = {
   backlog: int('BENCH_BACKLOG', 100_000),
   registrations: Math.max(1, int('BENCH_REGISTRATIONS', 100)),
   backlogTutors: Math.max(1, int('BENCH_BACKLOG_TUTORS', 1000)),
-  releaseBatchSize: int('ESCROW_RELEASE_BATCH_SIZE', 1000),
+  releaseBatchSize: int('ESCROW_RELEASE_BATCH_SIZE', 2500),
   releaseDelayHours: process.env.BENCH_RELEASE_DELAY_HOURS ?? '0',
   platformFeeBps: int('PLATFORM_FEE_BPS', 1500),
   ceilingSeconds: int('BENCH_CEILING_SECONDS', 3),

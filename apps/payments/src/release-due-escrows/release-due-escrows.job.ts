@@ -42,30 +42,31 @@ export class ReleaseDueEscrowsJob implements OnModuleInit {
   }
 
   /**
-   * Releases batches until nothing is due (or what is due is being handled elsewhere). Two
-   * batches run at a time: SKIP LOCKED keeps them apart, and while one waits on Postgres the
-   * other's rows are being written, which roughly doubles throughput on a backlog.
+   * Releases batches until nothing is due (or what is due is being handled elsewhere).
+   * ESCROW_RELEASE_WORKERS batches run at a time, each worker on its own slice of tutors: SKIP
+   * LOCKED keeps them apart from each other and from other replicas, and the slices keep their
+   * postings off each other's wallet rows, so while one waits on Postgres the others write.
    */
-  async runOnce(workers = 2): Promise<number> {
-    const counts = await Promise.all(Array.from({ length: workers }, () => this.drain()));
+  async runOnce(workers = this.config.ESCROW_RELEASE_WORKERS): Promise<number> {
+    const counts = await Promise.all(Array.from({ length: workers }, (_, index) => this.drain({ index, of: workers })));
     const total = counts.reduce((a, b) => a + b, 0);
     if (total > 0) this.logger.log(`released ${total} escrow(s)`);
     return total;
   }
 
-  private async drain(maxBatches = 10_000): Promise<number> {
+  private async drain(slice: { index: number; of: number }, maxBatches = 10_000): Promise<number> {
     let total = 0;
     for (let i = 0; i < maxBatches; i++) {
-      const n = await inTransaction(this.ds, (em) => this.releaseBatch(em));
+      const n = await inTransaction(this.ds, (em) => this.releaseBatch(em, slice));
       total += n;
       if (n < this.config.ESCROW_RELEASE_BATCH_SIZE) break;
     }
     return total;
   }
 
-  private async releaseBatch(em: EntityManager): Promise<number> {
+  private async releaseBatch(em: EntityManager, slice: { index: number; of: number }): Promise<number> {
     const now = this.clock.now();
-    const due = await claimDueForRelease(em, now, this.config.ESCROW_RELEASE_BATCH_SIZE);
+    const due = await claimDueForRelease(em, now, this.config.ESCROW_RELEASE_BATCH_SIZE, slice);
     if (due.length === 0) return 0;
     const next = transition('release_scheduled', 'release');
     const plans = due.map((e) => ({ e, split: splitRelease(minor(e.amount_minor), this.config.PLATFORM_FEE_BPS) }));
@@ -94,8 +95,9 @@ export class ReleaseDueEscrowsJob implements OnModuleInit {
       plans.map((p) => p.e.id),
       next,
     );
-    // Last, so the platform revenue account (locked by every batch's posting) is held only
-    // until the commit right after. Escrow and tutor accounts were created at capture.
+    // Last, so the accounts it locks are held only until the commit right after; the ledger
+    // trigger takes platform revenue (shared by every batch) last of all (ADR 0020). Escrow and
+    // tutor accounts were created at capture.
     const postings: Posting[] = plans.map(({ e, split }) => ({
       kind: 'escrow_released',
       idempotencyKey: `settle:${e.id}`,

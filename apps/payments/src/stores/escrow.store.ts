@@ -102,17 +102,28 @@ export async function markSettled(
 
 export type ClaimedForRelease = Pick<EscrowRow, 'id' | 'booking_id' | 'payment_id' | 'student_id' | 'tutor_id' | 'amount_minor' | 'currency'>;
 
-/** Up to `limit` due escrows, locked; SKIP LOCKED keeps replicas (and manual settlements) apart. */
-export function claimDueForRelease(em: EntityManager, now: Date, limit: number): Promise<ClaimedForRelease[]> {
+/**
+ * Up to `limit` due escrows, locked; SKIP LOCKED keeps replicas (and manual settlements) apart.
+ * `slice` k of n claims only escrows whose tutor hashes to k, so the n workers of one run never
+ * post to the same tutor wallet at once and their balance updates do not queue on each other's
+ * row locks (a wallet is locked from its batch's posting to its commit).
+ */
+export function claimDueForRelease(
+  em: EntityManager,
+  now: Date,
+  limit: number,
+  slice: { index: number; of: number } = { index: 0, of: 1 },
+): Promise<ClaimedForRelease[]> {
   return rows<ClaimedForRelease>(
     em,
     `SELECT id, booking_id, payment_id, student_id, tutor_id, amount_minor, currency
        FROM payments.escrows
       WHERE status = 'release_scheduled' AND release_at <= $1
+        AND (hashtext(tutor_id::text) & 2147483647) % $4 = $3
       ORDER BY release_at
       LIMIT $2
         FOR UPDATE SKIP LOCKED`,
-    [now, limit],
+    [now, limit, slice.index, slice.of],
   );
 }
 

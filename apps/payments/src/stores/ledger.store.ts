@@ -113,13 +113,24 @@ export class LedgerStore {
         amounts.push(String(e.amountMinor));
       }
     });
+    // Each distinct account is looked up once through its key (a correlated subquery cannot be
+    // turned into a join): joining the entries to ledger_accounts let the planner hash the whole
+    // accounts table for a release batch, a sequential scan that grew with every booking ever
+    // paid (issue 15).
     const [{ n }] = await rows<{ n: number }>(
       em,
-      `WITH ins AS (
+      `WITH x AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::bigint[]) WITH ORDINALITY AS x(t, k, r, c, amt, o)
+       ),
+       acc AS MATERIALIZED (
+         SELECT k, r, c, (SELECT a.id FROM payments.ledger_accounts a WHERE a.kind = keys.k AND a.ref = keys.r AND a.currency = keys.c) AS id
+           FROM (SELECT DISTINCT k, r, c FROM x) keys
+       ),
+       ins AS (
          INSERT INTO payments.ledger_entries (transaction_id, account_id, currency, amount_minor)
-         SELECT x.t, a.id, x.c, x.amt
-           FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::bigint[]) WITH ORDINALITY AS x(t, k, r, c, amt, o)
-           JOIN payments.ledger_accounts a ON a.kind = x.k AND a.ref = x.r AND a.currency = x.c
+         SELECT x.t, acc.id, x.c, x.amt
+           FROM x JOIN acc ON acc.k = x.k AND acc.r = x.r AND acc.c = x.c
+          WHERE acc.id IS NOT NULL
           ORDER BY x.o
          RETURNING 1
        )
