@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Client } from 'pg';
+import { DedicatedConnection } from '@tutorhub/persistence';
 import { AppError, counter } from '@tutorhub/platform';
 
 const waits = counter('read_your_writes_waits_total', 'Requests that waited for an event to reach a read model, by outcome', ['service', 'outcome']);
@@ -27,16 +27,28 @@ export const READ_YOUR_WRITES_WAIT_MS = 2000;
 export class ReadYourWrites {
   private readonly logger: Logger;
   private readonly waiters = new Map<string, Set<() => void>>();
-  private client?: Client;
   private listening = false;
-  private running = false;
-  private loop?: Promise<void>;
-  private stopWait?: () => void;
+  private readonly connection: DedicatedConnection;
 
   constructor(
     private readonly options: { databaseUrl: string; schema: string; service: string },
   ) {
     this.logger = new Logger(`ReadYourWrites:${options.schema}`);
+    const channel = handledChannel(options.schema);
+    this.connection = new DedicatedConnection({
+      url: options.databaseUrl,
+      applicationName: `${options.service}-read-your-writes`,
+      session: async ({ client, ended }) => {
+        client.on('notification', (n) => n.payload && this.notify(n.payload));
+        await client.query(`LISTEN "${channel}"`);
+        this.listening = true;
+        await ended;
+      },
+      onError: (err) => this.logger.warn(`LISTEN ${channel} failed: ${err.message}; waiters re-read on a timer meanwhile`),
+      onClosed: () => {
+        this.listening = false;
+      },
+    });
   }
 
   /** Whether the LISTEN connection is up (waiters are woken by events, not timers). */
@@ -45,16 +57,11 @@ export class ReadYourWrites {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.listen();
+    this.connection.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.stopWait?.();
-    await this.client?.end().catch(() => undefined);
-    await this.loop;
+    await this.connection.stop();
     for (const set of this.waiters.values()) for (const wake of set) wake();
   }
 
@@ -121,30 +128,6 @@ export class ReadYourWrites {
     const set = this.waiters.get(key);
     if (!set) return;
     for (const wake of [...set]) wake();
-  }
-
-  private async listen(): Promise<void> {
-    const channel = handledChannel(this.options.schema);
-    while (this.running) {
-      const client = new Client({ connectionString: this.options.databaseUrl, application_name: `${this.options.service}-read-your-writes` });
-      this.client = client;
-      try {
-        await client.connect();
-        client.on('notification', (n) => n.payload && this.notify(n.payload));
-        await client.query(`LISTEN "${channel}"`);
-        this.listening = true;
-        await new Promise<void>((resolve) => {
-          client.on('error', () => resolve());
-          client.on('end', () => resolve());
-          this.stopWait = resolve;
-        });
-      } catch (err) {
-        if (this.running) this.logger.warn(`LISTEN ${channel} failed: ${(err as Error).message}; waiters re-read on a timer meanwhile`);
-      }
-      this.listening = false;
-      await client.end().catch(() => undefined);
-      if (this.running) await new Promise((r) => setTimeout(r, 1000));
-    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Client } from 'pg';
+import { DedicatedConnection } from '@tutorhub/persistence';
 import { CONFIG } from '@tutorhub/service';
 import type { GatewayConfig } from '../config';
 import { listenForRevocations, SESSION_REVOKED_CHANNEL } from '../identity/refresh-token.store';
@@ -17,17 +17,30 @@ import { NotificationHub } from './notification-hub';
 @Injectable()
 export class SessionRevocations implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('SessionRevocations');
-  private client?: Client;
-  private running = false;
-  private loop?: Promise<void>;
-  private stopWait?: () => void;
   private listening = false;
   private connections = 0;
+  private readonly connection: DedicatedConnection;
 
   constructor(
-    @Inject(CONFIG) private readonly config: GatewayConfig,
+    @Inject(CONFIG) config: GatewayConfig,
     private readonly hub: NotificationHub,
-  ) {}
+  ) {
+    this.connection = new DedicatedConnection({
+      url: config.DATABASE_URL,
+      applicationName: 'gateway-session-revocations',
+      session: async ({ client, ended }) => {
+        client.on('notification', (n) => n.payload && this.hub.closeSession(n.payload));
+        await listenForRevocations(client);
+        this.connections++;
+        this.listening = true;
+        await ended;
+      },
+      onError: (err) => this.logger.warn(`LISTEN ${SESSION_REVOKED_CHANNEL} failed: ${err.message}; streams re-check their session at each heartbeat meanwhile`),
+      onClosed: () => {
+        this.listening = false;
+      },
+    });
+  }
 
   /** Whether notifications are being received (tests, diagnostics). */
   get isListening(): boolean {
@@ -45,43 +58,14 @@ export class SessionRevocations implements OnModuleInit, OnApplicationShutdown {
 
   /** The backend pid of the LISTEN connection (tests cut it to simulate a lost connection). */
   get backendPid(): number | undefined {
-    return this.listening ? (this.client as (Client & { processID?: number }) | undefined)?.processID : undefined;
+    return this.listening ? (this.connection.current as { processID?: number } | undefined)?.processID : undefined;
   }
 
   onModuleInit(): void {
-    this.running = true;
-    this.loop = this.listen();
+    this.connection.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.stopWait?.();
-    await this.client?.end().catch(() => undefined);
-    await this.loop;
-  }
-
-  private async listen(): Promise<void> {
-    while (this.running) {
-      const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: 'gateway-session-revocations' });
-      this.client = client;
-      try {
-        await client.connect();
-        client.on('notification', (n) => n.payload && this.hub.closeSession(n.payload));
-        await listenForRevocations(client);
-        this.connections++;
-        this.listening = true;
-        await new Promise<void>((resolve) => {
-          client.on('error', () => resolve());
-          client.on('end', () => resolve());
-          this.stopWait = resolve;
-          if (!this.running) resolve();
-        });
-      } catch (err) {
-        if (this.running) this.logger.warn(`LISTEN ${SESSION_REVOKED_CHANNEL} failed: ${(err as Error).message}; streams re-check their session at each heartbeat meanwhile`);
-      }
-      this.listening = false;
-      await client.end().catch(() => undefined);
-      if (this.running) await new Promise((r) => setTimeout(r, 1000).unref());
-    }
+    await this.connection.stop();
   }
 }

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Channel, ChannelModel } from 'amqplib';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { NOTIFICATIONS_LIVE, NOTIFICATIONS_RESYNC, liveExchange } from '@tutorhub/contracts';
 import { AmqpConnection, Topology } from '@tutorhub/messaging';
+import { DedicatedConnection, type DedicatedSession } from '@tutorhub/persistence';
 import { counter } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import type { NotificationsConfig } from '../config';
@@ -30,22 +30,29 @@ const LEADER_POLL_MS = 2000;
 export class LiveFeed implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('LiveFeed');
   private channel?: Channel;
-  private client?: Client;
-  private running = false;
   private leading = false;
   private resyncPending: string | undefined;
-  private loop?: Promise<void>;
-  private stopWait?: () => void;
+  private readonly connection: DedicatedConnection;
   /** Announcements are forwarded one after another, in the order Postgres delivered them. */
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
-    @Inject(CONFIG) private readonly config: NotificationsConfig,
+    @Inject(CONFIG) config: NotificationsConfig,
     private readonly amqp: AmqpConnection,
     private readonly topology: Topology,
     private readonly dataSource: DataSource,
     private readonly store: NotificationStore,
-  ) {}
+  ) {
+    this.connection = new DedicatedConnection({
+      url: config.DATABASE_URL,
+      applicationName: 'notifications-live-feed',
+      session: ({ client, ended, running }) => this.forward(client, ended, running),
+      onError: (err) => this.logger.warn(`live feed: ${err.message}; retrying`),
+      onClosed: () => {
+        this.leading = false;
+      },
+    });
+  }
 
   /** Whether this replica is the one forwarding (tests, diagnostics). */
   get isForwarding(): boolean {
@@ -58,15 +65,11 @@ export class LiveFeed implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     this.amqp.onConnect('live-feed', (model) => this.setup(model));
-    this.running = true;
-    this.loop = this.listen();
+    this.connection.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.stopWait?.();
-    await this.client?.end().catch(() => undefined);
-    await this.loop;
+    await this.connection.stop();
     await this.chain;
   }
 
@@ -83,37 +86,21 @@ export class LiveFeed implements OnModuleInit, OnApplicationShutdown {
     this.enqueue(async () => undefined);
   }
 
-  private async listen(): Promise<void> {
-    while (this.running) {
-      const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: 'notifications-live-feed' });
-      this.client = client;
-      try {
-        await client.connect();
-        const ended = new Promise<void>((resolve) => {
-          client.on('error', () => resolve());
-          client.on('end', () => resolve());
-          this.stopWait = resolve;
-        });
-        // One forwarder per database: the session lock dies with the connection.
-        while (this.running && !(await tryLeadLiveFeed(client))) {
-          await Promise.race([ended, new Promise((r) => setTimeout(r, LEADER_POLL_MS).unref())]);
-        }
-        if (!this.running) break;
-        this.resyncPending = 'forwarder started';
-        client.on('notification', (msg) => {
-          if (msg.channel === LIVE_CHANNEL && msg.payload) this.announce(msg.payload);
-        });
-        await listenLive(client);
-        this.leading = true;
-        this.enqueue(async () => undefined);
-        await ended;
-      } catch (err) {
-        if (this.running) this.logger.warn(`live feed: ${(err as Error).message}; retrying`);
-      }
-      this.leading = false;
-      await client.end().catch(() => undefined);
-      if (this.running) await new Promise((r) => setTimeout(r, 1000).unref());
+  /** On each fresh connection: wait to be the one forwarder, then LISTEN and forward until it drops. */
+  private async forward(client: DedicatedSession['client'], ended: Promise<void>, running: () => boolean): Promise<void> {
+    // One forwarder per database: the session lock dies with the connection.
+    while (running() && !(await tryLeadLiveFeed(client))) {
+      await Promise.race([ended, new Promise((r) => setTimeout(r, LEADER_POLL_MS).unref())]);
     }
+    if (!running()) return;
+    this.resyncPending = 'forwarder started';
+    client.on('notification', (msg) => {
+      if (msg.channel === LIVE_CHANNEL && msg.payload) this.announce(msg.payload);
+    });
+    await listenLive(client);
+    this.leading = true;
+    this.enqueue(async () => undefined);
+    await ended;
   }
 
   private announce(payload: string): void {
