@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './app-process';
 
 /**
  * A RabbitMQ node of the test's own, for outage tests: no test stops the machine's shared broker
@@ -24,17 +24,6 @@ export interface PrivateBroker {
 }
 
 const RABBIT_BIN = '/usr/lib/rabbitmq/bin';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 export async function startPrivateBroker(): Promise<PrivateBroker> {
   const container = process.env.TEST_RABBITMQ_CONTAINER;
