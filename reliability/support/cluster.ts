@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { createTestDatabase, deleteNamespace, testAmqpUrl, testNamespace, type TestDatabase } from '@tutorhub/testing';
+import { createTestDatabase, deleteNamespace, nodeRuntimeFlags, testAmqpUrl, testNamespace, type TestDatabase } from '@tutorhub/testing';
 
 /**
  * The reliability suite's platform: every app as its own process (the production build), like
@@ -181,9 +181,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const self = inst;
     const childEnv: Record<string, string> = { ...(process.env as Record<string, string>), ...env, PORT: String(self.port) };
     if (app === 'chapa-sandbox') childEnv.CHAPA_SANDBOX_PUBLIC_URL = sandboxUrl;
-    // The V8 flags the apps are deployed with (tools/runtime-flags.cjs).
-    const flags = (require(join(ROOT, 'tools', 'runtime-flags.cjs')) as { NODE_RUNTIME_FLAGS: string[] }).NODE_RUNTIME_FLAGS;
-    const child = spawn(process.execPath, [...flags, join(dist, 'apps', app, 'src', 'main.js')], {
+    const child = spawn(process.execPath, [...nodeRuntimeFlags(), join(dist, 'apps', app, 'src', 'main.js')], {
       cwd: ROOT,
       env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],

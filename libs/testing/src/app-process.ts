@@ -30,15 +30,21 @@ export async function freePort(): Promise<number> {
  * waits until `/health/ready` answers. `from: 'source'` compiles its TypeScript on the fly
  * with the project's swc options (no build needed); `from: 'dist'` runs the production build.
  */
+/**
+ * The V8 flags the apps are deployed with (tools/runtime-flags.cjs, shared with `npm start` and
+ * the image's entrypoint), so tests and the bench run what production runs.
+ */
+export function nodeRuntimeFlags(): string[] {
+  return (require(join(ROOT, 'tools', 'runtime-flags.cjs')) as { NODE_RUNTIME_FLAGS: string[] }).NODE_RUNTIME_FLAGS;
+}
+
 export async function startAppProcess(
   app: string,
   env: Record<string, string>,
   opts: { from?: 'source' | 'dist'; port?: number; readyTimeoutMs?: number } = {},
 ): Promise<AppProcess> {
   const port = opts.port ?? (await freePort());
-  // The V8 flags the apps are deployed with (tools/runtime-flags.cjs), so tests and the bench run
-  // what production runs.
-  const flags = (require(join(ROOT, 'tools', 'runtime-flags.cjs')) as { NODE_RUNTIME_FLAGS: string[] }).NODE_RUNTIME_FLAGS;
+  const flags = nodeRuntimeFlags();
   const args =
     opts.from === 'dist'
       ? [...flags, join(ROOT, 'dist', 'apps', app, 'src', 'main.js')]
