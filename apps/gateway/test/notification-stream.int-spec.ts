@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { AmqpConnection, Topology } from '@tutorhub/messaging';
-import { eventually, rawBroker } from '@tutorhub/testing';
+import { eventually, openSse, rawBroker } from '@tutorhub/testing';
 import { NotificationHub } from '../src/notifications-stream';
 import { SignJWT } from 'jose';
-import { api, JWT_SECRET, newActor, openStream, sessionFor, startGateway, tokenFor, type Gateway } from './support';
+import { api, JWT_SECRET, newActor, sessionFor, startGateway, tokenFor, type Gateway } from './support';
 
 describe('live notification stream (SSE over real HTTP + RabbitMQ)', () => {
   let gw: Gateway;
@@ -44,9 +44,9 @@ describe('live notification stream (SSE over real HTTP + RabbitMQ)', () => {
   it('streams each user only their own notifications', async () => {
     const alice = newActor('student');
     const bob = newActor('tutor');
-    const a = await openStream(`${gw.baseUrl}/api/notifications/stream`, { authorization: `Bearer ${await tokenFor(gw, alice)}` });
+    const a = await openSse(`${gw.baseUrl}/api/notifications/stream`, { authorization: `Bearer ${await tokenFor(gw, alice)}` });
     // EventSource clients put the token in the URL.
-    const b = await openStream(`${gw.baseUrl}/api/notifications/stream?access_token=${await tokenFor(gw, bob)}`);
+    const b = await openSse(`${gw.baseUrl}/api/notifications/stream?access_token=${await tokenFor(gw, bob)}`);
     try {
       expect(a.res.status).toBe(200);
       expect(a.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -78,7 +78,7 @@ describe('live notification stream (SSE over real HTTP + RabbitMQ)', () => {
       .setIssuedAt(now)
       .setExpirationTime(now + 2)
       .sign(new TextEncoder().encode(JWT_SECRET));
-    const s = await openStream(`${gw.baseUrl}/api/notifications/stream`, { authorization: `Bearer ${shortLived}` });
+    const s = await openSse(`${gw.baseUrl}/api/notifications/stream`, { authorization: `Bearer ${shortLived}` });
     expect(s.res.status).toBe(200);
     await eventually(async () => s.ended, 15000);
     expect(s.events.at(-1)?.event).toBe('token_expired');
@@ -99,7 +99,7 @@ describe('live notification stream (SSE over real HTTP + RabbitMQ)', () => {
 
   it('keeps streaming after the broker connection is lost and re-established', async () => {
     const carol = newActor();
-    const s = await openStream(`${gw.baseUrl}/api/notifications/stream`, { authorization: `Bearer ${await tokenFor(gw, carol)}` });
+    const s = await openSse(`${gw.baseUrl}/api/notifications/stream`, { authorization: `Bearer ${await tokenFor(gw, carol)}` });
     try {
       const hub = gw.app.get(NotificationHub);
       await eventually(async () => hub.subscriberCount(carol.userId) === 1);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { eventually } from '@tutorhub/testing';
+import { eventually, openSse } from '@tutorhub/testing';
 import { NotificationHub, SessionRevocations } from '../src/notifications-stream';
-import { api, openStream, startGateway, type Gateway } from './support';
+import { api, startGateway, type Gateway } from './support';
 
 type Session = { user: { id: string }; accessToken: string; refreshToken: string };
 
@@ -80,8 +80,8 @@ describe('session revocation across two gateway replicas (real HTTP, Postgres)',
     const { session } = await register(a);
     const other = await register(a); // another user's stream on the same replica stays open
     await eventually(async () => b.app.get(SessionRevocations).isListening);
-    const stream = await openStream(`${b.baseUrl}/api/notifications/stream`, { authorization: `Bearer ${session.accessToken}` });
-    const bystander = await openStream(`${b.baseUrl}/api/notifications/stream`, { authorization: `Bearer ${other.session.accessToken}` });
+    const stream = await openSse(`${b.baseUrl}/api/notifications/stream`, { authorization: `Bearer ${session.accessToken}` });
+    const bystander = await openSse(`${b.baseUrl}/api/notifications/stream`, { authorization: `Bearer ${other.session.accessToken}` });
     try {
       expect(stream.res.status).toBe(200);
       const hub = b.app.get(NotificationHub);
@@ -104,7 +104,7 @@ describe('session revocation across two gateway replicas (real HTTP, Postgres)',
     const { session } = await register(a);
     const revocations = b.app.get(SessionRevocations);
     await eventually(async () => revocations.isListening);
-    const stream = await openStream(`${b.baseUrl}/api/notifications/stream`, { authorization: `Bearer ${session.accessToken}` });
+    const stream = await openSse(`${b.baseUrl}/api/notifications/stream`, { authorization: `Bearer ${session.accessToken}` });
     try {
       expect(stream.res.status).toBe(200);
       await eventually(async () => b.app.get(NotificationHub).subscriberCount(session.user.id) === 1);

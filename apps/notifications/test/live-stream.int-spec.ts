@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Actor } from '@tutorhub/contracts';
 import { ManualClock } from '@tutorhub/platform';
-import { accessTokenFor, eventually, startGatewayProcess, startTestService, type AppProcess, type TestService } from '@tutorhub/testing';
+import { accessTokenFor, eventually, openSse, startGatewayProcess, startTestService, type AppProcess, type TestService } from '@tutorhub/testing';
 import { AppModule } from '../src/app.module';
 import type { NotificationsConfig } from '../src/config';
 import { notificationsMain } from '../src/main-definition';
 import { LiveFeed } from '../src/stream-notifications/live-feed';
 import { deliver, envelope, queueReady } from './support/events';
-import { openSse } from './support/sse';
 
 /**
  * The live stream end to end (ADR 0018): the real gateway as its own process streams what the

@@ -9,3 +9,4 @@ export * from './money-invariants';
 export * from './log-capture';
 export * from './run-to-exit';
 export * from './otlp-receiver';
+export * from './sse';
