@@ -163,6 +163,8 @@ function killPostgres(which: 'primary' | 'replica'): void {
 
 async function pgReady(port: number): Promise<boolean> {
   const c = new Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 });
+  // A cut connection also emits 'error'; unhandled, it would end the test run (the query's rejection reports it).
+  c.on('error', () => undefined);
   try {
     await c.connect();
     await c.query('SELECT 1');
@@ -176,6 +178,8 @@ async function pgReady(port: number): Promise<boolean> {
 
 export async function pgQuery<T = Record<string, unknown>>(port: number, sql: string, database = 'postgres'): Promise<T[]> {
   const c = new Client({ host: '127.0.0.1', port, user: 'postgres', database, connectionTimeoutMillis: 5000 });
+  // A cut connection also emits 'error'; unhandled, it would end the test run (the query's rejection reports it).
+  c.on('error', () => undefined);
   await c.connect();
   try {
     return (await c.query(sql)).rows as T[];

@@ -57,6 +57,7 @@ async function waitFor(what: string, fn: () => boolean | Promise<boolean>, timeo
 
 async function pgReady(url: string): Promise<boolean> {
   const c = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  c.on('error', () => undefined); // a cut connection is reported by the pending query; unhandled, the event would end the run
   try {
     await c.connect();
     await c.query('SELECT 1');
@@ -118,6 +119,7 @@ export async function openLab(): Promise<Lab> {
     async createDatabase() {
       const name = `reliability_test_${randomBytes(5).toString('hex')}`;
       const admin = new Client({ connectionString: pgUrl });
+      admin.on('error', () => undefined); // a cut connection is reported by the pending query; unhandled, the event would end the run
       await admin.connect();
       try {
         await admin.query(`CREATE DATABASE "${name}"`);
@@ -131,6 +133,7 @@ export async function openLab(): Promise<Lab> {
         async drop() {
           await waitFor('Postgres (to drop the test database)', () => pgReady(pgUrl));
           const c = new Client({ connectionString: pgUrl });
+          c.on('error', () => undefined); // a cut connection is reported by the pending query; unhandled, the event would end the run
           await c.connect();
           try {
             await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

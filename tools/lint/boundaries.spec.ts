@@ -90,16 +90,16 @@ describe('apps', () => {
 });
 
 describe('the platform libraries stack contracts ← platform ← persistence ← messaging ← service', () => {
-  it.each(['platformImportsPersistence', 'contractsImportsPersistence'])('%s is refused by its layer', (name) => {
-    expect(rulesOf(name)).toEqual(['@nx/enforce-module-boundaries']);
-    expect(findings[name][0].message).toMatch(/^A project tagged with "layer:\w+" can only depend on libs tagged with/);
-  });
-
-  // Where the right-hand library already imports the left one, Nx reports the cycle first
-  // (messaging imports persistence's transaction helpers since ADR 0019).
-  it.each(['messagingImportsService', 'contractsImportsPlatform', 'persistenceImportsMessaging'])('%s is refused', (name) => {
-    expect(rulesOf(name)).toEqual(['@nx/enforce-module-boundaries']);
-  });
+  // Each library to the right already imports the one on its left, so Nx reports the cycle
+  // before the layer (messaging imports persistence's transaction helpers since ADR 0019;
+  // persistence imports platform's test for a transient database error, for start-up migrations).
+  it.each(['platformImportsPersistence', 'contractsImportsPersistence', 'messagingImportsService', 'contractsImportsPlatform', 'persistenceImportsMessaging'])(
+    '%s is refused',
+    (name) => {
+      expect(rulesOf(name)).toEqual(['@nx/enforce-module-boundaries']);
+      expect(findings[name][0].message).toMatch(/^(Circular dependency between|A project tagged with "layer:\w+" can only depend on)/);
+    },
+  );
 
   it('a library may import one to its left', () => {
     expect(findings.serviceImportsMessaging).toEqual([]);

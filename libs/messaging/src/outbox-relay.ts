@@ -207,15 +207,18 @@ export class OutboxRelay {
   private async listen(): Promise<void> {
     while (this.running) {
       const client = new Client({ connectionString: this.options.databaseUrl, application_name: `${this.options.service}-outbox-listen` });
+      // Listening from the start: a connection cut before LISTEN has answered would otherwise
+      // be an 'error' event nobody handles, which kills the process (found by the HA fault lab).
+      const lost = new Promise<void>((resolve) => {
+        client.on('error', () => resolve());
+        client.on('end', () => resolve());
+      });
       try {
         await client.connect();
         this.listener = client;
         client.on('notification', () => this.notify());
         await client.query(`LISTEN "${this.options.schema}_outbox"`);
-        await new Promise<void>((resolve) => {
-          client.on('error', () => resolve());
-          client.on('end', () => resolve());
-        });
+        await lost;
       } catch {
         // The poll keeps events flowing while LISTEN is down; retry shortly.
       }

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { isTransientInfrastructureError } from '@tutorhub/platform';
 import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
 import { installPipelinedTransactions } from './pipelined-transactions';
 
@@ -51,9 +52,31 @@ export function dataSourceOptions(o: PersistenceOptions): DataSourceOptions {
 /**
  * Creates the schema (TypeORM does not: typeorm#5382) and runs pending migrations. Replicas
  * starting together serialise on a session advisory lock, so each migration runs once.
+ *
+ * A lost database connection (a failover, a proxy cutting sessions while its health check
+ * flaps) is retried for up to `retryForMs`: each migration runs in its own transaction and is
+ * recorded when it commits, so running the rest again is safe. Other errors (a migration that
+ * fails) are not retried. Found by the HA fault lab, where a cut connection during start-up
+ * used to kill the process.
  */
-export async function migrate(o: PersistenceOptions, log: (msg: string) => void = () => undefined): Promise<string[]> {
+export async function migrate(o: PersistenceOptions, log: (msg: string) => void = () => undefined, retryForMs = 60_000): Promise<string[]> {
+  const deadline = Date.now() + retryForMs;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
+    try {
+      return await migrateOnce(o, log);
+    } catch (err) {
+      if (!isTransientInfrastructureError(err) || Date.now() + delay > deadline) throw err;
+      log(`migrations: the database connection failed (${(err as Error).message}); retrying in ${delay} ms`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+async function migrateOnce(o: PersistenceOptions, log: (msg: string) => void): Promise<string[]> {
   const lock = new Client({ connectionString: o.url, application_name: `${o.schema}-migrate` });
+  // pg emits 'error' on the client as well as failing the pending query; without a listener a
+  // dropped connection is an uncaught exception. The query's rejection is what reports it.
+  lock.on('error', () => undefined);
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`migrate:${o.schema}`]);
@@ -65,10 +88,10 @@ export async function migrate(o: PersistenceOptions, log: (msg: string) => void 
       for (const m of ran) log(`applied migration ${m.name}`);
       return ran.map((m) => m.name);
     } finally {
-      await ds.destroy();
+      await ds.destroy().catch(() => undefined);
     }
   } finally {
     await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`migrate:${o.schema}`]).catch(() => undefined);
-    await lock.end();
+    await lock.end().catch(() => undefined);
   }
 }

@@ -37,6 +37,7 @@ export async function accessTokenFor(actor: Actor, databaseUrl: string, secret =
   if (!sid) {
     sid = randomUUID();
     const client = new Client({ connectionString: databaseUrl });
+    client.on('error', () => undefined); // a cut connection is reported by the pending query; unhandled, the event would end the run
     await client.connect();
     try {
       await client.query(
