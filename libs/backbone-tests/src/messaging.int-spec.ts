@@ -188,6 +188,39 @@ describe('messaging backbone (real RabbitMQ + Postgres)', () => {
     await eventually(async () => (await effects(bookingId)) === 1);
   });
 
+  it('survives its database connection being cut while it publishes a claimed batch, and still delivers every event', async () => {
+    // The relay holds a pooled client, idle in its transaction, while the broker confirms the
+    // batch: a connection cut then raises no query error, only an 'error' event on the client.
+    // Unhandled, that ended the process (the HA lab's database failover found it).
+    const bookingIds = Array.from({ length: 3000 }, () => randomUUID());
+    await ds().transaction((em) =>
+      a.app.get(OutboxService).addMany(
+        em,
+        'bookings.booking.completed.v1',
+        bookingIds.map((bookingId) => ({ bookingId, studentId: randomUUID(), tutorId: randomUUID() })),
+      ),
+    );
+    const killed = await eventually(
+      async () => {
+        const [row] = await ds().query(
+          `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+            WHERE datname = current_database() AND state = 'idle in transaction' AND query LIKE '%FROM "probe".outbox%FOR UPDATE SKIP LOCKED%'
+            LIMIT 1`,
+        );
+        return row?.killed === true;
+      },
+      20000,
+      1,
+    );
+    expect(killed).toBe(true);
+    await eventually(async () => {
+      const [row] = await ds().query(`SELECT count(DISTINCT booking_id)::int AS n FROM probe.effects WHERE booking_id = ANY($1::uuid[])`, [bookingIds]);
+      return row.n === bookingIds.length;
+    }, 60000);
+    const [pending] = await ds().query(`SELECT count(*)::int AS n FROM probe.outbox WHERE published_at IS NULL`);
+    expect(pending.n).toBe(0);
+  });
+
   it('lets two relay instances run together without publishing a row twice', async () => {
     const b = await startTestService(probeMain, { db, namespace });
     try {

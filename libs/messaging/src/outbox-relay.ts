@@ -115,6 +115,14 @@ export class OutboxRelay {
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
     const client: PoolClient = await pool.connect();
     let broken: Error | undefined;
+    // The pool stops listening for a client's 'error' while it is checked out (TypeORM's query
+    // runners add their own listener; this client is ours). Without one, a connection cut while
+    // the batch is being published to the broker (no query pending) is an uncaught exception that
+    // ends the process: the HA fault lab's database failover found it.
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
     try {
       const begin = client.query('BEGIN');
       begin.catch(() => undefined);
@@ -165,6 +173,7 @@ export class OutboxRelay {
       if (isTransientInfrastructureError(err)) broken = err as Error;
       throw err;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }
