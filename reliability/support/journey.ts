@@ -169,7 +169,9 @@ export async function pay(c: Client, student: Account, bookingId: string): Promi
     { token: student.token },
     // `payment.initiation_in_progress` says "try again in a moment": another attempt is opening
     // the checkout, or one cut off mid-way (a database failover) is retired after a minute.
-    policy(c, { ok: [200, 201], retryCodes: ['booking.not_found', 'payment.initiation_in_progress'] }),
+    // `payment.not_ready`: the acceptance has not reached payments within the server's wait (a
+    // broker partition holds events back); the answer says retry (the HA lab's partition).
+    policy(c, { ok: [200, 201], retryCodes: ['booking.not_found', 'payment.initiation_in_progress', ...NOT_YET] }),
   );
   const txRef = init.body.txRef;
   await until(`the sandbox to take payment ${txRef}`, async () => {
