@@ -96,6 +96,11 @@ describe('OpenAPI document', () => {
         expect({ file, type: file.endsWith('.js') ? /javascript/.test(type) : file.endsWith('.css') ? /text\/css/.test(type) : /image\/png/.test(type) }).toEqual({ file, type: true });
       }
     }
+    // Each page is its own route in the request metrics (not `unmatched`).
+    const metrics = (await api(gw, '/metrics')).text;
+    for (const route of ['/docs', '/docs/index.html', '/docs/swagger-ui-init.js']) {
+      expect({ route, counted: metrics.includes(`http_server_requests_total{method="GET",route="${route}",status_code="200"}`) }).toEqual({ route, counted: true });
+    }
   });
 
   it('points Swagger UI at the document next to its initializer (a proxy path prefix is kept)', async () => {
