@@ -25,7 +25,10 @@ COPY libs ./libs
 COPY apps ./apps
 ARG APP
 RUN test -n "${APP}" || { echo 'build argument APP is required (e.g. --build-arg APP=gateway)' >&2; exit 1; }
-RUN npm run build && test -f "dist/apps/${APP}/src/main.js"
+# The gateway serves its committed OpenAPI document from dist/apps/gateway/openapi.json (copied
+# there by tools/build.cjs; ADR 0021): an image without it would not start.
+RUN npm run build && test -f "dist/apps/${APP}/src/main.js" \
+ && { [ "${APP}" != gateway ] || test -f dist/apps/gateway/openapi.json; }
 
 # ---- prod-deps: production dependencies only ---------------------------------------------------
 FROM ${NODE_IMAGE} AS prod-deps

@@ -8,6 +8,10 @@ const { swcOptions, root } = require('./swc-options.cjs');
 
 const SOURCE_DIRS = ['apps', 'libs', 'tools', 'bench'];
 const SKIP = /\.(spec|int-spec|e2e-spec)\.ts$|\.d\.ts$/;
+// Committed files outside a src/ directory that an app reads at run time: the gateway serves its
+// OpenAPI document from dist/apps/gateway/openapi.json (COMMITTED_OPENAPI_PATH in
+// apps/gateway/src/http/openapi-ui.ts); the image ships dist/apps/gateway with it.
+const RUNTIME_FILES = ['apps/gateway/openapi.json'];
 
 function* walk(dir) {
   if (!fs.existsSync(dir)) return;
@@ -48,6 +52,11 @@ async function main() {
       fs.mkdirSync(path.dirname(target), { recursive: true });
       fs.copyFileSync(file, target);
     }
+  }
+  for (const file of RUNTIME_FILES) {
+    const target = path.join(out, file);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(path.join(root, file), target);
   }
   console.log(`built ${files.length} files into dist/`);
 }

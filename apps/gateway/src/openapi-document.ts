@@ -1,19 +1,21 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { loadConfig } from '@tutorhub/platform';
 import { AppModule } from './app.module';
 import { configSchema } from './config';
-import { applyGlobalPrefix, buildOpenApiDocument } from './http';
+import { applyGlobalPrefix, COMMITTED_OPENAPI_PATH } from './http';
+import { buildOpenApiDocument } from './http/openapi';
 
-/** The committed copy, kept in sync by apps/gateway/test/openapi.int-spec.ts. */
-export const COMMITTED_OPENAPI_PATH = join(__dirname, '..', 'openapi.json');
+/** The committed copy the gateway serves, kept in sync by apps/gateway/test/openapi.int-spec.ts. */
+export { COMMITTED_OPENAPI_PATH };
 
 /**
- * The OpenAPI document exactly as the running gateway serves it at /docs/openapi.json, built
- * without a database or broker (Nest preview mode: modules are scanned, nothing is started).
+ * The OpenAPI document the routes describe, which the running gateway serves (its committed
+ * copy) at /docs/openapi.json, built without a database or broker (Nest preview mode: modules
+ * are scanned, nothing is started). Loads @nestjs/swagger: for `npm run openapi:generate` and
+ * the tests only.
  */
 export async function generateOpenApiDocument(): Promise<OpenAPIObject> {
   const config = loadConfig(configSchema, {});

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { runInNewContext } from 'node:vm';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { COMMITTED_OPENAPI_PATH, generateOpenApiDocument, serialiseOpenApi } from '../src/openapi-document';
 import { api, startGateway, type Gateway } from './support';
@@ -68,23 +69,59 @@ describe('OpenAPI document', () => {
     expect(serialiseOpenApi(generated)).toBe(committed);
   });
 
-  it('is what the running gateway serves at /docs/openapi.json, with Swagger UI at /docs', async () => {
+  it('is what the running gateway serves at /docs/openapi.json: the committed file, byte for byte', async () => {
     const served = await api(gw, '/docs/openapi.json');
     expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(served.text).toBe(readFileSync(COMMITTED_OPENAPI_PATH, 'utf8'));
     expect(served.body).toEqual(JSON.parse(serialiseOpenApi(generated)));
-    const ui = await api(gw, '/docs');
-    expect(ui.status).toBe(200);
-    expect(ui.headers.get('content-type')).toMatch(/text\/html/);
-    expect(ui.text).toContain('swagger-ui');
-    // Helmet's CSP allows only same-origin scripts: the UI must use no inline script, and its files must be served.
-    expect(ui.text).not.toMatch(/<script>(?!\s*<\/script>)/);
-    const scripts = [...ui.text.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1]);
-    expect(scripts.length).toBeGreaterThan(0);
-    for (const src of scripts) {
-      const res = await fetch(new URL(src, `${gw.baseUrl}/docs`)); // the page is at /docs
-      await res.arrayBuffer(); // read it all, or the connection stays busy and close() waits
-      expect({ src, status: res.status }).toEqual({ src, status: 200 });
+  });
+
+  it('serves Swagger UI at /docs, /docs/ and /docs/index.html: every file the page loads, no inline script', async () => {
+    for (const page of ['/docs', '/docs/', '/docs/index.html']) {
+      const ui = await api(gw, page);
+      expect({ page, status: ui.status }).toEqual({ page, status: 200 });
+      expect(ui.headers.get('content-type')).toMatch(/text\/html/);
+      expect(ui.text).toContain('id="swagger-ui"');
+      // Helmet's CSP allows only same-origin script files: no inline script, and its files must be served.
+      expect(ui.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(ui.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+      const files = [...ui.text.matchAll(/<(?:script|link)[^>]*(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
+      expect(files.filter((f) => f.endsWith('.js')).length).toBe(3);
+      for (const file of files) {
+        const res = await fetch(new URL(file, `${gw.baseUrl}${page}`));
+        await res.arrayBuffer(); // read it all, or the connection stays busy and close() waits
+        expect({ page, file, status: res.status }).toEqual({ page, file, status: 200 });
+        const type = res.headers.get('content-type') ?? '';
+        expect({ file, type: file.endsWith('.js') ? /javascript/.test(type) : file.endsWith('.css') ? /text\/css/.test(type) : /image\/png/.test(type) }).toEqual({ file, type: true });
+      }
     }
+    // Each page is its own route in the request metrics (not `unmatched`).
+    const metrics = (await api(gw, '/metrics')).text;
+    for (const route of ['/docs', '/docs/index.html', '/docs/swagger-ui-init.js']) {
+      expect({ route, counted: metrics.includes(`http_server_requests_total{method="GET",route="${route}",status_code="200"}`) }).toEqual({ route, counted: true });
+    }
+  });
+
+  it('points Swagger UI at the document next to its initializer (a proxy path prefix is kept)', async () => {
+    const init = await api(gw, '/docs/swagger-ui-init.js');
+    expect(init.status).toBe(200);
+    let options: Record<string, unknown> | undefined;
+    const SwaggerUIBundle = Object.assign((o: Record<string, unknown>) => (options = o), { presets: { apis: {} }, plugins: { DownloadUrl: {} } });
+    const window: { onload?: () => void } = {};
+    runInNewContext(init.text, { window, document: { currentScript: { src: 'https://api.example.com/gw/docs/swagger-ui-init.js' } }, URL, SwaggerUIBundle, SwaggerUIStandalonePreset: {} });
+    window.onload?.();
+    expect(options).toMatchObject({ url: 'https://api.example.com/gw/docs/openapi.json', dom_id: '#swagger-ui' });
+  });
+
+  it('answers anything else under /docs with a 404 problem (no file of swagger-ui-dist besides the page’s)', async () => {
+    for (const path of ['/docs/swagger-initializer.js', '/docs/swagger-ui.js.map', '/docs/LICENSE', '/docs/../package.json', '/docs/openapi.yaml']) {
+      const res = await api(gw, path);
+      expect({ path, status: res.status, type: res.headers.get('content-type') }).toEqual({ path, status: 404, type: expect.stringMatching(/^application\/problem\+json/) });
+    }
+    const post = await api(gw, '/docs/openapi.json', { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
   });
 
   it('is an OpenAPI 3.1 document with bearer auth and the problem schema', () => {

@@ -1,9 +1,8 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { Actor } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Public, Roles, ZodBody, ZodParam, ZodQuery } from '../src/http';
+import { ApiTags, ApiZodResponse, CurrentActor, Public, Roles, ZodBody, ZodParam, ZodQuery } from '../src/http';
 
 export const echoInput = z.strictObject({ text: z.string().min(1).max(20), count: z.number().int().min(1).max(5).optional() });
 

@@ -1,9 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Public } from './auth.decorators';
-import { API_TITLE, API_VERSION, OPENAPI_JSON_PATH } from './openapi';
+import { API_TITLE, API_VERSION, OPENAPI_JSON_PATH } from './openapi-ui';
 import { ApiZodResponse } from './zod';
+import { ApiOperation, ApiTags } from './openapi-decorators';
 
 export const apiIndexSchema = z
   .object({

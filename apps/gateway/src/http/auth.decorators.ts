@@ -1,7 +1,7 @@
 import { SetMetadata, applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { ApiExtension } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { Actor, Role } from '@tutorhub/contracts';
+import { ApiExtension } from './openapi-decorators';
 
 export const IS_PUBLIC = 'tutorhub:public';
 export const ROLES = 'tutorhub:roles';

@@ -9,8 +9,7 @@ import type { AuthenticatedRequest } from './auth.decorators';
 import { AllowedMethods } from './allowed-methods';
 import { API_PREFIX, RAW_BODY_PATHS } from './constants';
 import { LoadShedding } from './load-shedding';
-import { setupOpenApi } from './openapi';
-
+import { isDocsPath, serveOpenApi } from './openapi-ui';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -27,7 +26,8 @@ export function trustProxySetting(value: string): false | string[] {
 /**
  * HTTP setup of the gateway, applied by `createServiceApp` (production and tests alike):
  * proxy trust, security headers, the in-flight limit (load shedding), JSON-only bodies with a size limit (raw bytes on webhook
- * routes), the `/api` prefix (health and metrics stay at the root) and OpenAPI at /docs.
+ * routes), the `/api` prefix (health and metrics stay at the root), and Swagger UI with the
+ * committed OpenAPI document at /docs.
  * Errors raised here (413, 400 malformed JSON, 415) go through the ProblemFilter.
  */
 export function configureGatewayHttp(app: NestExpressApplication, config: GatewayConfig): void {
@@ -46,7 +46,7 @@ export function configureGatewayHttp(app: NestExpressApplication, config: Gatewa
   app.useBodyParser('json', { limit: config.BODY_LIMIT, type: JSON_TYPES });
   app.useBodyParser('urlencoded', { limit: config.BODY_LIMIT, extended: false });
   applyGlobalPrefix(app);
-  setupOpenApi(app);
+  serveOpenApi(app);
 }
 
 /** `/api` on every route except the probes and the scrape endpoint. */
@@ -79,13 +79,13 @@ function stripQueryToken(req: Request, _res: Response, next: NextFunction): void
 
 /**
  * Where the gateway serves anything at all outside `/api` (whose misses Nest answers): the
- * probes, the scrape endpoint and the docs with Swagger UI's static files. Anything else gets a
- * 404 problem instead of Express's HTML page.
+ * probes, the scrape endpoint and the docs with Swagger UI's files. Anything else gets a 404
+ * problem instead of Express's HTML page.
  */
-const OUTSIDE_API = [/^\/health\/(live|ready)$/, /^\/metrics$/, /^\/docs\/?$/, /^\/docs\/[\w.-]+\.(js|css|png|map|html|json)$/];
+const OUTSIDE_API = [/^\/health\/(live|ready)$/, /^\/metrics$/];
 
 function notFoundOutsideKnownRoots(req: Request, _res: Response, next: NextFunction): void {
-  if (req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`) || OUTSIDE_API.some((re) => re.test(req.path))) return next();
+  if (req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`) || OUTSIDE_API.some((re) => re.test(req.path)) || isDocsPath(req.path)) return next();
   next(new AppError(404, 'not_found', `Cannot ${req.method} ${req.path}`));
 }
 

@@ -1,5 +1,5 @@
-import { ApiExtension } from '@nestjs/swagger';
 import type { RpcDefinition } from '@tutorhub/contracts';
+import { ApiExtension } from './openapi-decorators';
 
 /** OpenAPI extension naming the RPC patterns a route forwards to (read and removed by openapi.ts). */
 export const X_RPC = 'x-rpc-patterns';

@@ -8,7 +8,9 @@ export * from './idempotency.interceptor';
 export * from './idempotency.store';
 export * from './allowed-methods';
 export * from './no-body.interceptor';
-export * from './openapi';
+// Not ./openapi: it loads @nestjs/swagger, which the running gateway never needs (ADR 0021).
+export * from './openapi-decorators';
+export * from './openapi-ui';
 export * from './throttling';
 export * from './zod';
 export * from './validation-messages';

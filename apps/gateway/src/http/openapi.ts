@@ -1,16 +1,18 @@
 import type { INestApplication } from '@nestjs/common';
-import { ApiExcludeController, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+// The one module that loads @nestjs/swagger: it builds the document, which only
+// `npm run openapi:generate` and the tests do. The running gateway serves the committed copy
+// (openapi-ui.ts) and never imports this file (issue 15, ADR 0021).
+import * as swagger from '@nestjs/swagger';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { PROBLEMS, problemsByStatus } from '@tutorhub/contracts';
 import { HealthController, MetricsController } from '@tutorhub/service';
 import { X_PUBLIC, X_QUERY_TOKEN, X_ROLES } from './auth.decorators';
 import { X_RPC } from './forwards';
 import { RAW_BODY_PATHS } from './constants';
 import { isNeverShed } from './load-shedding';
+import { applyRecordedOpenApiDecorators } from './openapi-decorators';
+import { API_TITLE, API_VERSION } from './openapi-ui';
 import { zodComponentSchemas, type JsonSchema } from './zod';
-
-export const OPENAPI_JSON_PATH = '/docs/openapi.json';
-export const API_TITLE = 'tutorhub API';
-export const API_VERSION = '1.0.0';
 
 const PROBLEM_REF = { $ref: '#/components/schemas/Problem' };
 
@@ -187,7 +189,10 @@ type Operation = {
  * responses it can produce, and the Idempotency-Key header on authenticated POSTs.
  */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  const config = new DocumentBuilder()
+  // The routes' OpenAPI decorators only recorded themselves (openapi-decorators.ts): swagger's
+  // metadata is written now, once, before the scan reads it.
+  applyRecordedOpenApiDecorators(swagger);
+  const config = new swagger.DocumentBuilder()
     .setOpenAPIVersion('3.1.0')
     .setTitle(API_TITLE)
     .setDescription(
@@ -203,8 +208,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   // with the decorator on their classes in libs/service: that import alone made every service load
   // @nestjs/swagger and its dependencies (≈ 530 modules) at start, for a document only the gateway
   // builds (issue 15, idle memory).
-  for (const controller of [HealthController, MetricsController]) ApiExcludeController()(controller);
-  const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
+  for (const controller of [HealthController, MetricsController]) swagger.ApiExcludeController()(controller);
+  const document = swagger.SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
   return finalise(document);
 }
 
@@ -301,16 +306,5 @@ function finalise(document: OpenAPIObject): OpenAPIObject {
   }
   addFormatExamples(document.components.schemas);
   addFormatExamples(document.paths);
-  return document;
-}
-
-/** Swagger UI at /docs and the document at /docs/openapi.json (outside the /api prefix). */
-export function setupOpenApi(app: INestApplication): OpenAPIObject {
-  const document = buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, {
-    jsonDocumentUrl: OPENAPI_JSON_PATH.slice(1),
-    raw: ['json'],
-    customSiteTitle: 'tutorhub API',
-  });
   return document;
 }

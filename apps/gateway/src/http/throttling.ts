@@ -1,11 +1,11 @@
 import { Injectable, SetMetadata, applyDecorators, type ExecutionContext } from '@nestjs/common';
-import { ApiExtension } from '@nestjs/swagger';
 import { ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { AppError } from '@tutorhub/platform';
 import { HealthController, MetricsController } from '@tutorhub/service';
 import type { GatewayConfig } from '../config';
 import type { AuthenticatedRequest } from './auth.decorators';
+import { ApiExtension } from './openapi-decorators';
 
 export const AUTH_RATE_LIMITED = 'tutorhub:auth-rate-limited';
 export const X_AUTH_RATE_LIMIT = 'x-tutorhub-auth-rate-limit';

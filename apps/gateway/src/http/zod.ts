@@ -1,9 +1,9 @@
 import { Body, Param, Query, type PipeTransform } from '@nestjs/common';
-import { ApiBody, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import { z } from 'zod';
 import { AppError } from '@tutorhub/platform';
 import { nameContractSchemas } from './schema-names';
 import { findUnstorableText, parseForPeople, type FieldError } from './validation-messages';
+import { ApiBody, ApiParam, ApiQuery, ApiResponse } from './openapi-decorators';
 
 export type JsonSchema = Record<string, unknown>;
 

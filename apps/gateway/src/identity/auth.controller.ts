@@ -1,5 +1,4 @@
 import { Controller, Get, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import {
   authSessionSchema,
@@ -13,7 +12,7 @@ import {
   type RegisterInput,
 } from '@tutorhub/contracts';
 import { AppError } from '@tutorhub/platform';
-import { ApiZodResponse, AuthRateLimit, CurrentActor, PasswordWork, Public, ZodBody } from '../http';
+import { ApiOperation, ApiTags, ApiZodResponse, AuthRateLimit, CurrentActor, PasswordWork, Public, ZodBody } from '../http';
 import { GetMe } from './get-me/get-me';
 import { LogIn } from './log-in/log-in';
 import { LogOut } from './log-out/log-out';

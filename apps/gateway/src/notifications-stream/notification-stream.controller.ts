@@ -1,12 +1,11 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { NotificationCreatedV1, notificationsRpc, streamPositionSchema, type Actor } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
 import { AppError } from '@tutorhub/platform';
 import { CONFIG } from '@tutorhub/service';
 import type { GatewayConfig } from '../config';
-import { AccessTokenService, AllowQueryToken, CurrentActor, zodToOpenApi, type AuthenticatedRequest } from '../http';
+import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags, AccessTokenService, AllowQueryToken, CurrentActor, zodToOpenApi, type AuthenticatedRequest } from '../http';
 import { LiveStream, type StreamedNotification } from './live-stream';
 import { NotificationHub } from './notification-hub';
 import { SessionRevocations } from './session-revocations';

@@ -1,5 +1,4 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import {
   paymentsRpc,
@@ -13,7 +12,7 @@ import {
   type EscrowStats,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodParam, Forwards } from '../http';
+import { ApiOperation, ApiTags, ApiZodResponse, CurrentActor, Roles, ZodParam, Forwards } from '../http';
 import { OptionalZodBody } from './optional-body';
 
 /** `{reason?}` or no body. */

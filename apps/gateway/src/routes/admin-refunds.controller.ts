@@ -1,5 +1,4 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import {
   paymentsRpc,
@@ -16,7 +15,7 @@ import {
   type AdminRefundView,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodParam, ZodQuery, Forwards } from '../http';
+import { ApiOperation, ApiTags, ApiZodResponse, CurrentActor, Roles, ZodParam, ZodQuery, Forwards } from '../http';
 import { OptionalZodBody } from './optional-body';
 
 /** Query strings may carry unrelated keys (cache busters): strip rather than refuse them. */

@@ -1,5 +1,4 @@
 import { Controller, Get, Headers, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import {
   bookingsRpc,
@@ -27,7 +26,7 @@ import {
   type ReviewResult,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodParam, ZodQuery, Forwards } from '../http';
+import { ApiOperation, ApiTags, ApiZodResponse, CurrentActor, Roles, ZodBody, ZodParam, ZodQuery, Forwards } from '../http';
 import { OptionalZodBody } from './optional-body';
 
 /** `{reason?}`, or no body at all. */

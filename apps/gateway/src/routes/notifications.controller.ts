@@ -1,5 +1,4 @@
 import { Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import {
   notificationsRpc,
@@ -16,7 +15,7 @@ import {
   type UnreadCountResult,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, ZodBody, ZodParam, ZodQuery, Forwards } from '../http';
+import { ApiOperation, ApiTags, ApiZodResponse, CurrentActor, ZodBody, ZodParam, ZodQuery, Forwards } from '../http';
 
 const markAllReadResponse = z.object({ updated: z.number().int(), unreadCount: z.number().int() });
 const unreadCountResponse = z.object({ unreadCount: z.number().int() });

@@ -1,7 +1,6 @@
 import { Body } from '@nestjs/common';
-import { ApiBody } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { ZodValidationPipe, zodToOpenApi } from '../http';
+import { ApiBody, ZodValidationPipe, zodToOpenApi } from '../http';
 
 /**
  * `@OptionalZodBody(schema) body: z.output<typeof schema> | undefined`: a JSON body the client

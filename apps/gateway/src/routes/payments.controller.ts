@@ -1,5 +1,4 @@
 import { Controller, Get, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   paymentsRpc,
   bookingPaymentViewSchema,
@@ -10,7 +9,7 @@ import {
   type InitiatePaymentResult,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodParam, Forwards } from '../http';
+import { ApiOperation, ApiTags, ApiZodResponse, CurrentActor, Roles, ZodParam, Forwards } from '../http';
 import { withOwnerFallback } from './read-your-writes';
 
 /**

@@ -1,5 +1,4 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import {
   paymentsRpc,
@@ -22,7 +21,7 @@ import {
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
 import { AppError } from '@tutorhub/platform';
-import { ApiZodResponse, CurrentActor, Forwards, Roles, ZodParam } from '../http';
+import { ApiOperation, ApiTags, ApiZodResponse, CurrentActor, Forwards, Roles, ZodParam } from '../http';
 import { OptionalZodBody } from './optional-body';
 import { withOwnerFallback } from './read-your-writes';
 

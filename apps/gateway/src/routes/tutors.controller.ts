@@ -1,5 +1,4 @@
 import { Controller, Delete, Get, HttpCode, Post, Put } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import {
   bookingsRpc,
@@ -25,7 +24,7 @@ import {
   type TutorProfile,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodParam, ZodQuery, Forwards } from '../http';
+import { ApiOperation, ApiTags, ApiZodResponse, CurrentActor, Roles, ZodBody, ZodParam, ZodQuery, Forwards } from '../http';
 
 /** Tutor profiles (docs/design.md §6), served by the bookings service. A profile's `id` is the tutor's user id. */
 @ApiTags('tutors')

@@ -1,5 +1,4 @@
 import { Controller, Get, Headers, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import {
   paymentsRpc,
@@ -12,7 +11,7 @@ import {
   type WalletView,
 } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { ApiZodResponse, CurrentActor, Roles, ZodBody, ZodQuery, Forwards } from '../http';
+import { ApiOperation, ApiTags, ApiZodResponse, CurrentActor, Roles, ZodBody, ZodQuery, Forwards } from '../http';
 
 /** Query strings may carry unrelated keys (cache busters): strip rather than refuse them. */
 const walletQuery = z.object(walletGetInputSchema.shape);

@@ -1,9 +1,8 @@
 import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { paymentsRpc, type ChapaCallbackInput, type ChapaWebhookInput } from '@tutorhub/contracts';
 import { RpcClient } from '@tutorhub/messaging';
-import { Public, findUnstorableText, validationProblem, Forwards } from '../http';
+import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags, Public, findUnstorableText, validationProblem, Forwards } from '../http';
 
 const SIGNATURE_HEADERS = ['x-chapa-signature', 'chapa-signature'] as const;
 

@@ -1,12 +1,11 @@
 import { Controller, Get, Inject, Logger, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { bookingsRpc, paymentsRpc, type Booking } from '@tutorhub/contracts';
 import { RpcClient, RpcError } from '@tutorhub/messaging';
 import { CONFIG } from '@tutorhub/service';
 import type { GatewayConfig } from '../config';
 import { AppError } from '@tutorhub/platform';
-import { Public, findUnstorableText, validationProblem } from '../http';
+import { ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags, Public, findUnstorableText, validationProblem } from '../http';
 import { BootstrapAdmin } from '../identity/bootstrap-admin/bootstrap-admin';
 
 const TX_REF = /^[A-Za-z0-9._-]{1,100}$/;
