@@ -32,7 +32,7 @@ import { seedDueEscrows, syntheticTutors, verifyBacklog } from './lib/backlog';
 import { runBurst, seedConfirmedLessons, verifyBurst } from './lib/burst';
 import { postgresCeiling, rabbitCeiling, type PgCeiling, type RabbitCeiling } from './lib/ceilings';
 import { DueRecorder, isGatewayRoute } from './lib/due';
-import { newRunId, registerPairs, runLifecycles, stepSummary, type Pair } from './lib/lifecycles';
+import { newRunId, pool, registerPairs, runLifecycles, stepSummary, type Pair } from './lib/lifecycles';
 import { addBuckets, bucketCount, counterSum, diffBuckets, histogramBuckets, histogramQuantile, scrape, type Buckets, type Sample } from './lib/metrics';
 import { gatewayRouteSummary, httpAdapterSummary, runGatewayRoutePhase, runHttpAdapterPhase, type GatewayRouteResult, type HttpAdapterResult } from './lib/http-adapter';
 import { runOpenLoop } from './lib/openloop';
@@ -385,13 +385,18 @@ async function main() {
     // ---- the real gateway's CPU per request on two authenticated routes (issue 15) ----
     let gatewayRoute: GatewayRouteResult | null = null;
     if (phases.has('gateway-route')) {
-      const student = await register(ctx, 'student', 'Gateway Route');
+      // Several callers: the gateway's per-user rate limiter keeps every hit of the last minute per
+      // user and filters them on each request, so one user sending everything would mostly
+      // measure that (docs/performance.md, "HTTP adapter").
+      const callers = Math.max(1, int('BENCH_GATEWAY_ROUTE_USERS', config.httpAdapter.concurrency));
+      log(`gateway-route: registering ${callers} students (scrypt, a few at a time) …`);
+      const students = await pool(callers, 8, (i) => register(ctx, 'student', `Gateway Route ${i}`));
       const gatewayPid = pids.gateway;
       if (!gatewayPid) throw new Error('gateway-route: the gateway process was not found');
       await refreshBackends();
       gatewayRoute = await runGatewayRoutePhase(
         Number(new URL(platform.urls.gateway).port),
-        student.token,
+        students.map((st) => st.token),
         {
           gatewayMs: () => cpuSeconds(gatewayPid) * 1000,
           bookingsMs: () => (pids.bookings ? cpuSeconds(pids.bookings) * 1000 : NaN),

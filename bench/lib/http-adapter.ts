@@ -107,7 +107,8 @@ async function startServer(adapter: HttpAdapterName, variant: HttpVariant): Prom
 /** What one closed loop sends: a route of one server, and how to read that server's CPU so far (ms). */
 interface Target {
   port: number;
-  token: string;
+  /** The bearer token ('' for none), or one per caller: the loop's worker w sends tokens[w % n]. */
+  token: string | string[];
   cpuMs: () => Promise<number>;
 }
 
@@ -117,7 +118,7 @@ const ROUTE_REQUESTS: Record<Route, { method: string; path: string; body?: strin
 };
 
 /** One request; resolves with its status, the response headers and its latency. */
-function send(agent: Agent, target: Pick<Target, 'port' | 'token'>, r: { method: string; path: string; body?: string }): Promise<{ status: number; ms: number; headers: Record<string, unknown> }> {
+function send(agent: Agent, target: { port: number; token: string }, r: { method: string; path: string; body?: string }): Promise<{ status: number; ms: number; headers: Record<string, unknown> }> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (target.token) headers.authorization = `Bearer ${target.token}`;
   if (r.body !== undefined) {
@@ -146,10 +147,11 @@ async function closedLoop(target: Target, r: { method: string; path: string; bod
   const client0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
+    Array.from({ length: concurrency }, async (_, w) => {
+      const caller = { port: target.port, token: typeof target.token === 'string' ? target.token : target.token[w % target.token.length] };
       while (issued < total) {
         issued++;
-        const res = await send(agent, target, r);
+        const res = await send(agent, caller, r);
         latenciesMs.push(res.ms);
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
       }
@@ -299,7 +301,7 @@ export function httpAdapterSummary(r: HttpAdapterResult): string {
  */
 export async function runGatewayRoutePhase(
   gatewayPort: number,
-  token: string,
+  tokens: string[],
   cpu: { gatewayMs: () => number; bookingsMs: () => number; postgresPids: () => number[] },
   o: HttpAdapterOptions,
 ) {
@@ -309,7 +311,7 @@ export async function runGatewayRoutePhase(
   };
   const startedAt = new Date().toISOString();
   const loadBefore = machineInfo().loadAverageAtStart;
-  const target: Target = { port: gatewayPort, token, cpuMs: () => Promise.resolve(cpu.gatewayMs()) };
+  const target: Target = { port: gatewayPort, token: tokens, cpuMs: () => Promise.resolve(cpu.gatewayMs()) };
   o.log(`gateway-route: warm-up, ${o.warmup} requests per route …`);
   for (const r of Object.values(routes)) await closedLoop(target, r, o.warmup, o.concurrency);
   const out: Record<string, unknown> = {};
@@ -344,12 +346,13 @@ export async function runGatewayRoutePhase(
     };
   }
   return {
-    method: 'the running gateway, one student\'s token, the same closed loop as http-adapter; CPU per request from /proc of the gateway process, the bookings service and the bench database\'s backends; median round',
+    method: 'the running gateway, `callers` students (each loop worker one of them), the same closed loop as http-adapter; CPU per request from /proc of the gateway process, the bookings service and the bench database\'s backends; median round',
     startedAt,
     finishedAt: new Date().toISOString(),
     loadAverageBefore: loadBefore,
     loadAverageAfter: machineInfo().loadAverageAtStart,
     concurrency: o.concurrency,
+    callers: tokens.length,
     requestsPerRoutePerRound: o.requests,
     rounds: o.rounds,
     warmupPerRoute: o.warmup,
@@ -360,7 +363,7 @@ export async function runGatewayRoutePhase(
 export type GatewayRouteResult = Awaited<ReturnType<typeof runGatewayRoutePhase>>;
 
 export function gatewayRouteSummary(r: GatewayRouteResult): string {
-  const lines = [`the real gateway (${r.rounds} rounds × ${r.requestsPerRoutePerRound} requests per route, ${r.concurrency} in flight; load ${r.loadAverageBefore.join(' ')} → ${r.loadAverageAfter.join(' ')}):`];
+  const lines = [`the real gateway (${r.rounds} rounds × ${r.requestsPerRoutePerRound} requests per route, ${r.concurrency} in flight from ${r.callers} users; load ${r.loadAverageBefore.join(' ')} → ${r.loadAverageAfter.join(' ')}):`];
   for (const [route, f] of Object.entries(r.routes)) {
     lines.push(`  ${route.padEnd(26)} ${String(f.requestsPerSecond).padStart(6)} req/s  gateway CPU ${f.gatewayCpuMsPerRequest.toFixed(3)} ms/req  bookings ${f.bookingsCpuMsPerRequest.toFixed(3)}  Postgres ${f.postgresCpuMsPerRequest.toFixed(3)} ms/req  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  ${JSON.stringify(f.statuses)}`);
   }
