@@ -43,7 +43,7 @@ import { ZodBody, ZodParam } from '../../apps/gateway/src/http/zod';
 export type HttpAdapterName = 'express' | 'fastify';
 export type HttpVariant = 'bare' | 'gateway';
 
-export type ServerMessage = { type: 'ready'; port: number; token: string } | { type: 'cpu'; userMicros: number; systemMicros: number; rssMb: number };
+export type ServerMessage = { type: 'ready'; port: number; token: string } | { type: 'cpu'; userMicros: number; systemMicros: number };
 
 const BODY_LIMIT_BYTES = 100 * 1024; // the gateway's BODY_LIMIT default, 100kb
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -179,7 +179,7 @@ async function main() {
   process.on('message', (m: { type?: string }) => {
     if (m?.type === 'cpu') {
       const u = process.cpuUsage();
-      send({ type: 'cpu', userMicros: u.user, systemMicros: u.system, rssMb: Math.round(process.memoryUsage.rss() / 1024 / 102.4) / 10 });
+      send({ type: 'cpu', userMicros: u.user, systemMicros: u.system });
     } else if (m?.type === 'stop') {
       void app.close().finally(() => process.exit(0));
     }
