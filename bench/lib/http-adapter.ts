@@ -100,7 +100,10 @@ async function startServer(adapter: HttpAdapterName, variant: HttpVariant): Prom
     env: { ...process.env, HTTP_ADAPTER: adapter, HTTP_VARIANT: variant, NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  const ready = await nextMessage(child, 'ready');
+  const ready = await nextMessage(child, 'ready').catch((err: Error) => {
+    child.kill();
+    throw err;
+  });
   return { key: `${adapter}-${variant}`, adapter, variant, child, port: ready.port, token: ready.token };
 }
 
