@@ -16,6 +16,10 @@
  *     same instant; both parties call status, the tutor starts, the student joins;
  *  6. puts BENCH_BACKLOG due escrows into the payments schema at once and times the release job
  *     draining them, then verifies every escrow was released exactly once and the ledger is exact.
+ *  (phase http-adapter, before the platform starts and without it): the gateway's HTTP stack on
+ *     Express and on Fastify, bare and with the gateway's per-request pieces, CPU per request
+ *     (bench/lib/http-adapter.ts); phase gateway-route: the running gateway's CPU per request
+ *     on two authenticated routes, the same way.
  * Prints a summary and writes bench/results/latest.json. See docs/performance.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,16 +27,17 @@ import { join } from 'node:path';
 import { connect } from 'amqplib';
 import { Client } from 'pg';
 import { createTutorhubClient } from '../tools/journey/api-client';
-import type { JourneyContext } from '../tools/journey/lesson-journey';
+import { register, type JourneyContext } from '../tools/journey/lesson-journey';
 import { seedDueEscrows, syntheticTutors, verifyBacklog } from './lib/backlog';
 import { runBurst, seedConfirmedLessons, verifyBurst } from './lib/burst';
 import { postgresCeiling, rabbitCeiling, type PgCeiling, type RabbitCeiling } from './lib/ceilings';
 import { DueRecorder, isGatewayRoute } from './lib/due';
-import { newRunId, registerPairs, runLifecycles, stepSummary, type Pair } from './lib/lifecycles';
+import { newRunId, pool, registerPairs, runLifecycles, stepSummary, type Pair } from './lib/lifecycles';
 import { addBuckets, bucketCount, counterSum, diffBuckets, histogramBuckets, histogramQuantile, scrape, type Buckets, type Sample } from './lib/metrics';
+import { gatewayRouteSummary, httpAdapterSummary, runGatewayRoutePhase, runHttpAdapterPhase, type GatewayRouteResult, type HttpAdapterResult } from './lib/http-adapter';
 import { runOpenLoop } from './lib/openloop';
 import { findAppPids, loadPlatformModule, ROOT, type AppName, type Platform } from './lib/platform';
-import { CpuMeter, machineInfo, pidsByComm, round, rssMb } from './lib/proc';
+import { CpuMeter, cpuSeconds, machineInfo, pidsByComm, round, rssMb } from './lib/proc';
 import { LatencyRecorder, summarize } from './lib/stats';
 
 process.env.TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
@@ -89,6 +94,12 @@ const config = {
     clientConcurrency: int('BENCH_BURST_CLIENT_CONCURRENCY', 500),
     seedConcurrency: Math.max(1, int('BENCH_BURST_SEED_CONCURRENCY', 50)),
     leadSeconds: int('BENCH_BURST_LEAD_SECONDS', Math.max(120, Math.ceil(0.3 * burstLessons))),
+  },
+  httpAdapter: {
+    concurrency: Math.max(1, int('BENCH_HTTP_CONCURRENCY', 50)),
+    requests: Math.max(1, int('BENCH_HTTP_REQUESTS', 5000)),
+    rounds: Math.max(1, int('BENCH_HTTP_ROUNDS', 5)),
+    warmup: int('BENCH_HTTP_WARMUP', 10000),
   },
   phases: [...phases],
 };
@@ -250,6 +261,23 @@ async function main() {
   log(`config: ${JSON.stringify(config)}`);
   log(`app overrides: ${JSON.stringify(appOverrides)}`);
 
+  // ---- HTTP adapter (Express against Fastify): needs neither the platform nor its database ----
+  let httpAdapter: HttpAdapterResult | null = null;
+  if (phases.has('http-adapter')) {
+    httpAdapter = await runHttpAdapterPhase({ ...config.httpAdapter, log });
+    if ([...phases].every((p) => p === 'http-adapter')) {
+      const out = { benchVersion: 1, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), machine, config, httpAdapter };
+      const dir = join(ROOT, 'bench', 'results');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
+      process.stdout.write('\n==== tutorhub bench summary ====\n');
+      process.stdout.write(`machine: ${machine.cpus} cores, ${machine.memoryGiB} GiB, node ${machine.node}\n`);
+      process.stdout.write(httpAdapterSummary(httpAdapter));
+      process.stdout.write(`written: bench/results/latest.json\n`);
+      return;
+    }
+  }
+
   const { startPlatform } = loadPlatformModule();
   log('starting the platform (build, fresh database, every app as its own process) …');
   const t0 = performance.now();
@@ -354,6 +382,31 @@ async function main() {
     // their document path (`POST /api/bookings/{id}/accept`).
     const api = createTutorhubClient({ baseUrl: platform.urls.gateway, onTiming: (route, ms, status) => recorder.record(route, ms, status) });
     const ctx: JourneyContext = { api, sandboxUrl: platform.urls['chapa-sandbox'], runId: newRunId() };
+    // ---- the real gateway's CPU per request on two authenticated routes (issue 15) ----
+    let gatewayRoute: GatewayRouteResult | null = null;
+    if (phases.has('gateway-route')) {
+      // Several callers: the gateway's per-user rate limiter keeps every hit of the last minute per
+      // user and filters them on each request, so one user sending everything would mostly
+      // measure that (docs/performance.md, "HTTP adapter").
+      const callers = Math.max(1, int('BENCH_GATEWAY_ROUTE_USERS', config.httpAdapter.concurrency));
+      log(`gateway-route: registering ${callers} students (scrypt, a few at a time) …`);
+      const students = await pool(callers, 8, (i) => register(ctx, 'student', `Gateway Route ${i}`));
+      const gatewayPid = pids.gateway;
+      if (!gatewayPid) throw new Error('gateway-route: the gateway process was not found');
+      await refreshBackends();
+      gatewayRoute = await runGatewayRoutePhase(
+        Number(new URL(platform.urls.gateway).port),
+        students.map((st) => st.token),
+        {
+          gatewayMs: () => cpuSeconds(gatewayPid) * 1000,
+          bookingsMs: () => (pids.bookings ? cpuSeconds(pids.bookings) * 1000 : NaN),
+          postgresPids: () => [...backends],
+        },
+        { ...config.httpAdapter, log },
+      );
+      results.gatewayRoute = gatewayRoute;
+    }
+
     let lifecyclesPerSecond: number | null = null;
     let eventLag: ReturnType<typeof histogramReport> | null = null;
     let httpAll: ReturnType<typeof summarize> | null = null;
@@ -773,6 +826,7 @@ async function main() {
       idleMemory,
       goals,
       ...results,
+      ...(httpAdapter ? { httpAdapter } : {}),
     };
     const dir = join(ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
@@ -815,6 +869,8 @@ async function main() {
       }
       process.stdout.write(`  event lag p50 ${burst.eventLag.p50Ms} ms p99 ${burst.eventLag.p99Ms} ms; failures ${JSON.stringify(burst.failuresByRouteStatusCode)}\n`);
     }
+    if (httpAdapter) process.stdout.write(httpAdapterSummary(httpAdapter));
+    if (gatewayRoute) process.stdout.write(gatewayRouteSummary(gatewayRoute));
     process.stdout.write(`written: bench/results/latest.json\n`);
   } catch (err) {
     // Say what went wrong before stopping the platform, which can itself fail noisily.
