@@ -79,4 +79,26 @@ describe('checkout in a browser', () => {
     expect(unknownPage.response.status).toBe(404);
     expect(unknownPage.error).toContain('Payment not found');
   });
+
+  it('shows the API reference at /docs: Swagger UI renders every route of the committed document under the gateway\'s CSP', async () => {
+    // The gateway serves the committed document and Swagger UI's files itself (ADR 0021); the
+    // page has no inline script, so helmet's Content-Security-Policy must not block anything.
+    const document = (await (await fetch(`${platform.urls.gateway}/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const operations = Object.values(document.paths).reduce((n, item) => n + Object.keys(item).filter((k) => ['get', 'post', 'put', 'patch', 'delete'].includes(k)).length, 0);
+    expect(operations).toBeGreaterThan(20);
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('requestfailed', (r) => problems.push(`${r.url()} ${r.failure()?.errorText ?? ''}`));
+    try {
+      await page.goto(`${platform.urls.gateway}/docs`);
+      await page.locator('.opblock').first().waitFor({ timeout: 30_000 });
+      await expect(page.locator('.info .title').textContent()).resolves.toContain('tutorhub API');
+      await expect(page.locator('.opblock').count()).resolves.toBe(operations);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
 });

@@ -8,10 +8,7 @@ const { swcOptions, root } = require('./swc-options.cjs');
 
 const SOURCE_DIRS = ['apps', 'libs', 'tools', 'bench'];
 const SKIP = /\.(spec|int-spec|e2e-spec)\.ts$|\.d\.ts$/;
-// Committed files outside a src/ directory that an app reads at run time: the gateway serves its
-// OpenAPI document from dist/apps/gateway/openapi.json (COMMITTED_OPENAPI_PATH in
-// apps/gateway/src/http/openapi-ui.ts); the image ships dist/apps/gateway with it.
-const RUNTIME_FILES = ['apps/gateway/openapi.json'];
+const { RUNTIME_FILES } = require('./runtime-files.cjs');
 
 function* walk(dir) {
   if (!fs.existsSync(dir)) return;

@@ -7,6 +7,7 @@ const path = require('node:path');
 const fs = require('node:fs');
 const swc = require('@swc/core');
 const { swcOptions, root } = require('../../tools/swc-options.cjs');
+const { RUNTIME_FILES } = require('../../tools/runtime-files.cjs');
 
 const SOURCE_DIRS = ['apps', 'libs'];
 const SKIP = /\.(spec|int-spec|e2e-spec)\.ts$|\.d\.ts$/;
@@ -44,6 +45,11 @@ async function main() {
       fs.mkdirSync(path.dirname(target), { recursive: true });
       fs.copyFileSync(file, target);
     }
+  }
+  for (const file of RUNTIME_FILES) {
+    const target = path.join(out, file);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(path.join(root, file), target);
   }
   console.log(`built ${files.length} files into ${path.relative(root, out)}`);
 }

@@ -99,8 +99,11 @@ export function serveOpenApi(app: NestExpressApplication): void {
   }
   const uiDirectory = swaggerUiDirectory();
   const express = app.getHttpAdapter().getInstance() as Express;
+  // `dotfiles: 'allow'`: the paths are fixed here, never from the request, and a build may live
+  // under a dot directory (the reliability suite's reliability/.build/), which `send` would
+  // otherwise answer with 404.
   const send = (file: string) => (_req: Request, res: Response, next: NextFunction) =>
-    res.sendFile(file, (err) => {
+    res.sendFile(file, { dotfiles: 'allow' }, (err) => {
       if (err && !res.headersSent) next(err);
     });
 
