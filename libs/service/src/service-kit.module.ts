@@ -73,6 +73,7 @@ export class ServiceKitModule {
           namespace: config.AMQP_NAMESPACE,
           prefetch: config.AMQP_PREFETCH,
           batchSize: config.EVENT_BATCH_SIZE,
+          eventPrefetch: config.EVENT_PREFETCH,
           relayCoalesceMs: config.OUTBOX_RELAY_COALESCE_MS,
           rpcTimeoutMs: config.RPC_TIMEOUT_MS,
           shutdownTimeoutMs: Math.max(1000, config.SHUTDOWN_TIMEOUT_MS - 2000),
