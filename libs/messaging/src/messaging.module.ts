@@ -29,6 +29,8 @@ export interface MessagingOptions {
   eventPrefetch?: number;
   /** How long the relay waits after a NOTIFY to publish more in one pass (OUTBOX_RELAY_COALESCE_MS). */
   relayCoalesceMs?: number;
+  /** Outbox rows the relay publishes per pass (OUTBOX_RELAY_BATCH_SIZE). */
+  relayBatchSize?: number;
   maxAttempts?: number;
   retryDelayMs?: number;
   /** Events older than this are dead-lettered unhandled (their inbox id may be pruned). */
@@ -150,7 +152,7 @@ export class MessagingModule {
           provide: OutboxRelay,
           inject: [DataSource],
           useFactory: (ds: DataSource) =>
-            new OutboxRelay(ds, amqp, topology, { schema: options.schema, service: options.service, databaseUrl: options.databaseUrl, coalesceMs: options.relayCoalesceMs }),
+            new OutboxRelay(ds, amqp, topology, { schema: options.schema, service: options.service, databaseUrl: options.databaseUrl, coalesceMs: options.relayCoalesceMs, batchSize: options.relayBatchSize }),
         },
         { provide: RpcClient, useValue: new RpcClient(amqp, topology, options.rpcTimeoutMs ?? 5000, options.service) },
         {

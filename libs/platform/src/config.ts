@@ -167,6 +167,12 @@ export const sharedConfigShape = {
    * committing meanwhile go out in the same relay pass (ADR 0019). 0 = publish at once.
    */
   OUTBOX_RELAY_COALESCE_MS: env.int(0, 0, 1000),
+  /**
+   * Outbox rows the relay claims, publishes and marks per pass (one confirm wait each). 1000:
+   * a backlog goes out in a fifth of the passes of 200 (the default before issue 15's second
+   * round); under light load a pass carries what there is.
+   */
+  OUTBOX_RELAY_BATCH_SIZE: env.int(1000, 1, 5000),
   /** Run pending migrations at start. On by default outside production, where a Job runs them. */
   MIGRATE_ON_START: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   SHUTDOWN_TIMEOUT_MS: env.int(15000, 0, 600000),
@@ -241,6 +247,7 @@ export type SharedConfig = {
   EVENT_BATCH_SIZE: number;
   EVENT_PREFETCH?: number;
   OUTBOX_RELAY_COALESCE_MS: number;
+  OUTBOX_RELAY_BATCH_SIZE: number;
   MIGRATE_ON_START?: string;
   SHUTDOWN_TIMEOUT_MS: number;
   JOBS_ENABLED: boolean;

@@ -75,6 +75,7 @@ export class ServiceKitModule {
           batchSize: config.EVENT_BATCH_SIZE,
           eventPrefetch: config.EVENT_PREFETCH,
           relayCoalesceMs: config.OUTBOX_RELAY_COALESCE_MS,
+          relayBatchSize: config.OUTBOX_RELAY_BATCH_SIZE,
           rpcTimeoutMs: config.RPC_TIMEOUT_MS,
           shutdownTimeoutMs: Math.max(1000, config.SHUTDOWN_TIMEOUT_MS - 2000),
           relay: opts.relay,
