@@ -708,6 +708,9 @@ async function main() {
       log(`backlog: ${config.backlog} escrows due as of the commit (written in ${seeded.seconds.toFixed(1)} s); the release job (every second, batch ${config.releaseBatchSize}) drains them …`);
       const cpu = new CpuMeter(cpuGroups);
       cpu.start();
+      // From due to drained: what the release and everything downstream of it cost each process.
+      const cpuWhole = new CpuMeter(cpuGroups);
+      cpuWhole.start();
       let firstAt: number | null = null;
       let lastLog = tDue;
       let released = 0;
@@ -720,6 +723,7 @@ async function main() {
         if (released > 0 && firstAt === null) firstAt = now;
         if (now - lastLog >= 1000) {
           cpu.sample();
+          cpuWhole.sample();
           timeline.push([r1((now - tDue) / 1000) as number, released]);
           log(`  ${String(released).padStart(6)}/${config.backlog} released after ${((now - tDue) / 1000).toFixed(1)} s`);
           lastLog = now;
@@ -736,9 +740,19 @@ async function main() {
       // bookings and notifications consume them, notifications emits notification.created.
       log('backlog: waiting for the released events to be published and consumed …');
       const tDrain = performance.now();
-      const drain = await waitForDrain(platform, pgStats, config.drainTimeoutSeconds * 1000, (m) => log(`  ${m}`));
+      const drain = await waitForDrain(platform, pgStats, config.drainTimeoutSeconds * 1000, (m) => log(`  ${m}`), () => cpuWhole.sample(), ['bookings', 'notifications']);
       const drainSeconds = (performance.now() - tDrain) / 1000;
+      const wholeSeconds = (performance.now() - tDue) / 1000;
+      const wholeCores = cpuWhole.stop();
+      // CPU seconds from due to drained, and per released escrow: less sensitive to the load than times.
+      const cpuMsPerEscrow = Object.fromEntries(
+        Object.entries(wholeCores)
+          .filter(([k]) => k !== 'machineBusyFraction')
+          .map(([k, cores]) => [k, r3((cores * wholeSeconds * 1000) / Math.max(1, released))]),
+      );
       log(`backlog: events ${drain.drained ? 'drained' : 'NOT drained'} ${drainSeconds.toFixed(1)} s after the last release (${(backlogSeconds + drainSeconds).toFixed(1)} s after due)`);
+      log(`backlog: consumers ${JSON.stringify(drain.consumers)}`);
+      log(`backlog: CPU ms per escrow from due to drained ${JSON.stringify(cpuMsPerEscrow)} (cores ${JSON.stringify(wholeCores)})`);
 
       log('backlog: verifying every escrow was released exactly once and the ledger is exact …');
       const verification = await verifyBacklog(platform.db.url, config.platformFeeBps);
@@ -758,6 +772,7 @@ async function main() {
         timeline,
         cpuCores: cpuUse,
         downstream: { ...drain, secondsAfterLastRelease: r1(drainSeconds) },
+        fromDueToDrained: { seconds: r3(wholeSeconds), cpuCores: wholeCores, cpuMsPerEscrow },
         verification,
       };
     }
@@ -881,8 +896,20 @@ async function main() {
   }
 }
 
-/** Waits until the payments and notifications outboxes are published and every events queue is empty. */
-async function waitForDrain(platform: Platform, db: Client, timeoutMs: number, progress: (m: string) => void) {
+/**
+ * Waits until the payments and notifications outboxes are published and every events queue is
+ * empty. For each of `consumers`: when its queue was first seen empty with nothing left
+ * unpublished (seconds from the call), and the events it took (handled or duplicate) per second
+ * until then, from its `events_consumed_total`.
+ */
+async function waitForDrain(
+  platform: Platform,
+  db: Client,
+  timeoutMs: number,
+  progress: (m: string) => void,
+  tick: () => void = () => undefined,
+  consumers: Array<(typeof SERVICES)[number]> = [],
+) {
   // `db` is the bench's open connection: the shared server may have none left to give a new one.
   const conn = await connect(process.env.TEST_AMQP_URL as string);
   // A missing queue closes the channel that asked (404): one short-lived channel per check.
@@ -897,12 +924,18 @@ async function waitForDrain(platform: Platform, db: Client, timeoutMs: number, p
       await ch.close().catch(() => undefined);
     }
   };
+  const taken = async (s: (typeof SERVICES)[number]) =>
+    counterSum(await scrape(platform.urls[s]), 'events_consumed_total', (l) => l.outcome === 'handled' || l.outcome === 'duplicate');
+  const t0 = performance.now();
+  const takenAtStart = Object.fromEntries(await Promise.all(consumers.map(async (s) => [s, await taken(s)] as const)));
+  const consumerReport: Record<string, { emptyAfterSeconds: number; events: number; eventsPerSecond: number }> = {};
   const deadline = performance.now() + timeoutMs;
   let last = { outbox: {} as Record<string, number>, queues: {} as Record<string, number> };
   let calm = 0;
   let lastLog = 0;
   try {
     while (performance.now() < deadline) {
+      tick();
       const outbox: Record<string, number> = {};
       for (const s of SERVICES) {
         const schema = s === 'gateway' ? 'identity' : s;
@@ -915,6 +948,13 @@ async function waitForDrain(platform: Platform, db: Client, timeoutMs: number, p
         if (n !== null) queues[s] = n;
       }
       last = { outbox, queues };
+      const unpublished = Object.values(outbox).reduce((a, b) => a + b, 0);
+      for (const s of consumers) {
+        if (consumerReport[s] || unpublished > 0 || queues[s] !== 0) continue;
+        const seconds = (performance.now() - t0) / 1000;
+        const events = (await taken(s)) - takenAtStart[s];
+        consumerReport[s] = { emptyAfterSeconds: r1(seconds) as number, events, eventsPerSecond: r1(events / seconds) as number };
+      }
       const pending = [...Object.values(outbox), ...Object.values(queues)].reduce((a, b) => a + b, 0);
       if (performance.now() - lastLog > 2000) {
         progress(`unpublished ${JSON.stringify(outbox)}, queued ${JSON.stringify(queues)}`);
@@ -922,10 +962,10 @@ async function waitForDrain(platform: Platform, db: Client, timeoutMs: number, p
       }
       calm = pending === 0 ? calm + 1 : 0;
       // Ready counts exclude messages in a consumer's hands: require a few empty readings in a row.
-      if (calm >= 3) return { drained: true, ...last };
+      if (calm >= 3) return { drained: true, ...last, consumers: consumerReport };
       await sleep(500);
     }
-    return { drained: false, ...last };
+    return { drained: false, ...last, consumers: consumerReport };
   } finally {
     await conn.close().catch(() => undefined);
   }

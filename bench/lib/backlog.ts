@@ -13,7 +13,9 @@ import { Client } from 'pg';
  * - the `payment_captured` ledger transaction (`capture:<paymentId>`) with its two entries,
  *   platform cash +amount / escrow −amount — through the real ledger trigger, which checks the
  *   balance and moves the account balances;
- * - the two escrow_audit rows (hold, schedule_release).
+ * - the two escrow_audit rows (hold, schedule_release);
+ * - in bookings' schema: the booking, `completed` with its money `release_scheduled`, its
+ *   student and tutor (and a tutor profile), so that bookings' handler finds it.
  * Not reproduced: the outbox rows of the events those steps emitted (long published by then) and
  * the inbox rows of the events they consumed — neither is read by the release job.
  *
@@ -90,6 +92,32 @@ export async function seedDueEscrows(databaseUrl: string, o: { n: number; tutorI
        SELECT booking_id, escrow_id, 'schedule_release', 'applied', 'held', 'release_scheduled', 'sessions.session.ended',
               jsonb_build_object('releaseAt', to_char(release_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), ends_at FROM public.bench_seed`,
     );
+    // Bookings' side of the same lessons (issue 15, second round): completed, money release
+    // scheduled, as bookings' own events would have left them, so that consuming
+    // `escrow.released` does the real work (lock, money update) and not an "unknown booking".
+    // Completed bookings are outside the overlap constraints, so the slots may repeat.
+    await c.query(
+      `INSERT INTO bookings.users (id, role, created_at, updated_at)
+       SELECT DISTINCT tutor_id, 'tutor', held_at, held_at FROM public.bench_seed
+       UNION ALL
+       SELECT student_id, 'student', held_at, held_at FROM public.bench_seed
+       ON CONFLICT (id) DO NOTHING`,
+    );
+    await c.query(
+      `INSERT INTO bookings.tutor_profiles (id, headline, bio, subjects, hourly_rate_minor, currency, timezone, created_at, updated_at)
+       SELECT DISTINCT ON (tutor_id) tutor_id, 'Bench tutor', '', ARRAY['bench'], 50000, 'ETB', 'UTC', held_at, held_at
+         FROM public.bench_seed ORDER BY tutor_id
+       ON CONFLICT (id) DO NOTHING`,
+    );
+    await c.query(
+      `INSERT INTO bookings.bookings (id, student_id, tutor_id, subject, status, price_minor, currency, starts_at, ends_at, duration_minutes,
+                                      accept_deadline, payment_deadline, money_status, escrow_id, accepted_at, confirmed_at,
+                                      session_started_at, session_ended_at, completed_at, created_at, updated_at, version)
+       SELECT booking_id, student_id, tutor_id, 'bench', 'completed', amount, 'ETB', starts_at, ends_at, 60,
+              held_at - interval '1 hour', starts_at, 'release_scheduled', escrow_id, held_at - interval '20 minutes', held_at,
+              starts_at, ends_at, ends_at, held_at - interval '2 hours', ends_at, 6
+         FROM public.bench_seed ORDER BY i`,
+    );
     await c.query('COMMIT');
     return { seconds: (performance.now() - t0) / 1000, dueAt };
   } catch (err) {
@@ -117,6 +145,8 @@ export interface BacklogVerification {
   tutorPayableMatchesReleases: boolean;
   platformRevenueMatchesFees: boolean;
   platformCashMatchesLiabilities: boolean;
+  /** Seeded bookings that bookings' consumer marked released, with the amount, in exactly one change. */
+  bookingsReleasedOnce: number;
   seconds: number;
 }
 
@@ -172,6 +202,11 @@ export async function verifyBacklog(databaseUrl: string, feeBps: number): Promis
               (SELECT coalesce(sum(bal), 0) FROM b WHERE kind = 'platform_revenue') = (SELECT fee FROM r) AS fee_ok,
               (SELECT coalesce(sum(bal), 0) FROM b WHERE kind = 'platform_cash') = (SELECT coalesce(sum(bal), 0) FROM b WHERE kind <> 'platform_cash') AS cash_ok`,
     );
+    // Downstream, after the drain: bookings applied each release once (version 6 → 7).
+    const bk = await one<{ n: number }>(
+      `SELECT count(*)::int AS n FROM bookings.bookings b JOIN public.bench_seed s ON s.booking_id = b.id
+        WHERE b.money_status = 'released' AND b.released_minor = s.amount AND b.version = 7`,
+    );
     const v: BacklogVerification = {
       ok: false,
       seeded: a.seeded,
@@ -189,6 +224,7 @@ export async function verifyBacklog(databaseUrl: string, feeBps: number): Promis
       tutorPayableMatchesReleases: totals.tutor_ok,
       platformRevenueMatchesFees: totals.fee_ok,
       platformCashMatchesLiabilities: totals.cash_ok,
+      bookingsReleasedOnce: bk.n,
       seconds: Math.round((performance.now() - t0) / 100) / 10,
     };
     v.ok =
@@ -205,7 +241,8 @@ export async function verifyBacklog(databaseUrl: string, feeBps: number): Promis
       v.splitsNotSummingToAmount === 0 &&
       v.tutorPayableMatchesReleases &&
       v.platformRevenueMatchesFees &&
-      v.platformCashMatchesLiabilities;
+      v.platformCashMatchesLiabilities &&
+      v.bookingsReleasedOnce === v.seeded;
     return v;
   } finally {
     await c.end();

@@ -23,6 +23,7 @@ import {
   T0,
   type Harness,
 } from './support/bookings-harness';
+import { ApplyEscrowEvents } from '../src/apply-escrow-events/apply-escrow-events';
 
 /**
  * Every event bookings consumes, published as a real envelope to the namespace's exchange (as the
@@ -247,6 +248,86 @@ describe('bookings: consumed events (real RabbitMQ + Postgres)', () => {
         platformFee: { amountMinor: 100, currency: booking.price.currency },
       });
       expect(await get(booking.id)).toMatchObject({ status: 'cancelled', moneyStatus: 'partially_refunded' });
+    });
+  });
+
+  describe('escrow events many at once (set-based, ADR 0022)', () => {
+    const fee = (b: { price: { amountMinor: number } }) => Math.round(b.price.amountMinor * 0.15);
+    const releasedOf = (escrowId: string, b: Parameters<typeof parties>[0] & { price: { amountMinor: number; currency: 'ETB' | 'USD' } }) => ({
+      escrowId,
+      ...parties(b),
+      tutorAmount: { amountMinor: b.price.amountMinor - fee(b), currency: b.price.currency },
+      platformFee: { amountMinor: fee(b), currency: b.price.currency },
+    });
+    const row = async (id: string) => {
+      const [r] = await h.ds.query(`SELECT money_status, released_minor::int AS released, refunded_minor::int AS refunded, version FROM bookings.bookings WHERE id = $1`, [id]);
+      return r as { money_status: string; released: number; refunded: number; version: number };
+    };
+    const apply = () => h.svc.app.get(ApplyEscrowEvents);
+
+    it('one call has the effect of the per-event steps: late, repeated and unknown events included', async () => {
+      const scheduled = await completedBooking(h);
+      await deliver(h, 'payments.escrow.release_scheduled.v1', { escrowId: scheduled.escrowId, ...parties(scheduled.booking), amount: scheduled.booking.price, releaseAt: scheduled.booking.endsAt });
+      const already = await completedBooking(h);
+      await deliver(h, 'payments.escrow.released.v1', releasedOf(already.escrowId, already.booking));
+      const refunded = await completedBooking(h);
+      await deliver(h, 'payments.escrow.refunded.v1', { escrowId: refunded.escrowId, ...parties(refunded.booking), refundAmount: { amountMinor: 1000, currency: refunded.booking.price.currency }, reason: 'dispute' });
+      const twice = await completedBooking(h);
+      const before = {
+        scheduled: await row(scheduled.booking.id),
+        already: await row(already.booking.id),
+        refunded: await row(refunded.booking.id),
+        twice: await row(twice.booking.id),
+      };
+
+      await h.ds.transaction((em) =>
+        apply().releasedMany(em, [
+          releasedOf(scheduled.escrowId, scheduled.booking),
+          // Late: the same fact again under a new id changes nothing, not even the version.
+          releasedOf(already.escrowId, already.booking),
+          releasedOf(refunded.escrowId, refunded.booking),
+          // A booking we never had: logged and skipped, the others still apply.
+          releasedOf(randomUUID(), { ...parties(twice.booking), bookingId: randomUUID(), price: twice.booking.price } as never),
+          // One booking twice in one call (two ids, one fact): applied once, in order.
+          releasedOf(twice.escrowId, twice.booking),
+          releasedOf(twice.escrowId, twice.booking),
+        ]),
+      );
+
+      expect(await row(scheduled.booking.id)).toEqual({ money_status: 'released', released: scheduled.booking.price.amountMinor, refunded: 0, version: before.scheduled.version + 1 });
+      expect(await row(already.booking.id)).toEqual(before.already);
+      expect(await row(refunded.booking.id)).toEqual({
+        money_status: 'partially_refunded',
+        released: refunded.booking.price.amountMinor,
+        refunded: 1000,
+        version: before.refunded.version + 1,
+      });
+      expect(await row(twice.booking.id)).toEqual({ money_status: 'released', released: twice.booking.price.amountMinor, refunded: 0, version: before.twice.version + 1 });
+
+      // Out of order: release_scheduled after the release, many at once, moves nothing back.
+      await h.ds.transaction((em) =>
+        apply().releaseScheduledMany(em, [
+          { escrowId: scheduled.escrowId, ...parties(scheduled.booking), amount: scheduled.booking.price, releaseAt: scheduled.booking.endsAt },
+          { escrowId: twice.escrowId, ...parties(twice.booking), amount: twice.booking.price, releaseAt: twice.booking.endsAt },
+        ]),
+      );
+      expect((await row(scheduled.booking.id)).money_status).toBe('released');
+      expect((await row(twice.booking.id)).version).toBe(before.twice.version + 1);
+    });
+
+    it('released events published together, one of them twice, are applied once each', async () => {
+      const lessons = await Promise.all([completedBooking(h), completedBooking(h), completedBooking(h), completedBooking(h)]);
+      const events = lessons.map((l) => envelope('payments.escrow.released.v1', releasedOf(l.escrowId, l.booking)));
+      const versions = await Promise.all(lessons.map((l) => row(l.booking.id)));
+      await publish(h, ...events, events[1]);
+      for (const e of events) await handled(h, e.id);
+      // And once more, late, after they were handled; an event about the same booking behind
+      // it (its per-key turn comes after the copy's) says when the copy is through.
+      await publish(h, events[2]);
+      await deliver(h, 'payments.escrow.release_scheduled.v1', { escrowId: lessons[2].escrowId, ...parties(lessons[2].booking), amount: lessons[2].booking.price, releaseAt: lessons[2].booking.endsAt });
+      for (const [i, l] of lessons.entries()) {
+        expect(await row(l.booking.id)).toEqual({ money_status: 'released', released: l.booking.price.amountMinor, refunded: 0, version: versions[i].version + 1 });
+      }
     });
   });
 

@@ -8,6 +8,7 @@ import type { NotificationsConfig } from '../src/config';
 import { notificationsMain } from '../src/main-definition';
 import { LiveFeed } from '../src/stream-notifications/live-feed';
 import { NotificationWriter } from '../src/write-notification/write-notification';
+import { TellAboutEvent, setBased } from '../src/tell-about-event/tell-about-event';
 import { consumed, deliver, envelope, publish, queueReady } from './support/events';
 import { LiveTap } from './support/live-tap';
 
@@ -483,6 +484,74 @@ describe('notifications from events (real RabbitMQ + Postgres)', () => {
     );
     await tap.settled(svc.namespace, ds());
     for (const r of rows) expect(tap.of(r.id)).toHaveLength(1);
+  });
+
+  // Set-based (ADR 0022): the escrow events of a batch are told in one statement; the
+  // notifications must be those of the events told one by one.
+  it('tells many escrow events at once exactly as one by one: late, twice and a fact re-published under a new id included', async () => {
+    const released = (bookingId: string, escrowId = randomUUID()) =>
+      ({ escrowId, bookingId, studentId: S, tutorId: T, tutorAmount: { amountMinor: 127500, currency: 'ETB' as const }, platformFee: { amountMinor: 22500, currency: 'ETB' as const } });
+    const [a, b, c] = [released(randomUUID()), released(randomUUID()), released(randomUUID())];
+    const tell = svc.app.get(TellAboutEvent);
+    const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const written = await ds().transaction((em) =>
+      tell.handleMany(
+        'payments.escrow.released.v1',
+        [
+          { d: a, sourceEventId: ids[0] },
+          { d: b, sourceEventId: ids[1] },
+          // The same fact as `a` under a new event id, in the same call: told once.
+          { d: a, sourceEventId: ids[2] },
+          { d: c, sourceEventId: ids[3] },
+        ],
+        em,
+      ),
+    );
+    expect(written.map((w) => w.kind)).toEqual(['escrow.released', 'escrow.released', 'escrow.released']);
+    // Late, in a later call, and one by one: nothing new.
+    const again = await ds().transaction(async (em) => [
+      ...(await tell.handleMany('payments.escrow.released.v1', [{ d: b, sourceEventId: randomUUID() }, { d: c, sourceEventId: randomUUID() }], em)),
+      ...(await tell.handle('payments.escrow.released.v1', a, em, randomUUID())),
+    ]);
+    expect(again).toEqual([]);
+    for (const [i, d] of [a, b, c].entries()) {
+      const rows: Row[] = await ds().query(`SELECT id, user_id, kind, title, body, data FROM notifications.notifications WHERE dedupe_key = $1`, [
+        `escrow.released:${d.escrowId}`,
+      ]);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ user_id: T, kind: 'escrow.released', title: 'Payment released' });
+      // Each row names the event that told it.
+      const [{ source }] = await ds().query(`SELECT source_event_id AS source FROM notifications.notifications WHERE id = $1`, [rows[0].id]);
+      expect(source).toBe(ids[[0, 1, 3][i]]);
+    }
+    // Each is streamed once.
+    await tap.settled(svc.namespace, ds());
+    for (const w of written) expect(tap.of(w.id)).toHaveLength(1);
+  });
+
+  it('consumes released events published together, one of them twice, into one notification each', async () => {
+    const events = Array.from({ length: 6 }, () =>
+      envelope('payments.escrow.released.v1', {
+        escrowId: randomUUID(),
+        ...parties(),
+        tutorAmount: { amountMinor: 127500, currency: 'ETB' },
+        platformFee: { amountMinor: 22500, currency: 'ETB' },
+      }),
+    );
+    await publish(svc.namespace, ...events, events[2]);
+    await consumed(ds(), ...events);
+    for (const e of events) {
+      const rows = await bySource(e.id);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ user_id: T, kind: 'escrow.released' });
+    }
+  });
+
+  it('tells only the types without reminders, sessions or contacts many at once', () => {
+    expect(setBased('payments.escrow.released.v1')).toBe(true);
+    expect(setBased('bookings.booking.confirmed.v1')).toBe(false);
+    expect(setBased('sessions.session.participant_joined.v1')).toBe(false);
+    expect(setBased('identity.user.registered.v1')).toBe(false);
   });
 
   it('announces a write too large for one NOTIFY by its seqs, and the forwarder still streams every row in order', async () => {

@@ -20,7 +20,7 @@ describe('batched event consumption (real RabbitMQ + Postgres)', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     namespace = testNamespace();
-    a = await startTestService(probeMain, { db, namespace, env: { AMQP_PREFETCH: '8', EVENT_BATCH_SIZE: '8' } });
+    a = await startTestService(probeMain, { db, namespace, env: { AMQP_PREFETCH: '8', EVENT_PREFETCH: '8', EVENT_BATCH_SIZE: '8' } });
   });
   afterAll(async () => {
     await a?.close();

@@ -7,12 +7,15 @@ import { AppError, env, sharedConfigShape } from '@tutorhub/platform';
 import { ServiceKitModule, type ServiceKitOptions, type ServiceMain } from '@tutorhub/service';
 import {
   OnEvent,
+  OnEventBatch,
   OnRpc,
   OutboxService,
   RpcClient,
   messagingTablesSql,
   outboxTraceContextSql,
   parseInput,
+  type BatchedEvent,
+  type EventBatchContext,
   type EventContext,
   type RpcContext,
 } from '@tutorhub/messaging';
@@ -43,6 +46,8 @@ export class ProbeHandlers {
    */
   readonly gates = new Map<string, Promise<void>>();
   readonly entered = new Set<string>();
+  /** Sizes of the calls of the set-based no_show handler, in call order (ADR 0022). */
+  readonly setCalls: number[] = [];
 
   private readonly logger = new Logger('Probe');
 
@@ -71,6 +76,43 @@ export class ProbeHandlers {
       this.databaseDownLeft.set(data.bookingId, down - 1);
       throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
     }
+  }
+
+  /**
+   * `no_show` has a set-based handler too (ADR 0022), with the same effect: one effect row per
+   * event. A set that holds a failing booking fails as a whole without spending its failures
+   * (they count per-event invocations, i.e. deliveries); a gate holds the set's transaction.
+   */
+  @OnEvent('bookings.booking.no_show.v1')
+  async onNoShow(data: EventDataOf<'bookings.booking.no_show.v1'>, { em, envelope }: EventContext) {
+    await em.query(`INSERT INTO probe.effects (event_id, booking_id) VALUES ($1, $2)`, [envelope.id, data.bookingId]);
+    const left = this.failuresLeft.get(data.bookingId) ?? 0;
+    if (left > 0) {
+      this.failuresLeft.set(data.bookingId, left - 1);
+      throw new Error('simulated handler failure');
+    }
+  }
+
+  @OnEventBatch('bookings.booking.no_show.v1')
+  async onNoShowMany(events: Array<BatchedEvent<EventDataOf<'bookings.booking.no_show.v1'>>>, { em }: EventBatchContext) {
+    this.setCalls.push(events.length);
+    await em.query(`INSERT INTO probe.effects (event_id, booking_id) SELECT * FROM unnest($1::uuid[], $2::uuid[])`, [
+      events.map((e) => e.envelope.id),
+      events.map((e) => e.data.bookingId),
+    ]);
+    for (const { data } of events) {
+      const gate = this.gates.get(data.bookingId);
+      if (gate) {
+        this.entered.add(data.bookingId);
+        await gate;
+      }
+    }
+    if (events.some((e) => (this.failuresLeft.get(e.data.bookingId) ?? 0) > 0)) throw new Error('simulated failure of the set');
+  }
+
+  /** A no_show event for the booking, in the caller's transaction. */
+  async emitNoShow(em: import('typeorm').EntityManager, bookingId: string = randomUUID()) {
+    return this.outbox.add(em, 'bookings.booking.no_show.v1', { bookingId, studentId: randomUUID(), tutorId: randomUUID(), absentParty: 'both' });
   }
 
   @OnRpc('probe.echo')

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Actor, EventEnvelope, EventType, RpcData, RpcDefinition } from '@tutorhub/contracts';
 
 export const EVENT_HANDLER = 'tutorhub:event-handler';
+export const EVENT_BATCH_HANDLER = 'tutorhub:event-batch-handler';
 export const RPC_HANDLER = 'tutorhub:rpc-handler';
 export const RPC_DEFINITION = 'tutorhub:rpc-definition';
 
@@ -13,6 +14,18 @@ export const RPC_DEFINITION = 'tutorhub:rpc-definition';
  * second effect; write state and any outbox events through `ctx.em`.
  */
 export const OnEvent = (type: EventType) => SetMetadata(EVENT_HANDLER, type);
+
+/**
+ * Marks a provider method as the set-based handler of several events of one type that a
+ * batch holds together (ADR 0022). It is called with the batch's new events of that type (the
+ * inbox already recorded them, in one statement, in the same savepoint) and must have exactly
+ * the effect of the type's `@OnEvent` handler called once per event, in the order given. It is
+ * an optimisation only: when it throws, its savepoint is rolled back and every event of the run
+ * goes through the `@OnEvent` handler one by one (which must exist). No two events of one batch
+ * are about the same booking (or user), so their order does not matter to each other.
+ * It runs outside any one event's correlation context: it must not write outbox events.
+ */
+export const OnEventBatch = (type: EventType) => SetMetadata(EVENT_BATCH_HANDLER, type);
 
 /**
  * Marks a provider method as the server of one RPC call: `@OnRpc(bookingsRpc.cancel)`. The
@@ -32,6 +45,17 @@ export function OnRpc(def: RpcDefinition | string): MethodDecorator {
 export interface EventContext {
   em: EntityManager;
   envelope: EventEnvelope;
+}
+
+/** One event as an `@OnEventBatch` handler receives it: `data` parsed as for `@OnEvent`. */
+export interface BatchedEvent<D = unknown> {
+  data: D;
+  envelope: EventEnvelope;
+}
+
+/** What an `@OnEventBatch` handler receives besides its events. */
+export interface EventBatchContext {
+  em: EntityManager;
 }
 
 /**

@@ -15,6 +15,7 @@ import { SpanKind, extractTraceContext, failSpan, inSpan, messagingAttributes, s
 const consumed = counter('events_consumed_total', 'Events taken off the service queue, by outcome', ['service', 'type', 'outcome']);
 const handleSeconds = histogram('event_handle_seconds', 'Time to handle one event (transaction included)', ['service', 'type']);
 const lagSeconds = histogram('event_lag_seconds', 'From the event being written (occurredAt) to its handler committing', ['service'], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30]);
+const setRuns = counter('event_set_runs_total', 'Runs of events of one type handled by their set-based handler in a batch (ADR 0022), by outcome', ['service', 'type', 'outcome']);
 const batchSizes = histogram('event_batch_size', 'Events handled per consumer transaction (1 = the single-event path)', ['service'], [1, 2, 4, 8, 16, 32, 64]);
 
 export interface ConsumerOptions {
@@ -36,6 +37,11 @@ export interface ConsumerOptions {
    * the single-event path, so batching happens only when deliveries queue up.
    */
   batchSize?: number;
+  /**
+   * Set-based handlers by event type (@OnEventBatch, ADR 0022): the events of such a type in
+   * one batch are recorded and handled with one statement each instead of one per event.
+   */
+  batchHandlers?: Map<string, DiscoveredHandler>;
   /** TEST ONLY (delivery-chaos.ts): delays, reorders and duplicates deliveries. Never in production. */
   chaos?: DeliveryChaos;
 }
@@ -68,6 +74,8 @@ const TRANSIENT_WAIT_MS = 10 * 60_000;
  * unrelated ones run concurrently up to the prefetch.
  * - Under load (batchSize > 1), unrelated deliveries that are ready together share one
  *   transaction, one savepoint each; a failing one keeps its own retry/dead-letter path (handleBatch).
+ *   Events of a type with a set-based handler (@OnEventBatch) share one savepoint, one inbox
+ *   statement and one handler call; if that fails they fall back to one savepoint each (ADR 0022).
  */
 export class EventConsumer {
   private readonly logger: Logger;
@@ -222,23 +230,25 @@ export class EventConsumer {
     try {
       await runner.startTransaction();
       const em = runner.manager;
-      let previous: string | undefined;
-      for (const [i, { item, span, producer }] of traced.entries()) {
-        const savepoint = `event_${i}`;
-        // Sent with the event's inbox insert, not in trips of their own (pipelined-transactions.ts).
-        if (previous) await deferStatement(em, `RELEASE SAVEPOINT ${previous}`);
-        await deferStatement(em, `SAVEPOINT ${savepoint}`);
-        previous = savepoint;
-        try {
-          const outcome = await context.with(trace.setSpan(producer, span), () =>
-            runWithContext({ correlationId: item.envelope.correlationId, causationId: item.envelope.id }, () => this.inboxAndHandler(em, item.envelope)),
-          );
-          outcomes.set(item, outcome);
-        } catch (err) {
-          // The database itself failing ends the batch; everything is retried on its own.
-          if (isTransientInfrastructureError(err)) throw err;
-          await em.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
-          failures.set(item, err);
+      const savepoints = new Savepoints(em);
+      for (const run of this.runs(traced)) {
+        // Several events of one type with a set-based handler: one inbox statement and one
+        // handler call for all of them, in one savepoint (ADR 0022). If that fails, each of
+        // them takes the per-event path below, so a poison event is isolated as before.
+        if (run.length > 1 && (await this.setBased(em, savepoints, run.map((r) => r.item), outcomes))) continue;
+        for (const { item, span, producer } of run) {
+          const savepoint = await savepoints.next();
+          try {
+            const outcome = await context.with(trace.setSpan(producer, span), () =>
+              runWithContext({ correlationId: item.envelope.correlationId, causationId: item.envelope.id }, () => this.inboxAndHandler(em, item.envelope)),
+            );
+            outcomes.set(item, outcome);
+          } catch (err) {
+            // The database itself failing ends the batch; everything is retried on its own.
+            if (isTransientInfrastructureError(err)) throw err;
+            await em.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+            failures.set(item, err);
+          }
         }
       }
       await runner.commitTransaction();
@@ -264,6 +274,75 @@ export class EventConsumer {
       this.settled(item.ch, item.msg, item.envelope, outcome, seconds);
       return this.finishSpan(span, async () => outcome);
     });
+  }
+
+  /**
+   * The batch split into runs, in batch order: the events of a type that has a set-based
+   * handler (@OnEventBatch) form one run (several, or none, in the batch are about one subject:
+   * the per-key chains keep those apart); every other event is a run of its own. Copies of one
+   * event id are kept out of a set run (the inbox tells them apart one by one).
+   */
+  private runs<T extends { item: Ready }>(traced: T[]): T[][] {
+    const runs: T[][] = [];
+    const byType = new Map<string, T[]>();
+    const ids = new Set<string>();
+    for (const t of traced) {
+      const type = t.item.envelope.type;
+      if (!this.options.batchHandlers?.has(type) || ids.has(t.item.envelope.id)) {
+        runs.push([t]);
+        continue;
+      }
+      ids.add(t.item.envelope.id);
+      let run = byType.get(type);
+      if (!run) {
+        run = [];
+        byType.set(type, run);
+        runs.push(run);
+      }
+      run.push(t);
+    }
+    return runs;
+  }
+
+  /**
+   * Events of one type through its set-based handler, in one savepoint: ONE inbox insert
+   * (`ON CONFLICT DO NOTHING RETURNING` the ids it had not seen) that also announces them for
+   * read-your-writes in one NOTIFY, then ONE call of the handler with the new ones. Returns false, with the
+   * savepoint rolled back, when the handler or the statement fails for any reason other than
+   * the database itself: the caller then handles each event on the per-event path.
+   */
+  private async setBased(em: EntityManager, savepoints: Savepoints, run: Ready[], outcomes: Map<Ready, Outcome>): Promise<boolean> {
+    const type = run[0].envelope.type;
+    const handler = this.options.batchHandlers?.get(type) as DiscoveredHandler;
+    const savepoint = await savepoints.next();
+    try {
+      const inserted = await preparedQuery<{ event_id: string }>(
+        em,
+        `inbox_set_${this.options.schema}`,
+        // One NOTIFY for the run, its keys comma-separated (ReadYourWrites splits them).
+        `WITH ins AS (
+           INSERT INTO "${this.options.schema}".inbox (event_id, consumer, event_type)
+           SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id
+           ON CONFLICT DO NOTHING RETURNING event_id
+         ), announced AS (
+           SELECT pg_notify($4, string_agg(DISTINCT k.key, ',')) FROM ins JOIN unnest($1::uuid[], $5::text[]) AS k(id, key) ON k.id = ins.event_id
+         )
+         SELECT event_id, (SELECT count(*) FROM announced) AS announced FROM ins`,
+        [run.map((r) => r.envelope.id), this.options.service, type, handledChannel(this.options.schema), run.map((r) => readModelKey(r.envelope))],
+      );
+      const fresh = new Set(inserted.map((r) => r.event_id));
+      const events = run.filter((r) => fresh.has(r.envelope.id)).map((r) => ({ data: r.envelope.data, envelope: r.envelope }));
+      if (events.length > 0) await handler.invoke(events, { em });
+      for (const r of run) outcomes.set(r, fresh.has(r.envelope.id) ? 'handled' : 'duplicate');
+      setRuns.inc({ service: this.options.service, type, outcome: 'applied' });
+      return true;
+    } catch (err) {
+      if (isTransientInfrastructureError(err)) throw err;
+      await em.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+      setRuns.inc({ service: this.options.service, type, outcome: 'fell_back' });
+      this.logger.warn(`${handler.name} failed on ${run.length} ${type} events (${(err as Error).message}); handling each on its own`);
+      return false;
+    }
   }
 
   private tooOld(envelope: EventEnvelope): boolean {
@@ -450,4 +529,24 @@ function readModelKey(envelope: EventEnvelope): string {
 function partitionKey(envelope: EventEnvelope): string {
   const s = subject(envelope);
   return s ? `${s.field}:${s.id}` : envelope.id;
+}
+
+/**
+ * A batch's savepoints, one per event or set run. `RELEASE SAVEPOINT` of the previous one and
+ * the next `SAVEPOINT` travel with the next statement, not in trips of their own
+ * (pipelined-transactions.ts).
+ */
+class Savepoints {
+  private count = 0;
+  private previous?: string;
+
+  constructor(private readonly em: EntityManager) {}
+
+  async next(): Promise<string> {
+    const name = `event_${this.count++}`;
+    if (this.previous) await deferStatement(this.em, `RELEASE SAVEPOINT ${this.previous}`);
+    await deferStatement(this.em, `SAVEPOINT ${name}`);
+    this.previous = name;
+    return name;
+  }
 }

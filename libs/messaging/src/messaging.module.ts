@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicat
 import { DiscoveryModule } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AmqpConnection } from './amqp-connection';
-import { EVENT_HANDLER, RPC_DEFINITION, RPC_HANDLER } from './decorators';
+import { EVENT_BATCH_HANDLER, EVENT_HANDLER, RPC_DEFINITION, RPC_HANDLER } from './decorators';
 import { DeliveryChaos, type DeliveryChaosSettings } from './delivery-chaos';
 import { EventConsumer } from './event-consumer';
 import { HandlerDiscovery } from './handler-discovery';
@@ -25,8 +25,12 @@ export interface MessagingOptions {
   prefetch: number;
   /** Events per consumer transaction when deliveries queue up (EVENT_BATCH_SIZE); 1 = one each. */
   batchSize?: number;
+  /** Unacked event deliveries in hand (EVENT_PREFETCH); default: see eventPrefetch. */
+  eventPrefetch?: number;
   /** How long the relay waits after a NOTIFY to publish more in one pass (OUTBOX_RELAY_COALESCE_MS). */
   relayCoalesceMs?: number;
+  /** Outbox rows the relay publishes per pass (OUTBOX_RELAY_BATCH_SIZE). */
+  relayBatchSize?: number;
   maxAttempts?: number;
   retryDelayMs?: number;
   /** Events older than this are dead-lettered unhandled (their inbox id may be pruned). */
@@ -40,6 +44,16 @@ export interface MessagingOptions {
 }
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
+
+/**
+ * The events channel's prefetch (EVENT_PREFETCH): when not set, `prefetch` (AMQP_PREFETCH, also
+ * the RPC server's) but at least four batches' worth, so that under a backlog up to four workers
+ * each have a full batch in hand (ADR 0022). The RPC server keeps `prefetch`: it bounds the RPCs
+ * a process serves at once.
+ */
+export function eventPrefetch(o: Pick<MessagingOptions, 'prefetch' | 'batchSize' | 'eventPrefetch'>): number {
+  return o.eventPrefetch ?? Math.max(o.prefetch, 4 * (o.batchSize ?? 1));
+}
 
 /**
  * Wires the broker into a service: connection, outbox + relay, event consumer, RPC server and
@@ -73,10 +87,17 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
         `TEST ONLY delivery chaos on: delay 0..${chaos.settings.maxDelayMs} ms, duplicates ${chaos.settings.duplicateRate}, republish ${chaos.settings.republishRate}, seed ${chaos.settings.seed}`,
       );
     }
-    this.consumer = new EventConsumer(this.amqp, this.topology, this.dataSource, this.discovery.find(EVENT_HANDLER), {
+    const handlers = this.discovery.find(EVENT_HANDLER);
+    const batchHandlers = this.discovery.find(EVENT_BATCH_HANDLER);
+    for (const [type, h] of batchHandlers) {
+      // The set-based handler is an optimisation; the per-event one is the fallback (ADR 0022).
+      if (!handlers.has(type)) throw new Error(`${h.name} handles batches of ${type}, but no @OnEvent handler does`);
+    }
+    this.consumer = new EventConsumer(this.amqp, this.topology, this.dataSource, handlers, {
       service: o.service,
+      batchHandlers,
       schema: o.schema,
-      prefetch: o.prefetch,
+      prefetch: eventPrefetch(o),
       batchSize: o.batchSize,
       maxAttempts: o.maxAttempts ?? 5,
       retryDelayMs: o.retryDelayMs ?? 200,
@@ -131,7 +152,7 @@ export class MessagingModule {
           provide: OutboxRelay,
           inject: [DataSource],
           useFactory: (ds: DataSource) =>
-            new OutboxRelay(ds, amqp, topology, { schema: options.schema, service: options.service, databaseUrl: options.databaseUrl, coalesceMs: options.relayCoalesceMs }),
+            new OutboxRelay(ds, amqp, topology, { schema: options.schema, service: options.service, databaseUrl: options.databaseUrl, coalesceMs: options.relayCoalesceMs, batchSize: options.relayBatchSize }),
         },
         { provide: RpcClient, useValue: new RpcClient(amqp, topology, options.rpcTimeoutMs ?? 5000, options.service) },
         {

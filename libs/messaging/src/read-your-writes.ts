@@ -18,7 +18,8 @@ export const READ_YOUR_WRITES_WAIT_MS = 2000;
  * for it, bounded, instead of answering "does not exist".
  *
  * How it wakes: the event consumer sends `pg_notify('<schema>_handled', <bookingId>)` in the
- * transaction that records the event in the inbox, so the notification is delivered at commit,
+ * transaction that records the event in the inbox (a set-based run: one NOTIFY with its keys
+ * comma-separated; ids hold no comma), so the notification is delivered at commit,
  * to every replica (the request may be served by another replica than the one that consumed the
  * event). One LISTEN connection per process fans notifications out to the waiting requests by
  * key. There is no polling loop: a waiter re-reads when woken, and once more at its deadline.
@@ -39,7 +40,8 @@ export class ReadYourWrites {
       url: options.databaseUrl,
       applicationName: `${options.service}-read-your-writes`,
       session: async ({ client, ended }) => {
-        client.on('notification', (n) => n.payload && this.notify(n.payload));
+        // A set-based run of a batch announces all its keys in one NOTIFY, comma-separated (ADR 0022).
+        client.on('notification', (n) => n.payload && n.payload.split(',').forEach((key) => this.notify(key)));
         await client.query(`LISTEN "${channel}"`);
         this.listening = true;
         await ended;

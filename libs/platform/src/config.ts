@@ -151,14 +151,28 @@ export const sharedConfigShape = {
   AMQP_PREFETCH: env.int(32, 1, 1000),
   /**
    * Deliveries that are ready together are handled in one transaction, up to this many, each
-   * in its own savepoint (ADR 0019; docs/operations.md). 1 = one transaction per event.
+   * in its own savepoint, or one per set-based run (ADR 0019, ADR 0022; docs/operations.md).
+   * 1 = one transaction per event. 32 (8 before the second round of issue 15): a failing set
+   * run falls back to one savepoint per event, and 32 of them plus the run's own stay within
+   * Postgres' 64-entry subtransaction cache.
    */
-  EVENT_BATCH_SIZE: env.int(8, 1, 64),
+  EVENT_BATCH_SIZE: env.int(32, 1, 64),
+  /**
+   * Event deliveries a consumer holds unacked. Unset: AMQP_PREFETCH, but at least four batches
+   * (4 × EVENT_BATCH_SIZE), so a backlog keeps up to four batch workers busy (ADR 0022).
+   */
+  EVENT_PREFETCH: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(5000).optional()),
   /**
    * After a NOTIFY wakes the outbox relay, it waits this long so that the events of transactions
    * committing meanwhile go out in the same relay pass (ADR 0019). 0 = publish at once.
    */
   OUTBOX_RELAY_COALESCE_MS: env.int(0, 0, 1000),
+  /**
+   * Outbox rows the relay claims, publishes and marks per pass (one confirm wait each). 1000:
+   * a backlog goes out in a fifth of the passes of 200 (the default before issue 15's second
+   * round); under light load a pass carries what there is.
+   */
+  OUTBOX_RELAY_BATCH_SIZE: env.int(1000, 1, 5000),
   /** Run pending migrations at start. On by default outside production, where a Job runs them. */
   MIGRATE_ON_START: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   SHUTDOWN_TIMEOUT_MS: env.int(15000, 0, 600000),
@@ -231,7 +245,9 @@ export type SharedConfig = {
   AMQP_NAMESPACE: string;
   AMQP_PREFETCH: number;
   EVENT_BATCH_SIZE: number;
+  EVENT_PREFETCH?: number;
   OUTBOX_RELAY_COALESCE_MS: number;
+  OUTBOX_RELAY_BATCH_SIZE: number;
   MIGRATE_ON_START?: string;
   SHUTDOWN_TIMEOUT_MS: number;
   JOBS_ENABLED: boolean;

@@ -56,13 +56,49 @@ export class ApplyEscrowEvents {
   async released(em: EntityManager, data: EventDataOf<'payments.escrow.released.v1'>): Promise<void> {
     const booking = await this.lockKnown(em, data.bookingId, 'payments.escrow.released.v1');
     if (booking) {
-      await this.updateMoney(em, booking, { kind: 'released', amountMinor: data.tutorAmount.amountMinor + data.platformFee.amountMinor });
+      await this.updateMoney(em, booking, releasedEvent(data));
     }
   }
 
   async refunded(em: EntityManager, data: EventDataOf<'payments.escrow.refunded.v1'>): Promise<void> {
     const booking = await this.lockKnown(em, data.bookingId, 'payments.escrow.refunded.v1');
-    if (booking) await this.updateMoney(em, booking, { kind: 'refunded', amountMinor: data.refundAmount.amountMinor });
+    if (booking) await this.updateMoney(em, booking, refundedEvent(data));
+  }
+
+  /**
+   * `releaseScheduled`, `released` and `refunded` for many bookings at once (a batch of events,
+   * ADR 0022): one lock statement, the same money rule per event in the order given, and one
+   * update of the bookings whose money changed. The effect is that of the per-event steps above,
+   * one after the other: an unknown booking is logged and skipped, a fact we already know
+   * changes nothing, and the version moves once per change.
+   */
+  releaseScheduledMany(em: EntityManager, data: ReadonlyArray<EventDataOf<'payments.escrow.release_scheduled.v1'>>): Promise<void> {
+    return this.moneyMany(em, 'payments.escrow.release_scheduled.v1', data.map((d) => ({ bookingId: d.bookingId, event: { kind: 'release_scheduled' } as const })));
+  }
+
+  releasedMany(em: EntityManager, data: ReadonlyArray<EventDataOf<'payments.escrow.released.v1'>>): Promise<void> {
+    return this.moneyMany(em, 'payments.escrow.released.v1', data.map((d) => ({ bookingId: d.bookingId, event: releasedEvent(d) })));
+  }
+
+  refundedMany(em: EntityManager, data: ReadonlyArray<EventDataOf<'payments.escrow.refunded.v1'>>): Promise<void> {
+    return this.moneyMany(em, 'payments.escrow.refunded.v1', data.map((d) => ({ bookingId: d.bookingId, event: refundedEvent(d) })));
+  }
+
+  private async moneyMany(em: EntityManager, type: string, events: ReadonlyArray<{ bookingId: string; event: MoneyEvent }>): Promise<void> {
+    const locked = await this.store.lockMany(em, [...new Set(events.map((e) => e.bookingId))]);
+    const changed = new Map<string, { booking: BookingRecord; changes: number }>();
+    for (const { bookingId, event } of events) {
+      const current = changed.get(bookingId)?.booking ?? locked.get(bookingId);
+      if (!current) {
+        this.logger.warn(`${type} for unknown booking ${bookingId}; ignored`);
+        continue;
+      }
+      const patch = this.money(current, event);
+      if (!this.changes(current, patch)) continue;
+      const next = { ...current, ...patch, version: current.version + 1 } as BookingRecord;
+      changed.set(bookingId, { booking: next, changes: (changed.get(bookingId)?.changes ?? 0) + 1 });
+    }
+    await this.store.updateMoneyMany(em, [...changed.values()]);
   }
 
   /** Payments froze the escrow for our dispute: the admin may now resolve it. */
@@ -109,4 +145,13 @@ export class ApplyEscrowEvents {
   private lockKnown(em: EntityManager, bookingId: string, type: string): Promise<BookingRecord | null> {
     return lockKnownBooking(this.store, this.logger, em, bookingId, type);
   }
+}
+
+/** What a released escrow means for the booking's money: all that left the escrow (tutor's share and fee). */
+function releasedEvent(d: EventDataOf<'payments.escrow.released.v1'>): MoneyEvent {
+  return { kind: 'released', amountMinor: d.tutorAmount.amountMinor + d.platformFee.amountMinor };
+}
+
+function refundedEvent(d: EventDataOf<'payments.escrow.refunded.v1'>): MoneyEvent {
+  return { kind: 'refunded', amountMinor: d.refundAmount.amountMinor };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EventDataOf } from '@tutorhub/contracts';
-import { OnEvent, type EventContext } from '@tutorhub/messaging';
+import { OnEvent, OnEventBatch, type BatchedEvent, type EventBatchContext, type EventContext } from '@tutorhub/messaging';
 import { ApplyEscrowEvents } from './apply-escrow-events';
 
 /** Payments' escrow events, each handed to its step of the use case (apply-escrow-events.ts) in the inbox's transaction. */
@@ -21,6 +21,22 @@ export class EscrowEvents {
   @OnEvent('payments.escrow.released.v1')
   async onReleased(data: EventDataOf<'payments.escrow.released.v1'>, { em }: EventContext): Promise<void> {
     await this.apply.released(em, data);
+  }
+
+  // A batch's events of these types, set-based (ADR 0022): the same effect as the steps above, one by one.
+  @OnEventBatch('payments.escrow.release_scheduled.v1')
+  async onReleaseScheduledMany(events: Array<BatchedEvent<EventDataOf<'payments.escrow.release_scheduled.v1'>>>, { em }: EventBatchContext): Promise<void> {
+    await this.apply.releaseScheduledMany(em, events.map((e) => e.data));
+  }
+
+  @OnEventBatch('payments.escrow.released.v1')
+  async onReleasedMany(events: Array<BatchedEvent<EventDataOf<'payments.escrow.released.v1'>>>, { em }: EventBatchContext): Promise<void> {
+    await this.apply.releasedMany(em, events.map((e) => e.data));
+  }
+
+  @OnEventBatch('payments.escrow.refunded.v1')
+  async onRefundedMany(events: Array<BatchedEvent<EventDataOf<'payments.escrow.refunded.v1'>>>, { em }: EventBatchContext): Promise<void> {
+    await this.apply.refundedMany(em, events.map((e) => e.data));
   }
 
   @OnEvent('payments.escrow.refunded.v1')

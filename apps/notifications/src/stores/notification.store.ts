@@ -57,7 +57,8 @@ const LIVE_JSON = `json_build_object('seq', n.seq::text, 'notificationId', n.id,
 @Injectable()
 export class NotificationStore {
   /**
-   * All drafts in ONE statement; returns the rows that were new (a fact already told to that
+   * All drafts in ONE statement (each with the event it tells, if any: several events of a
+   * batch can share the statement, ADR 0022); returns the rows that were new (a fact already told to that
    * user, by its dedupe key, is skipped), in `seq` order. The same statement:
    * - first takes a transaction lock per recipient (sorted, so two writers cannot deadlock on
    *   each other), before any `seq` is drawn: a user's notifications then commit in `seq` order,
@@ -66,21 +67,20 @@ export class NotificationStore {
    */
   async insertMany(
     em: EntityManager,
-    rows: ReadonlyArray<{ id: string; draft: NotificationDraft }>,
-    sourceEventId: string | null,
+    rows: ReadonlyArray<{ id: string; draft: NotificationDraft; sourceEventId: string | null }>,
     now: Date,
   ): Promise<LiveRow[]> {
     if (rows.length === 0) return [];
-    const col = <T>(f: (r: { id: string; draft: NotificationDraft }) => T) => rows.map(f);
+    const col = <T>(f: (r: { id: string; draft: NotificationDraft; sourceEventId: string | null }) => T) => rows.map(f);
     return em.query(
       `WITH locked AS (
          SELECT count(pg_advisory_xact_lock(hashtext('notifications:user'), hashtext(u))) AS n
            FROM (SELECT DISTINCT u FROM unnest($2::text[]) AS u ORDER BY u) s
        ), ins AS (
          INSERT INTO notifications.notifications (id, user_id, kind, title, body, data, dedupe_key, source_event_id, created_at)
-         SELECT d.id, d.user_id::uuid, d.kind, d.title, d.body, d.data, d.dedupe_key, $8::uuid, $9
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[])
-                WITH ORDINALITY AS d(id, user_id, kind, title, body, data, dedupe_key, ord)
+         SELECT d.id, d.user_id::uuid, d.kind, d.title, d.body, d.data, d.dedupe_key, d.source_event_id, $9
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::uuid[])
+                WITH ORDINALITY AS d(id, user_id, kind, title, body, data, dedupe_key, source_event_id, ord)
           CROSS JOIN locked
           ORDER BY d.ord
          ON CONFLICT ON CONSTRAINT notifications_dedupe_uq DO NOTHING
@@ -100,7 +100,7 @@ export class NotificationStore {
         col((r) => r.draft.body),
         col((r) => JSON.stringify(r.draft.data)),
         col((r) => r.draft.dedupeKey),
-        sourceEventId,
+        col((r) => r.sourceEventId),
         now,
         LIVE_CHANNEL,
       ],

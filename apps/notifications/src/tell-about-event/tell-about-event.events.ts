@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EventDataOf } from '@tutorhub/contracts';
-import { OnEvent, type EventContext } from '@tutorhub/messaging';
+import { OnEvent, OnEventBatch, type BatchedEvent, type EventBatchContext, type EventContext } from '@tutorhub/messaging';
 import { TellAboutEvent, type ToldEvent } from './tell-about-event';
 
 type D<K extends ToldEvent> = EventDataOf<K>;
+type Many<K extends ToldEvent> = Array<BatchedEvent<D<K>>>;
+const told = <K extends ToldEvent>(events: Many<K>) => events.map((e) => ({ d: e.data, sourceEventId: e.envelope.id }));
 
 /**
  * The consumed events, one line each: subscribe, hand the event to the use case
@@ -127,6 +129,23 @@ export class NotificationEvents {
   @OnEvent('payments.escrow.released.v1')
   async onEscrowReleased(d: D<'payments.escrow.released.v1'>, ctx: EventContext) {
     await this.tell.handle('payments.escrow.released.v1', d, ctx.em, ctx.envelope.id);
+  }
+
+  // The escrow events a backlog release (or refund) sends by the thousand: a batch's events of
+  // one of these types are told in one statement (ADR 0022); same notifications as above.
+  @OnEventBatch('payments.escrow.release_scheduled.v1')
+  async onEscrowReleaseScheduledMany(events: Many<'payments.escrow.release_scheduled.v1'>, ctx: EventBatchContext) {
+    await this.tell.handleMany('payments.escrow.release_scheduled.v1', told(events), ctx.em);
+  }
+
+  @OnEventBatch('payments.escrow.released.v1')
+  async onEscrowReleasedMany(events: Many<'payments.escrow.released.v1'>, ctx: EventBatchContext) {
+    await this.tell.handleMany('payments.escrow.released.v1', told(events), ctx.em);
+  }
+
+  @OnEventBatch('payments.escrow.refunded.v1')
+  async onEscrowRefundedMany(events: Many<'payments.escrow.refunded.v1'>, ctx: EventBatchContext) {
+    await this.tell.handleMany('payments.escrow.refunded.v1', told(events), ctx.em);
   }
 
   @OnEvent('payments.escrow.refunded.v1')

@@ -84,10 +84,31 @@ export class TellAboutEvent {
     return this.writer.write(em, texts(d, names, startedBy), sourceEventId);
   }
 
+  /**
+   * `handle` for several events of one type at once (a batch, ADR 0022): one names lookup and
+   * one notifications statement for all of them, in the order given. Only for types whose plan
+   * records no contact, moves no reminders and reads no session (`setBased`): their texts
+   * depend on the event and the names alone, so this is `handle` once per event. The dedupe
+   * keys and the per-user order of `seq` are the statement's, as for one event.
+   */
+  async handleMany<K extends ToldEvent>(type: K, events: ReadonlyArray<{ d: Data<K>; sourceEventId: string }>, em: EntityManager): Promise<WrittenNotification[]> {
+    if (!setBased(type)) throw new Error(`${type} is told one event at a time`);
+    const plan = PLANS[type] as Plan<K>;
+    const names: Names = plan.names ? await this.contacts.names(em, events.flatMap((e) => (plan.names as (d: Data<K>) => string[])(e.d))) : () => undefined;
+    const texts = eventMessages[type] as (d: Data<K>, names: Names) => NotificationDraft[];
+    return this.writer.writeMany(em, events.flatMap((e) => texts(e.d, names).map((draft) => ({ draft, sourceEventId: e.sourceEventId }))));
+  }
+
   private async moveReminders<K extends ToldEvent>(plan: Plan<K>, d: Data<K>, em: EntityManager): Promise<void> {
     if (!plan.reminders) return;
     if (plan.reminders === 'schedule') await this.reminders.scheduleFor(em, d as Data<'bookings.booking.confirmed.v1'>);
     else if (plan.reminders === 'reschedule') await this.reminders.reschedule(em, d as Data<'bookings.booking.rescheduled.v1'>);
     else await this.reminders.closeBooking(em, (d as { bookingId: string }).bookingId, plan.reminders);
   }
+}
+
+/** Whether events of this type can be told many at once (`handleMany`): nothing but names and texts. */
+export function setBased(type: ToldEvent): boolean {
+  const plan = PLANS[type] as Plan<ToldEvent>;
+  return type !== 'identity.user.registered.v1' && !plan.reminders && !plan.sessionOf;
 }

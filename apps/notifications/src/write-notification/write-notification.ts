@@ -34,10 +34,15 @@ export class NotificationWriter {
   ) {}
 
   async write(em: EntityManager, drafts: NotificationDraft[], sourceEventId: string | null): Promise<WrittenNotification[]> {
+    return this.writeMany(em, drafts.map((draft) => ({ draft, sourceEventId })));
+  }
+
+  /** `write` for the drafts of several events at once, each with its own source (a batch, ADR 0022). */
+  async writeMany(em: EntityManager, drafts: ReadonlyArray<{ draft: NotificationDraft; sourceEventId: string | null }>): Promise<WrittenNotification[]> {
     if (drafts.length === 0) return [];
     const now = this.clock.now();
-    const rows = drafts.map((draft) => ({ id: randomUUID(), draft }));
-    const inserted = await this.notifications.insertMany(em, rows, sourceEventId, now);
+    const rows = drafts.map(({ draft, sourceEventId }) => ({ id: randomUUID(), draft, sourceEventId }));
+    const inserted = await this.notifications.insertMany(em, rows, now);
     const fresh = new Set(inserted.map((r) => r.notificationId));
     const written = rows.filter((r) => fresh.has(r.id));
     await this.planDeliveries(em, written, now);
