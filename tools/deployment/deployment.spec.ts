@@ -209,7 +209,8 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/COPY --from=builder \/src\/dist\/apps\/\$\{APP\} \.\/dist\/apps\/\$\{APP\}/);
     // …which holds the gateway's committed OpenAPI document, served at /docs/openapi.json (ADR 0021).
     expect(dockerfile).toContain('test -f dist/apps/gateway/openapi.json');
-    expect(readFileSync(join(ROOT, 'tools/build.cjs'), 'utf8')).toContain("const RUNTIME_FILES = ['apps/gateway/openapi.json'];");
+    expect((require(join(ROOT, 'tools/runtime-files.cjs')) as { RUNTIME_FILES: string[] }).RUNTIME_FILES).toContain('apps/gateway/openapi.json');
+    expect(readFileSync(join(ROOT, 'tools/build.cjs'), 'utf8')).toContain("require('./runtime-files.cjs')");
     const user = /^USER (\S+)/m.exec(runtime)?.[1] ?? 'root';
     expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
     expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*healthcheck\.cjs/m);
