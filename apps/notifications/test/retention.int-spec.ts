@@ -5,7 +5,7 @@ import type { EventEnvelope } from '@tutorhub/contracts';
 import { Topology } from '@tutorhub/messaging';
 import { ManualClock } from '@tutorhub/platform';
 import { MessagingRetentionJob } from '@tutorhub/service';
-import { eventually, rawBroker, startTestService, type TestService } from '@tutorhub/testing';
+import { eventually, queueDepth, startTestService, type TestService } from '@tutorhub/testing';
 import { AppModule } from '../src/app.module';
 import type { NotificationsConfig } from '../src/config';
 import { notificationsMain } from '../src/main-definition';
@@ -32,14 +32,6 @@ async function metric(name: string, labels: Record<string, string>): Promise<num
   return values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((s, v) => s + v.value, 0);
 }
 
-async function queueDepth(queue: string): Promise<number> {
-  const conn = await rawBroker();
-  try {
-    return (await (await conn.createChannel()).checkQueue(queue)).messageCount;
-  } finally {
-    await conn.close();
-  }
-}
 
 describe('notifications retention (real Postgres + RabbitMQ)', () => {
   let svc: TestService<NotificationsConfig>;

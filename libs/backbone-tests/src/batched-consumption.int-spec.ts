@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { createTestDatabase, eventually, rawBroker, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
-import { AmqpConnection, Topology } from '@tutorhub/messaging';
-import { ProbeHandlers, probeMain } from './probe-service';
+import { eventually, queueDepth, rawBroker } from '@tutorhub/testing';
+import { AmqpConnection } from '@tutorhub/messaging';
+import { batchingProbe } from './batching-probe';
 
 /**
  * Batched consumption (ADR 0019): deliveries that are ready together share one transaction,
@@ -12,45 +11,8 @@ import { ProbeHandlers, probeMain } from './probe-service';
  * what they are without batches.
  */
 describe('batched event consumption (real RabbitMQ + Postgres)', () => {
-  let db: TestDatabase;
-  let namespace: string;
-  let a: TestService<unknown>;
-  const topology = () => new Topology(namespace);
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    namespace = testNamespace();
-    a = await startTestService(probeMain, { db, namespace, env: { AMQP_PREFETCH: '8', EVENT_PREFETCH: '8', EVENT_BATCH_SIZE: '8' } });
-  });
-  afterAll(async () => {
-    await a?.close();
-    await db?.drop();
-  });
-
-  const ds = () => a.app.get(DataSource);
-  const handlers = () => a.app.get(ProbeHandlers);
-  const effectCounts = async (ids: string[]) => {
-    const rows: Array<{ booking_id: string; n: number }> = await ds().query(
-      `SELECT booking_id, count(*)::int AS n FROM probe.effects WHERE booking_id = ANY($1::uuid[]) GROUP BY booking_id`,
-      [ids],
-    );
-    return new Map(rows.map((r) => [r.booking_id, r.n]));
-  };
-  const emitAll = (ids: string[]) => ds().transaction(async (em) => Promise.all(ids.map((id) => handlers().emitCompleted(em, id))));
-
-  /** Holds the consumer's only worker inside a handler until `release` is called. */
-  async function holdConsumer(): Promise<{ bookingId: string; release: () => void }> {
-    const bookingId = randomUUID();
-    let release!: () => void;
-    handlers().gates.set(bookingId, new Promise<void>((r) => (release = r)));
-    await emitAll([bookingId]);
-    await eventually(async () => handlers().entered.has(bookingId), 20_000);
-    return { bookingId, release };
-  }
-
-  /** Everything published has reached the consumer (nothing ready in the queue). */
-  const delivered = () => eventually(async () => (await queueDepth(`${namespace}.probe.events`)) === 0 && (await unpublished()) === 0, 20_000);
-  const unpublished = async () => Number((await ds().query(`SELECT count(*)::int AS n FROM probe.outbox WHERE published_at IS NULL`))[0].n);
+  const probe = batchingProbe();
+  const { ds, handlers, topology, completed: emitAll, effectCounts, holdConsumer, delivered } = probe;
 
   it('commits the rest of a batch when one event fails, and retries then dead-letters that one on its own', async () => {
     const good = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
@@ -94,7 +56,7 @@ describe('batched event consumption (real RabbitMQ + Postgres)', () => {
     held.release();
 
     await eventually(async () => (await effectCounts([twice, ...others])).size === others.length + 1, 30_000);
-    await eventually(async () => (await queueDepth(`${namespace}.probe.events`)) === 0);
+    await eventually(async () => (await queueDepth(probe.eventsQueue())) === 0);
     const counts = await effectCounts([twice, ...others, held.bookingId]);
     for (const id of [twice, ...others, held.bookingId]) expect(counts.get(id)).toBe(1);
     const [inbox] = await ds().query(`SELECT count(*)::int AS n FROM probe.inbox WHERE event_id = $1`, [envelope.id]);
@@ -120,11 +82,11 @@ describe('batched event consumption (real RabbitMQ + Postgres)', () => {
     );
     expect(session).toBeDefined();
     await ds().query(`SELECT pg_terminate_backend($1)`, [session.pid]);
-    await a.app.get(AmqpConnection).currentModel?.close();
+    await probe.service().app.get(AmqpConnection).currentModel?.close();
     releaseMiddle();
 
     await eventually(async () => (await effectCounts(ids)).size === ids.length, 60_000, 250);
-    await eventually(async () => (await queueDepth(`${namespace}.probe.events`)) === 0, 30_000);
+    await eventually(async () => (await queueDepth(probe.eventsQueue())) === 0, 30_000);
     const counts = await effectCounts([...ids, held.bookingId]);
     for (const id of [...ids, held.bookingId]) expect(counts.get(id)).toBe(1);
     const [inbox] = await ds().query(
@@ -134,14 +96,3 @@ describe('batched event consumption (real RabbitMQ + Postgres)', () => {
     expect(inbox.n).toBe(ids.length);
   });
 });
-
-async function queueDepth(queue: string): Promise<number> {
-  const conn = await rawBroker();
-  try {
-    const ch = await conn.createChannel();
-    const { messageCount } = await ch.checkQueue(queue);
-    return messageCount;
-  } finally {
-    await conn.close();
-  }
-}

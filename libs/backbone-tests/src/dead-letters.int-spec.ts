@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { OutboxRelay, Topology } from '@tutorhub/messaging';
 import { expireSamples } from '@tutorhub/platform';
 import { runDlqCommand } from '@tutorhub/service';
-import { eventually, rawBroker, startTestService, testAmqpUrl, type TestService } from '@tutorhub/testing';
+import { eventually, queueDepth, rawBroker, startTestService, testAmqpUrl, type TestService } from '@tutorhub/testing';
 import { ProbeHandlers, probeMain, probeModule } from './probe-service';
 
 // The outbox and dead-letter gauges behind the alerts, and the `dlq` admin command
@@ -51,14 +51,6 @@ async function duplicates(): Promise<number> {
   return metric?.values.find((v) => v.labels.service === 'probe' && v.labels.outcome === 'duplicate')?.value ?? 0;
 }
 
-async function queueDepth(queue: string): Promise<number> {
-  const conn = await rawBroker();
-  try {
-    return (await (await conn.createChannel()).checkQueue(queue)).messageCount;
-  } finally {
-    await conn.close();
-  }
-}
 
 describe('outbox gauges', () => {
   it('show the age and number of unpublished rows, and drop to zero once the relay published them', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, eventually, publishEvents, rawBroker, startTestService, type TestDatabase, type TestService } from '@tutorhub/testing';
+import { createTestDatabase, eventually, publishEvents, queueDepth, startTestService, type TestDatabase, type TestService } from '@tutorhub/testing';
 import { chaosProbeMain } from './chaos-probe-service';
 
 /**
@@ -27,14 +27,6 @@ const counts = async () => ({
   republished: await metric('event_chaos_total', { service: 'chaosprobe', action: 'republished' }),
 });
 
-async function queueDepth(queue: string): Promise<number> {
-  const conn = await rawBroker();
-  try {
-    return (await (await conn.createChannel()).checkQueue(queue)).messageCount;
-  } finally {
-    await conn.close();
-  }
-}
 
 function reviews(bookingId: string) {
   const studentId = randomUUID();

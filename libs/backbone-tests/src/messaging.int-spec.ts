@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, eventually, rawBroker, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
+import { createTestDatabase, eventually, queueDepth, rawBroker, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
 import { OutboxRelay, OutboxService, ReadYourWrites, RpcClient, RpcError, Topology } from '@tutorhub/messaging';
 import { ProbeHandlers, probeMain } from './probe-service';
 
@@ -242,14 +242,3 @@ describe('messaging backbone (real RabbitMQ + Postgres)', () => {
     }
   });
 });
-
-async function queueDepth(queue: string): Promise<number> {
-  const conn = await rawBroker();
-  try {
-    const ch = await conn.createChannel();
-    const { messageCount } = await ch.checkQueue(queue);
-    return messageCount;
-  } finally {
-    await conn.close();
-  }
-}

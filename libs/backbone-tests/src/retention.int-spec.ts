@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { eventDefinition, type EventEnvelope } from '@tutorhub/contracts';
 import { Topology } from '@tutorhub/messaging';
 import { MessagingRetentionJob } from '@tutorhub/service';
-import { createTestDatabase, eventually, publishEvents, rawBroker, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
+import { createTestDatabase, eventually, publishEvents, queueDepth, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
 import { probeMain, probeModule, type probeConfigSchema } from './probe-service';
 import type { z } from 'zod';
 
@@ -38,15 +38,6 @@ function completed(occurredAt: Date, bookingId = randomUUID()): EventEnvelope {
   };
 }
 
-async function queueDepth(queue: string): Promise<number> {
-  const conn = await rawBroker();
-  try {
-    const ch = await conn.createChannel();
-    return (await ch.checkQueue(queue)).messageCount;
-  } finally {
-    await conn.close();
-  }
-}
 
 type ProbeConfig = z.output<typeof probeConfigSchema>;
 

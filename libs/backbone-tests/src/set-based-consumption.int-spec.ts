@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import type { EventEnvelope } from '@tutorhub/contracts';
-import { createTestDatabase, eventually, rawBroker, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
-import { AmqpConnection, Topology, handledChannel } from '@tutorhub/messaging';
-import { ProbeHandlers, probeMain } from './probe-service';
+import { eventually, queueDepth, rawBroker } from '@tutorhub/testing';
+import { AmqpConnection, handledChannel } from '@tutorhub/messaging';
+import { batchingProbe } from './batching-probe';
 
 /**
  * Set-based consumption (ADR 0022): a batch's events of a type with an @OnEventBatch handler
@@ -14,30 +13,8 @@ import { ProbeHandlers, probeMain } from './probe-service';
  * batch. Exactly-once, per-event retry and dead-lettering must be what they are without it.
  */
 describe('set-based event consumption (real RabbitMQ + Postgres)', () => {
-  let db: TestDatabase;
-  let namespace: string;
-  let a: TestService<unknown>;
-  const topology = () => new Topology(namespace);
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    namespace = testNamespace();
-    a = await startTestService(probeMain, { db, namespace, env: { AMQP_PREFETCH: '8', EVENT_PREFETCH: '8', EVENT_BATCH_SIZE: '8' } });
-  });
-  afterAll(async () => {
-    await a?.close();
-    await db?.drop();
-  });
-
-  const ds = () => a.app.get(DataSource);
-  const handlers = () => a.app.get(ProbeHandlers);
-  const effectCounts = async (ids: string[]) => {
-    const rows: Array<{ booking_id: string; n: number }> = await ds().query(
-      `SELECT booking_id, count(*)::int AS n FROM probe.effects WHERE booking_id = ANY($1::uuid[]) GROUP BY booking_id`,
-      [ids],
-    );
-    return new Map(rows.map((r) => [r.booking_id, r.n]));
-  };
+  const probe = batchingProbe();
+  const { ds, handlers, topology, completed, effectCounts, holdConsumer, delivered } = probe;
   /** Distinct commit transactions (the inbox's processed_at is the transaction's start) of these bookings' effects. */
   const transactionsOf = async (ids: string[]) =>
     (
@@ -47,21 +24,6 @@ describe('set-based event consumption (real RabbitMQ + Postgres)', () => {
       )
     ).length;
   const noShows = (ids: string[]) => ds().transaction(async (em) => Promise.all(ids.map((id) => handlers().emitNoShow(em, id))));
-  const completed = (ids: string[]) => ds().transaction(async (em) => Promise.all(ids.map((id) => handlers().emitCompleted(em, id))));
-
-  /** Holds the consumer's only worker inside a (per-event) handler until `release` is called. */
-  async function holdConsumer(): Promise<{ bookingId: string; release: () => void }> {
-    const bookingId = randomUUID();
-    let release!: () => void;
-    handlers().gates.set(bookingId, new Promise<void>((r) => (release = r)));
-    await completed([bookingId]);
-    await eventually(async () => handlers().entered.has(bookingId), 20_000);
-    return { bookingId, release };
-  }
-
-  /** Everything published has reached the consumer (nothing ready in the queue). */
-  const delivered = () => eventually(async () => (await queueDepth(`${namespace}.probe.events`)) === 0 && (await unpublished()) === 0, 20_000);
-  const unpublished = async () => Number((await ds().query(`SELECT count(*)::int AS n FROM probe.outbox WHERE published_at IS NULL`))[0].n);
 
   /** The same message again, as a relay crash between confirm and commit would send it. */
   async function republish(envelope: EventEnvelope): Promise<void> {
@@ -79,7 +41,7 @@ describe('set-based event consumption (real RabbitMQ + Postgres)', () => {
     const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     const calls = handlers().setCalls.length;
     // What read-your-writes hears: the run announces its keys in one NOTIFY.
-    const listener = new Client({ connectionString: db.url });
+    const listener = new Client({ connectionString: probe.db().url });
     await listener.connect();
     const payloads: string[] = [];
     listener.on('notification', (n) => n.payload && payloads.push(n.payload));
@@ -136,7 +98,7 @@ describe('set-based event consumption (real RabbitMQ + Postgres)', () => {
     await delivered();
     held.release();
     await eventually(async () => (await effectCounts([twice, ...others])).size === others.length + 1, 30_000);
-    await eventually(async () => (await queueDepth(`${namespace}.probe.events`)) === 0);
+    await eventually(async () => (await queueDepth(probe.eventsQueue())) === 0);
 
     // Late: the same message once more, in a set run with two new events of its type.
     const later = [randomUUID(), randomUUID()];
@@ -146,7 +108,7 @@ describe('set-based event consumption (real RabbitMQ + Postgres)', () => {
     await delivered();
     held.release();
     await eventually(async () => (await effectCounts(later)).size === later.length, 30_000);
-    await eventually(async () => (await queueDepth(`${namespace}.probe.events`)) === 0);
+    await eventually(async () => (await queueDepth(probe.eventsQueue())) === 0);
 
     const counts = await effectCounts([twice, ...others, ...later]);
     for (const id of [twice, ...others, ...later]) expect(counts.get(id)).toBe(1);
@@ -198,13 +160,13 @@ describe('set-based event consumption (real RabbitMQ + Postgres)', () => {
     );
     expect(session).toBeDefined();
     await ds().query(`SELECT pg_terminate_backend($1)`, [session.pid]);
-    await a.app.get(AmqpConnection).currentModel?.close();
+    await probe.service().app.get(AmqpConnection).currentModel?.close();
     // Later deliveries of ids[1] pass its gate at once.
     handlers().gates.delete(ids[1]);
     releaseSet();
 
     await eventually(async () => (await effectCounts(ids)).size === ids.length, 60_000, 250);
-    await eventually(async () => (await queueDepth(`${namespace}.probe.events`)) === 0, 30_000);
+    await eventually(async () => (await queueDepth(probe.eventsQueue())) === 0, 30_000);
     const counts = await effectCounts(ids);
     for (const id of ids) expect(counts.get(id)).toBe(1);
     const [inbox] = await ds().query(
@@ -214,14 +176,3 @@ describe('set-based event consumption (real RabbitMQ + Postgres)', () => {
     expect(inbox.n).toBe(ids.length);
   });
 });
-
-async function queueDepth(queue: string): Promise<number> {
-  const conn = await rawBroker();
-  try {
-    const ch = await conn.createChannel();
-    const { messageCount } = await ch.checkQueue(queue);
-    return messageCount;
-  } finally {
-    await conn.close();
-  }
-}

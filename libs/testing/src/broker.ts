@@ -6,6 +6,16 @@ export async function rawBroker(): Promise<ChannelModel> {
   return connect(testAmqpUrl());
 }
 
+/** Messages ready in a queue of the test broker (not those delivered and unacknowledged). */
+export async function queueDepth(queue: string): Promise<number> {
+  const conn = await rawBroker();
+  try {
+    return (await (await conn.createChannel()).checkQueue(queue)).messageCount;
+  } finally {
+    await conn.close();
+  }
+}
+
 /** Deletes every queue and exchange of a test namespace (best effort), on the test broker or another. */
 export async function deleteNamespace(namespace: string, services: readonly string[], amqpUrl = testAmqpUrl()): Promise<void> {
   const conn = await connect(amqpUrl);
