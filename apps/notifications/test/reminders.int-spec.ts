@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ManualClock } from '@tutorhub/platform';
-import { createTestDatabase, eventually, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
+import { createTestDatabase, deleteNamespace, eventually, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
 import { AppModule } from '../src/app.module';
 import type { NotificationsConfig } from '../src/config';
 import { notificationsMain } from '../src/main-definition';
@@ -77,6 +77,8 @@ describe('lesson reminders (real RabbitMQ + Postgres, ManualClock)', () => {
   afterAll(async () => {
     await tap?.close();
     await svc?.close();
+    // The namespace is this file's (passed to startTestService, which then leaves it): remove its queues.
+    if (namespace) await deleteNamespace(namespace, ['notifications']);
     await db?.drop();
   });
   beforeEach(() => clock.set(T0));

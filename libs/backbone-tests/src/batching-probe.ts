@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, eventually, queueDepth, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
+import { createTestDatabase, deleteNamespace, eventually, queueDepth, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
 import { Topology } from '@tutorhub/messaging';
 import { ProbeHandlers, probeMain } from './probe-service';
 
@@ -22,6 +22,8 @@ export function batchingProbe() {
   });
   afterAll(async () => {
     await service?.close();
+    // The namespace is this file's (passed to startTestService, which then leaves it): remove its queues.
+    if (namespace) await deleteNamespace(namespace, ['probe']);
     await db?.drop();
   });
 

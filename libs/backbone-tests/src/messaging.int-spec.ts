@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, eventually, queueDepth, rawBroker, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
+import { createTestDatabase, deleteNamespace, eventually, queueDepth, rawBroker, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
 import { OutboxRelay, OutboxService, ReadYourWrites, RpcClient, RpcError, Topology } from '@tutorhub/messaging';
 import { ProbeHandlers, probeMain } from './probe-service';
 
@@ -18,6 +18,8 @@ describe('messaging backbone (real RabbitMQ + Postgres)', () => {
   });
   afterAll(async () => {
     await a?.close();
+    // The namespace is this file's (passed to startTestService, which then leaves it): remove its queues.
+    if (namespace) await deleteNamespace(namespace, ['probe']);
     await db?.drop();
   });
 

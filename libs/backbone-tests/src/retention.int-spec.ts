@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { eventDefinition, type EventEnvelope } from '@tutorhub/contracts';
 import { Topology } from '@tutorhub/messaging';
 import { MessagingRetentionJob } from '@tutorhub/service';
-import { createTestDatabase, eventually, publishEvents, queueDepth, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
+import { createTestDatabase, deleteNamespace, eventually, publishEvents, queueDepth, startTestService, testNamespace, type TestDatabase, type TestService } from '@tutorhub/testing';
 import { probeMain, probeModule, type probeConfigSchema } from './probe-service';
 import type { z } from 'zod';
 
@@ -60,6 +60,8 @@ describe('messaging retention (real Postgres + RabbitMQ)', () => {
   afterAll(async () => {
     await b?.close();
     await a?.close();
+    // The namespace is this file's (passed to startTestService, which then leaves it): remove its queues.
+    if (namespace) await deleteNamespace(namespace, ['probe']);
     await db?.drop();
   });
 

@@ -28,7 +28,7 @@ export async function deleteNamespace(namespace: string, services: readonly stri
         await ch.close().catch(() => undefined);
       }
     }
-    for (const x of [`${namespace}.tutorhub.events`, `${namespace}.tutorhub.dlx`]) {
+    for (const x of [`${namespace}.tutorhub.events`, `${namespace}.tutorhub.dlx`, `${namespace}.tutorhub.live`]) {
       const ch = await conn.createChannel();
       ch.on('error', () => undefined);
       await ch.deleteExchange(x).catch(() => undefined);
