@@ -66,6 +66,14 @@ interface Batch {
 }
 
 /** The answer to the next `type` message from the child. */
+/** Latency quantiles over every round's requests, and the answers' statuses summed. */
+function pooled(rounds: ReadonlyArray<{ latenciesMs: number[]; statuses: Record<string, number> }>): { p50Ms: number; p99Ms: number; statuses: Record<string, number> } {
+  const all = rounds.flatMap((b) => b.latenciesMs).sort((a, b) => a - b);
+  const statuses: Record<string, number> = {};
+  for (const b of rounds) for (const [st, n] of Object.entries(b.statuses)) statuses[st] = (statuses[st] ?? 0) + n;
+  return { p50Ms: round(percentile(all, 50) ?? NaN, 2), p99Ms: round(percentile(all, 99) ?? NaN, 2), statuses };
+}
+
 function nextMessage<T extends ServerMessage['type']>(child: ChildProcess, type: T, timeoutMs = 60_000): Promise<Extract<ServerMessage, { type: T }>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => done(new Error(`no ${type} from the server within ${timeoutMs} ms`)), timeoutMs);
@@ -224,18 +232,13 @@ export async function runHttpAdapterPhase(o: HttpAdapterOptions) {
       const perRoute: Record<string, unknown> = {};
       for (const route of ROUTES) {
         const bs = batches.get(`${s.key} ${route}`) ?? [];
-        const all = bs.flatMap((b) => b.latenciesMs).sort((a, b) => a - b);
-        const statuses: Record<string, number> = {};
-        for (const b of bs) for (const [st, n] of Object.entries(b.statuses)) statuses[st] = (statuses[st] ?? 0) + n;
         perRoute[route] = {
           requestsPerSecond: round(median(bs.map((b) => b.requestsPerSecond)), 0),
           serverCpuMsPerRequest: round(median(bs.map((b) => b.serverCpuMsPerRequest)), 3),
           serverCpuMsPerRequestRounds: bs.map((b) => round(b.serverCpuMsPerRequest, 3)),
           requestsPerSecondRounds: bs.map((b) => round(b.requestsPerSecond, 0)),
           clientCpuMsPerRequest: round(median(bs.map((b) => b.clientCpuMsPerRequest)), 3),
-          p50Ms: round(percentile(all, 50) ?? NaN, 2),
-          p99Ms: round(percentile(all, 99) ?? NaN, 2),
-          statuses,
+          ...pooled(bs),
         };
       }
       results[s.key] = perRoute;
@@ -333,9 +336,6 @@ export async function runGatewayRoutePhase(
           `bookings ${bookings.toFixed(3)}  postgres ${pg.toFixed(3)}  client ${b.clientCpuMsPerRequest.toFixed(3)}  p50 ${median(b.latenciesMs).toFixed(2)} ms  ${JSON.stringify(b.statuses)}`,
       );
     }
-    const all = bs.flatMap((b) => b.latenciesMs).sort((a, b) => a - b);
-    const statuses: Record<string, number> = {};
-    for (const b of bs) for (const [st, n] of Object.entries(b.statuses)) statuses[st] = (statuses[st] ?? 0) + n;
     out[name] = {
       requestsPerSecond: round(median(bs.map((b) => b.requestsPerSecond)), 0),
       gatewayCpuMsPerRequest: round(median(bs.map((b) => b.serverCpuMsPerRequest)), 3),
@@ -343,9 +343,7 @@ export async function runGatewayRoutePhase(
       bookingsCpuMsPerRequest: round(median(bs.map((b) => b.bookingsCpuMsPerRequest)), 3),
       postgresCpuMsPerRequest: round(median(bs.map((b) => b.postgresCpuMsPerRequest)), 3),
       clientCpuMsPerRequest: round(median(bs.map((b) => b.clientCpuMsPerRequest)), 3),
-      p50Ms: round(percentile(all, 50) ?? NaN, 2),
-      p99Ms: round(percentile(all, 99) ?? NaN, 2),
-      statuses,
+      ...pooled(bs),
     };
   }
   return {

@@ -86,17 +86,16 @@ export class ApplyEscrowEvents {
 
   private async moneyMany(em: EntityManager, type: string, events: ReadonlyArray<{ bookingId: string; event: MoneyEvent }>): Promise<void> {
     const locked = await this.store.lockMany(em, [...new Set(events.map((e) => e.bookingId))]);
-    const changed = new Map<string, { booking: BookingRecord; changes: number }>();
+    const changed = new Map<string, BookingRecord>();
     for (const { bookingId, event } of events) {
-      const current = changed.get(bookingId)?.booking ?? locked.get(bookingId);
+      const current = changed.get(bookingId) ?? locked.get(bookingId);
       if (!current) {
         this.logger.warn(`${type} for unknown booking ${bookingId}; ignored`);
         continue;
       }
       const patch = this.money(current, event);
       if (!this.changes(current, patch)) continue;
-      const next = { ...current, ...patch, version: current.version + 1 } as BookingRecord;
-      changed.set(bookingId, { booking: next, changes: (changed.get(bookingId)?.changes ?? 0) + 1 });
+      changed.set(bookingId, { ...current, ...patch, version: current.version + 1 } as BookingRecord);
     }
     await this.store.updateMoneyMany(em, [...changed.values()]);
   }

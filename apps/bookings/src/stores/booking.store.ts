@@ -254,24 +254,24 @@ export class BookingStore {
   }
 
   /**
-   * The money fields of many locked bookings in one statement. `changes` is how many changes
-   * each one went through: the version moves by that much, as it would have with one `update`
-   * per change.
+   * The money fields of many bookings, locked by `lockMany` in this transaction, in one
+   * statement. Each record's `version` is the one it reached in memory: one step per change, as
+   * it would have moved with one `update` per change.
    */
-  async updateMoneyMany(em: EntityManager, rows: ReadonlyArray<{ booking: BookingRecord; changes: number }>): Promise<void> {
-    if (rows.length === 0) return;
+  async updateMoneyMany(em: EntityManager, bookings: readonly BookingRecord[]): Promise<void> {
+    if (bookings.length === 0) return;
     await em.query(
       `UPDATE bookings.bookings b
           SET money_status = u.money_status, refunded_minor = u.refunded_minor, released_minor = u.released_minor,
-              updated_at = $6, version = b.version + u.changes
-         FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::int[]) AS u(id, money_status, refunded_minor, released_minor, changes)
+              updated_at = $6, version = u.version
+         FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::int[]) AS u(id, money_status, refunded_minor, released_minor, version)
         WHERE b.id = u.id`,
       [
-        rows.map((r) => r.booking.id),
-        rows.map((r) => r.booking.moneyStatus),
-        rows.map((r) => r.booking.refundedMinor),
-        rows.map((r) => r.booking.releasedMinor),
-        rows.map((r) => r.changes),
+        bookings.map((b) => b.id),
+        bookings.map((b) => b.moneyStatus),
+        bookings.map((b) => b.refundedMinor),
+        bookings.map((b) => b.releasedMinor),
+        bookings.map((b) => b.version),
         this.clock.now(),
       ],
     );
